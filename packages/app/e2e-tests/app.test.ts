@@ -1,0 +1,73 @@
+import { expect, Page, test } from '@playwright/test';
+import path from 'node:path';
+
+/** Where every end-to-end test leaves a full-page screenshot (git-ignored). */
+const screenshotDir = path.resolve(__dirname, '../../../var/screenshots');
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({
+    path: path.join(screenshotDir, `${name}.png`),
+    fullPage: true,
+  });
+}
+
+function sidebar(page: Page) {
+  return page.getByRole('navigation', { name: 'sidebar nav' });
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await expect(enter).toBeVisible();
+  await enter.click();
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
+});
+
+test('a guest signs in and lands on the portal', async ({ page }) => {
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Create', exact: true }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'Tenancy Catalog' }),
+  ).toBeVisible();
+  await screenshot(page, 'home');
+});
+
+test('the catalog lists the suite itself', async ({ page }) => {
+  await sidebar(page)
+    .getByRole('link', { name: 'Catalog', exact: true })
+    .click();
+  await expect(
+    page.getByRole('link', { name: 'Tenancy portal (backend)' }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Tenancy portal (frontend)' }),
+  ).toBeVisible();
+  await screenshot(page, 'catalog');
+});
+
+test('the Create page offers the published templates', async ({ page }) => {
+  await sidebar(page)
+    .getByRole('link', { name: 'Create', exact: true })
+    .click();
+  await expect(page).toHaveURL(/\/create/);
+  await expect(page.getByText('Example Node.js Template')).toBeVisible();
+  await screenshot(page, 'create');
+});
+
+test('an entity page shows its owner and system', async ({ page }) => {
+  await page.getByRole('link', { name: 'Tenancy portal (backend)' }).click();
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/tenancy-backend/,
+  );
+  await expect(page.getByText('About', { exact: true })).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'guests' }).first(),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Tenancy' }).first(),
+  ).toBeVisible();
+  await screenshot(page, 'entity');
+});

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { JsonObject } from '@backstage/types';
+import { Client } from 'pg';
+
+/**
+ * A real database the backend's integration tests run against: SQLite files on
+ * disk (the local default) and, when the test command started one, PostgreSQL.
+ */
+export interface TestDatabase {
+  /** `SQLITE_3` or `POSTGRES_<major>`, named like Backstage's TestDatabases. */
+  id: string;
+  /** The `backend.database` config block for this database. */
+  config: JsonObject;
+  /** Removes every database or file this instance created. */
+  cleanup(): Promise<void>;
+}
+
+const POSTGRES_ENV =
+  /^BACKSTAGE_TEST_DATABASE_(POSTGRES\d+)_CONNECTION_STRING$/;
+
+function postgresIds(): Array<{ id: string; url: string }> {
+  return Object.entries(process.env).flatMap(([name, value]) => {
+    const match = POSTGRES_ENV.exec(name);
+    return match && value
+      ? [{ id: match[1].replace('POSTGRES', 'POSTGRES_'), url: value }]
+      : [];
+  });
+}
+
+/**
+ * The ids of every database this run can test on. `./run test` sets
+ * TENANCY_REQUIRE_POSTGRES so that a missing PostgreSQL fails the run instead
+ * of silently testing SQLite only.
+ */
+export function testDatabaseIds(): string[] {
+  const ids = ['SQLITE_3', ...postgresIds().map(p => p.id)];
+  if (process.env.TENANCY_REQUIRE_POSTGRES && ids.length === 1) {
+    throw new Error(
+      'TENANCY_REQUIRE_POSTGRES is set but no BACKSTAGE_TEST_DATABASE_POSTGRES<N>_CONNECTION_STRING is; run the tests with ./run test',
+    );
+  }
+  return ids;
+}
+
+/**
+ * Creates a fresh, empty database configuration for one test. Each call gets
+ * its own SQLite folder or its own PostgreSQL database-name prefix, so a
+ * backend can be stopped and started again on the same data.
+ */
+export async function createTestDatabase(id: string): Promise<TestDatabase> {
+  if (id === 'SQLITE_3') {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tenancy-sqlite-'));
+    return {
+      id,
+      config: { client: 'better-sqlite3', connection: { directory } },
+      async cleanup() {
+        fs.rmSync(directory, { recursive: true, force: true });
+      },
+    };
+  }
+  const postgres = postgresIds().find(p => p.id === id);
+  if (!postgres) {
+    throw new Error(`No connection string for test database ${id}`);
+  }
+  const prefix = `tenancy_test_${randomBytes(4).toString('hex')}_`;
+  return {
+    id,
+    config: {
+      client: 'pg',
+      connection: postgres.url,
+      prefix,
+      // Each plugin gets its own database named `${prefix}${pluginId}`, as in
+      // production.
+      pluginDivisionMode: 'database',
+    },
+    async cleanup() {
+      const client = new Client({
+        connectionString: `${postgres.url}/postgres`,
+      });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ datname: string }>(
+          'SELECT datname FROM pg_database WHERE datname LIKE $1',
+          [`${prefix}%`],
+        );
+        for (const { datname } of rows) {
+          await client.query(
+            `DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`,
+          );
+        }
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

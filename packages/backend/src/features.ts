@@ -1,0 +1,49 @@
+import appBackend from '@backstage/plugin-app-backend';
+import authBackend from '@backstage/plugin-auth-backend';
+import authGuestProvider from '@backstage/plugin-auth-backend-module-guest-provider';
+import catalogBackend from '@backstage/plugin-catalog-backend';
+import catalogLogs from '@backstage/plugin-catalog-backend-module-logs';
+import catalogScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
+import kubernetesBackend from '@backstage/plugin-kubernetes-backend';
+import mcpActionsBackend from '@backstage/plugin-mcp-actions-backend';
+import notificationsBackend from '@backstage/plugin-notifications-backend';
+import permissionBackend from '@backstage/plugin-permission-backend';
+import permissionAllowAll from '@backstage/plugin-permission-backend-module-allow-all-policy';
+import proxyBackend from '@backstage/plugin-proxy-backend';
+import scaffolderBackend from '@backstage/plugin-scaffolder-backend';
+import scaffolderGithub from '@backstage/plugin-scaffolder-backend-module-github';
+import scaffolderNotifications from '@backstage/plugin-scaffolder-backend-module-notifications';
+import searchBackend from '@backstage/plugin-search-backend';
+import searchCatalog from '@backstage/plugin-search-backend-module-catalog';
+import searchPg from '@backstage/plugin-search-backend-module-pg';
+import searchTechdocs from '@backstage/plugin-search-backend-module-techdocs';
+import signalsBackend from '@backstage/plugin-signals-backend';
+import techdocsBackend from '@backstage/plugin-techdocs-backend';
+import userSettingsBackend from '@backstage/plugin-user-settings-backend';
+
+/**
+ * The portal's backend features, grouped by plugin, in one place so that the
+ * backend entry point and the backend's integration tests start the same set.
+ */
+export const portalFeatures = {
+  app: [appBackend],
+  proxy: [proxyBackend],
+  scaffolder: [scaffolderBackend, scaffolderGithub, scaffolderNotifications],
+  techdocs: [techdocsBackend],
+  // Guest sign-in for local use: https://backstage.io/docs/auth/guest/provider
+  auth: [authBackend, authGuestProvider],
+  catalog: [catalogBackend, catalogScaffolderEntityModel, catalogLogs],
+  // Allow-all until the suite's own policy arrives with its permissions.
+  permission: [permissionBackend, permissionAllowAll],
+  // PostgreSQL full-text search on PostgreSQL, the in-memory engine otherwise.
+  search: [searchBackend, searchPg, searchCatalog, searchTechdocs],
+  // Backstage's own Kubernetes plugin: the suite's peer, kept installed.
+  kubernetes: [kubernetesBackend],
+  userSettings: [userSettingsBackend],
+  notifications: [notificationsBackend, signalsBackend],
+  mcpActions: [mcpActionsBackend],
+};
+
+export function allPortalFeatures() {
+  return Object.values(portalFeatures).flat();
+}

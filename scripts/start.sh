@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# ./run start — install what is missing, then run the portal in the foreground:
+# frontend dev server on http://localhost:3000, backend on http://localhost:7007.
+# Ctrl-C (or TERM) stops the frontend, the backend and everything they started.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$TENANCY_ROOT"
+
+T0="$(now)"
+phase "toolchain (Node $TENANCY_NODE_VERSION, yarn 4)" ensure_toolchain || exit 1
+phase "dependencies (yarn install)" ensure_deps || exit 1
+
+for port in 3000 7007; do
+  if port_in_use "$port"; then
+    die "port $port is already in use — is the portal already running? ($(command -v ss >/dev/null && ss -ltnpH "sport = :$port" | head -1))"
+  fi
+done
+
+# Local data (SQLite, one file per plugin) lives in the git-ignored var/ folder
+# and survives restarts; delete var/sqlite for a clean slate.
+mkdir -p "$TENANCY_VAR/sqlite"
+print_phase_summary "$T0"
+
+log "starting the portal: frontend http://localhost:3000, backend http://localhost:7007 — Ctrl-C stops it"
+yarn start "$@" &
+PORTAL_PID=$!
+
+(
+  if wait_for_url http://localhost:7007/.backstage/health/v1/readiness 600 &&
+    wait_for_url http://localhost:3000 600; then
+    printf '\n\033[1;32m✔ portal ready\033[0m after %ss: http://localhost:3000\n\n' "$(elapsed "$T0")" >&2
+  fi
+) &
+WATCHER_PID=$!
+
+shutdown() {
+  trap - INT TERM
+  log "stopping the portal"
+  kill "$WATCHER_PID" 2>/dev/null || true
+  stop_tree "$PORTAL_PID"
+}
+trap 'shutdown; exit 130' INT
+trap 'shutdown; exit 143' TERM
+
+rc=0
+wait "$PORTAL_PID" || rc=$?
+shutdown
+exit "$rc"

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# ./run test — install what is missing, then run the whole suite: type check,
+# lint, unit and integration tests (backend on SQLite and PostgreSQL), and the
+# end-to-end tests in Chromium. Every phase runs even when an earlier check
+# fails, so one run shows everything that is wrong; the exit code is non-zero
+# when anything failed.
+#
+#   --only NAME   run only that check (tsc, lint, unit, e2e); repeatable
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/services.sh
+source "$TENANCY_ROOT/scripts/services.sh"
+cd "$TENANCY_ROOT"
+
+ONLY=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) ONLY+=("$2"); shift 2 ;;
+    *) die "unknown option $1 (see scripts/test.sh)" ;;
+  esac
+done
+wants() {
+  [ ${#ONLY[@]} -eq 0 ] && return 0
+  local o
+  for o in "${ONLY[@]}"; do [ "$o" = "$1" ] && return 0; done
+  return 1
+}
+
+E2E_BACKEND_PID=""
+E2E_DATA=""
+cleanup() {
+  if [ -n "$E2E_BACKEND_PID" ]; then
+    stop_tree "$E2E_BACKEND_PID"
+    E2E_BACKEND_PID=""
+  fi
+  [ -n "$E2E_DATA" ] && rm -rf "$E2E_DATA"
+  stop_test_postgres
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+app_fingerprint() {
+  {
+    cat yarn.lock
+    find packages/app plugins -type f \
+      -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/dist-types/*' \
+      -not -path '*/e2e-tests/*' -not -name '*.test.*' 2>/dev/null | sort | xargs cat
+  } | sha256sum | cut -d' ' -f1
+}
+
+# The production build of the frontend, which the backend serves in e2e;
+# skipped when no frontend source changed since the last build.
+build_app() {
+  local stamp="packages/app/dist/.tenancy-build" fp
+  fp="$(app_fingerprint)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fp" ]; then
+    log "frontend unchanged since the last build, skipping"
+    return 0
+  fi
+  yarn workspace app build >"$TENANCY_VAR/logs/app-build.log" 2>&1 ||
+    { tail -50 "$TENANCY_VAR/logs/app-build.log" >&2; return 1; }
+  echo "$fp" >"$stamp"
+}
+
+# The backend on :7017 serving the built frontend, on a fresh SQLite folder so
+# every run starts from the same catalog.
+start_e2e_portal() {
+  port_in_use 7017 && die "port 7017 is in use; the e2e portal needs it"
+  E2E_DATA="$(mktemp -d /tmp/tenancy-e2e.XXXXXX)"
+  (
+    cd packages/backend
+    TENANCY_SQLITE_DIR="$E2E_DATA" exec yarn backstage-cli package start \
+      --config ../../app-config.yaml --config ../../app-config.e2e.yaml
+  ) >"$TENANCY_VAR/logs/e2e-backend.log" 2>&1 &
+  E2E_BACKEND_PID=$!
+  if ! wait_for_url http://localhost:7017/.backstage/health/v1/readiness 240; then
+    tail -40 "$TENANCY_VAR/logs/e2e-backend.log" >&2
+    log "the e2e backend did not become ready within 240 s (log: var/logs/e2e-backend.log)"
+    return 1
+  fi
+  curl -fsS http://localhost:7017/ | grep -q '<div id="root">' ||
+    { log "the backend does not serve the frontend at http://localhost:7017/"; return 1; }
+}
+
+run_e2e() {
+  rm -rf "$TENANCY_VAR/screenshots"
+  mkdir -p "$TENANCY_VAR/screenshots"
+  PLAYWRIGHT_URL=http://localhost:7017 yarn playwright test || return $?
+  log "screenshots: $(cd "$TENANCY_VAR/screenshots" && ls | tr '\n' ' ')(in var/screenshots/)"
+}
+
+T0="$(now)"
+mkdir -p "$TENANCY_VAR/logs"
+phase "toolchain (Node $TENANCY_NODE_VERSION, yarn 4)" ensure_toolchain || exit 1
+phase "dependencies (yarn install)" ensure_deps || exit 1
+
+if wants tsc; then
+  phase "type check (tsc)" yarn tsc || true
+fi
+if wants lint; then
+  phase "lint (eslint, all packages)" yarn backstage-cli repo lint || true
+  phase "format (prettier --check)" yarn prettier --check --loglevel warn . || true
+fi
+if wants unit; then
+  phase "PostgreSQL for the backend tests" start_test_postgres || exit 1
+  # CI=true: one run, no watch mode. TENANCY_REQUIRE_POSTGRES makes the
+  # backend's database tests fail rather than quietly skip PostgreSQL.
+  phase "unit + integration tests (SQLITE_3, $TENANCY_TEST_POSTGRES_ID)" \
+    env CI=true TENANCY_REQUIRE_POSTGRES=1 yarn backstage-cli repo test --verbose || true
+  stop_test_postgres
+fi
+if wants e2e; then
+  phase "Chromium" ensure_chromium || exit 1
+  if phase "frontend production build" build_app &&
+    phase "portal for e2e (backend :7017 serving the build)" start_e2e_portal; then
+    phase "end-to-end tests (Chromium)" run_e2e || true
+  fi
+  cleanup
+fi
+
+print_phase_summary "$T0"
+if [ ${#FAILED_PHASES[@]} -gt 0 ]; then
+  printf '\n\033[31mFAILED:\033[0m %s\n' "${FAILED_PHASES[*]}" >&2
+  exit 1
+fi
+printf '\n\033[32mAll checks passed.\033[0m\n' >&2
