@@ -38,10 +38,10 @@ phase() {
   dt="$(elapsed "$t0")"
   if [ "$rc" -eq 0 ]; then
     printf '\033[1;32m✔ %s\033[0m (%ss)\n' "$name" "$dt" >&2
-    PHASES+=("$(printf '%-34s %8ss  ok' "$name" "$dt")")
+    PHASES+=("$(printf '%-50s %8ss  ok' "$name" "$dt")")
   else
     printf '\033[1;31m✘ %s\033[0m (%ss, exit %s)\n' "$name" "$dt" "$rc" >&2
-    PHASES+=("$(printf '%-34s %8ss  FAILED (exit %s)' "$name" "$dt" "$rc")")
+    PHASES+=("$(printf '%-50s %8ss  FAILED (exit %s)' "$name" "$dt" "$rc")")
     FAILED_PHASES+=("$name")
   fi
   return "$rc"
@@ -52,7 +52,7 @@ print_phase_summary() {
   printf '\n\033[1mPhase timings\033[0m\n' >&2
   local line
   for line in "${PHASES[@]}"; do printf '  %s\n' "$line" >&2; done
-  printf '  %-34s %8ss\n' "total" "$(elapsed "$total")" >&2
+  printf '  %-50s %8ss\n' "total" "$(elapsed "$total")" >&2
 }
 
 as_root() {
