@@ -63,6 +63,9 @@ start_test_postgres() {
       -o "-h 127.0.0.1 -p $port -k $TENANCY_PG_DIR -c fsync=off -c max_connections=200" start >/dev/null) ||
       { cat "$TENANCY_PG_DIR/log" >&2; die "PostgreSQL did not start"; }
     url="postgresql://tenancy@127.0.0.1:$port"
+    # Tells the backend tests they need not drop their databases: this server
+    # and its data folder are deleted after the run.
+    export TENANCY_TEST_PG_EPHEMERAL=1
     TENANCY_PG_BINDIR="$bindir"
     log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $TENANCY_PG_DIR)"
   fi
@@ -88,4 +91,29 @@ stop_test_postgres() {
   (cd / && "${run[@]}" "$TENANCY_PG_BINDIR/pg_ctl" -D "$TENANCY_PG_DIR/data" -m immediate -w stop >/dev/null 2>&1) || true
   rm -rf "$TENANCY_PG_DIR"
   TENANCY_PG_DIR=""
+}
+
+# The sandbox (packages/sandbox): three kube-apiservers with simulated nodes,
+# AWS Organizations on moto behind a fault layer, seed data. The test command
+# uses its own state folder, so it never stops a sandbox `./run start` runs.
+sandbox_up() {
+  (cd "$TENANCY_ROOT" && yarn sandbox up)
+}
+
+sandbox_down() {
+  [ -f "$TENANCY_SANDBOX_DIR/ports.json" ] || return 0
+  (cd "$TENANCY_ROOT" && yarn sandbox down) || true
+}
+
+# Fails when any process started for this sandbox still runs.
+sandbox_left_behind() {
+  local marker="TENANCY_SANDBOX_MEMBER_OF=$(cd "$TENANCY_SANDBOX_DIR" 2>/dev/null && pwd)"
+  local pids
+  pids="$(grep -lsz -x -F "$marker" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')"
+  if [ -n "$pids" ]; then
+    log "sandbox processes still running after down: $pids"
+    ps -o pid,cmd -p ${pids// /,} >&2 || true
+    return 1
+  fi
+  log "no sandbox process left behind (checked every process's environment)"
 }
