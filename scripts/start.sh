@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
 # ./run start — install what is missing, then run the portal in the foreground:
 # frontend dev server on http://localhost:3000, backend on http://localhost:7007.
-# Ctrl-C (or TERM) stops the frontend, the backend and everything they started.
+# First brings up the local sandbox (packages/sandbox) and points the portal at
+# it. Ctrl-C (or TERM) stops the frontend, the backend, the sandbox and
+# everything they started.
+#
+#   --keep-sandbox   leave the sandbox running on exit (faster next start)
+#   --no-sandbox     start the portal alone
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/services.sh
+source "$TENANCY_ROOT/scripts/services.sh"
 cd "$TENANCY_ROOT"
+export TENANCY_SANDBOX_DIR="${TENANCY_SANDBOX_DIR:-$TENANCY_VAR/sandbox}"
+
+KEEP_SANDBOX=""
+PORTAL_ARGS=()
+for arg in "$@"; do
+  case "$arg" in
+    --keep-sandbox) KEEP_SANDBOX=1 ;;
+    --no-sandbox) NO_SANDBOX=1 ;;
+    *) PORTAL_ARGS+=("$arg") ;;
+  esac
+done
 
 T0="$(now)"
 phase "toolchain (Node $TENANCY_NODE_VERSION, yarn 4)" ensure_toolchain || exit 1
@@ -20,10 +38,24 @@ done
 # Local data (SQLite, one file per plugin) lives in the git-ignored var/ folder
 # and survives restarts; delete var/sqlite for a clean slate.
 mkdir -p "$TENANCY_VAR/sqlite"
+
+CONFIGS=(--config app-config.yaml)
+SANDBOX_STARTED=""
+if [ -z "${NO_SANDBOX:-}" ]; then
+  if phase "sandbox (3 clusters, AWS Organizations, seed data)" sandbox_up; then
+    SANDBOX_STARTED=1
+    CONFIGS+=(--config "$TENANCY_SANDBOX_DIR/app-config.sandbox.yaml")
+  else
+    log "The sandbox could not start (see above); starting the portal without it."
+    log "To point the portal at real clusters, put them in app-config.local.yaml under"
+    log "kubernetes.clusterLocatorMethods (see README: 'Using real clusters')."
+  fi
+fi
+[ -f app-config.local.yaml ] && CONFIGS+=(--config app-config.local.yaml)
 print_phase_summary "$T0"
 
 log "starting the portal: frontend http://localhost:3000, backend http://localhost:7007 — Ctrl-C stops it"
-yarn start "$@" &
+yarn start "${CONFIGS[@]}" "${PORTAL_ARGS[@]}" &
 PORTAL_PID=$!
 
 (
@@ -39,6 +71,10 @@ shutdown() {
   log "stopping the portal"
   kill "$WATCHER_PID" 2>/dev/null || true
   stop_tree "$PORTAL_PID"
+  if [ -n "$SANDBOX_STARTED" ] && [ -z "$KEEP_SANDBOX" ]; then
+    sandbox_down
+    SANDBOX_STARTED=""
+  fi
 }
 trap 'shutdown; exit 130' INT
 trap 'shutdown; exit 143' TERM

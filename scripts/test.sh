@@ -29,14 +29,24 @@ wants() {
 
 E2E_BACKEND_PID=""
 E2E_DATA=""
-cleanup() {
+stop_e2e_portal() {
   if [ -n "$E2E_BACKEND_PID" ]; then
     stop_tree "$E2E_BACKEND_PID"
     E2E_BACKEND_PID=""
   fi
   [ -n "$E2E_DATA" ] && rm -rf "$E2E_DATA"
-  stop_test_postgres
+  E2E_DATA=""
 }
+cleanup() {
+  stop_e2e_portal
+  stop_test_postgres
+  if [ -n "$SANDBOX_STARTED" ]; then
+    sandbox_down
+    SANDBOX_STARTED=""
+  fi
+}
+SANDBOX_STARTED=""
+export TENANCY_SANDBOX_DIR="$TENANCY_VAR/sandbox-test"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -72,7 +82,8 @@ start_e2e_portal() {
   (
     cd packages/backend
     TENANCY_SQLITE_DIR="$E2E_DATA" exec yarn backstage-cli package start \
-      --config ../../app-config.yaml --config ../../app-config.e2e.yaml
+      --config ../../app-config.yaml --config ../../app-config.e2e.yaml \
+      --config "$TENANCY_SANDBOX_DIR/app-config.sandbox.yaml"
   ) >"$TENANCY_VAR/logs/e2e-backend.log" 2>&1 &
   E2E_BACKEND_PID=$!
   if ! wait_for_url http://localhost:7017/.backstage/health/v1/readiness 240; then
@@ -103,6 +114,10 @@ if wants lint; then
   phase "lint (eslint, all packages)" yarn backstage-cli repo lint || true
   phase "format (prettier --check)" yarn prettier --check --loglevel warn . || true
 fi
+if wants unit || wants e2e; then
+  phase "sandbox up (3 clusters, moto, seed)" sandbox_up || exit 1
+  SANDBOX_STARTED=1
+fi
 if wants unit; then
   phase "PostgreSQL for the backend tests" start_test_postgres || exit 1
   # CI=true: one run, no watch mode. TENANCY_REQUIRE_POSTGRES makes the
@@ -117,8 +132,14 @@ if wants e2e; then
     phase "portal for e2e (backend :7017 serving the build)" start_e2e_portal; then
     phase "end-to-end tests (Chromium)" run_e2e || true
   fi
-  cleanup
+  stop_e2e_portal
 fi
+if [ -n "$SANDBOX_STARTED" ]; then
+  phase "sandbox down" sandbox_down || true
+  SANDBOX_STARTED=""
+  phase "nothing left running" sandbox_left_behind || true
+fi
+cleanup
 
 print_phase_summary "$T0"
 if [ ${#FAILED_PHASES[@]} -gt 0 ]; then

@@ -1,0 +1,177 @@
+import {
+  AlreadyInOrganizationException,
+  AWSOrganizationsNotInUseException,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  DescribeOrganizationCommand,
+  DuplicateOrganizationalUnitException,
+  Organization,
+  OrganizationsClient,
+  paginateListOrganizationalUnitsForParent,
+  paginateListRoots,
+} from '@aws-sdk/client-organizations';
+
+/**
+ * Dummy credentials for the sandbox. moto does not check signatures; the
+ * value is deliberately not AKIA-shaped so secret scanners and readers never
+ * mistake it for a real key.
+ */
+export const SANDBOX_CREDENTIALS = {
+  accessKeyId: 'sandbox',
+  secretAccessKey: 'sandbox',
+} as const;
+
+export const SANDBOX_REGION = 'us-east-1';
+
+/**
+ * The OU tree the sandbox seeds, as paths below the root. Parents come
+ * before their children.
+ */
+export const SEED_OU_PATHS: readonly string[] = [
+  'Workloads',
+  'Workloads/Dev',
+  'Workloads/Prod',
+  'Sandbox',
+];
+
+/** Options for {@link seedOrganization}. */
+export interface SeedOrganizationOptions {
+  /** The Organizations endpoint: the fault layer's URL, or moto's. */
+  endpoint: string;
+  /** Default us-east-1 (Organizations is a global service). */
+  region?: string;
+  /** Default {@link SANDBOX_CREDENTIALS}. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  log?: (message: string) => void;
+}
+
+/** What {@link seedOrganization} found or created. */
+export interface OrganizationSeed {
+  organizationId: string;
+  managementAccountId: string;
+  rootId: string;
+  /** OU ids by path below the root, e.g. `Workloads/Prod`. */
+  ous: Record<string, string>;
+  /** What this call created: `organization` and/or OU paths; empty on a rerun. */
+  created: string[];
+}
+
+async function describeOrganization(
+  client: OrganizationsClient,
+): Promise<Organization | undefined> {
+  try {
+    return (await client.send(new DescribeOrganizationCommand({})))
+      .Organization;
+  } catch (e) {
+    if (e instanceof AWSOrganizationsNotInUseException) return undefined;
+    throw e;
+  }
+}
+
+async function findOu(
+  client: OrganizationsClient,
+  parentId: string,
+  name: string,
+): Promise<string | undefined> {
+  for await (const page of paginateListOrganizationalUnitsForParent(
+    { client },
+    { ParentId: parentId },
+  )) {
+    const ou = page.OrganizationalUnits?.find(o => o.Name === name);
+    if (ou?.Id) return ou.Id;
+  }
+  return undefined;
+}
+
+/**
+ * Makes sure the sandbox organization and its OU tree exist: creates the
+ * organization (all features) unless there is one, then each OU of
+ * {@link SEED_OU_PATHS} that is missing. Running it again changes nothing.
+ *
+ * Lookups go before every create because moto, unlike AWS, accepts a
+ * second OU with the same name under the same parent.
+ */
+export async function seedOrganization(
+  options: SeedOrganizationOptions,
+): Promise<OrganizationSeed> {
+  const log = options.log ?? (() => {});
+  const client = new OrganizationsClient({
+    endpoint: options.endpoint,
+    region: options.region ?? SANDBOX_REGION,
+    credentials: options.credentials ?? SANDBOX_CREDENTIALS,
+  });
+  const created: string[] = [];
+  try {
+    let organization = await describeOrganization(client);
+    if (!organization) {
+      try {
+        organization = (
+          await client.send(
+            new CreateOrganizationCommand({ FeatureSet: 'ALL' }),
+          )
+        ).Organization;
+        created.push('organization');
+        log(`created organization ${organization?.Id}`);
+      } catch (e) {
+        // Another seeder won the race; use its organization.
+        if (!(e instanceof AlreadyInOrganizationException)) throw e;
+        organization = await describeOrganization(client);
+      }
+    }
+    if (!organization?.Id || !organization.MasterAccountId) {
+      throw new Error(
+        `Organizations at ${options.endpoint} returned no organization id or management account`,
+      );
+    }
+
+    let rootId: string | undefined;
+    for await (const page of paginateListRoots({ client }, {})) {
+      rootId ??= page.Roots?.[0]?.Id;
+    }
+    if (!rootId) {
+      throw new Error(
+        `organization ${organization.Id} at ${options.endpoint} has no root`,
+      );
+    }
+
+    const ous: Record<string, string> = {};
+    for (const ouPath of SEED_OU_PATHS) {
+      const slash = ouPath.lastIndexOf('/');
+      const parentId = slash < 0 ? rootId : ous[ouPath.slice(0, slash)];
+      const name = ouPath.slice(slash + 1);
+      let id = await findOu(client, parentId, name);
+      if (!id) {
+        try {
+          id = (
+            await client.send(
+              new CreateOrganizationalUnitCommand({
+                ParentId: parentId,
+                Name: name,
+              }),
+            )
+          ).OrganizationalUnit?.Id;
+          created.push(ouPath);
+          log(`created OU ${ouPath} (${id})`);
+        } catch (e) {
+          // AWS refuses duplicates: a concurrent seeder created it first.
+          if (!(e instanceof DuplicateOrganizationalUnitException)) throw e;
+          id = await findOu(client, parentId, name);
+        }
+      }
+      if (!id) {
+        throw new Error(`could not find or create OU ${ouPath}`);
+      }
+      ous[ouPath] = id;
+    }
+
+    return {
+      organizationId: organization.Id,
+      managementAccountId: organization.MasterAccountId,
+      rootId,
+      ous,
+      created,
+    };
+  } finally {
+    client.destroy();
+  }
+}

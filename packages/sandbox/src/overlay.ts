@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { repoRoot } from './paths';
+import type { SandboxState } from './sandbox';
+
+/**
+ * The app-config overlay that points the portal at the sandbox: its clusters
+ * for Backstage's Kubernetes plugin (`config` cluster locator, the platform
+ * identity's token, each cluster's own CA — TLS is verified), the seeded
+ * teams and services in the catalog, and the AWS emulator. Git-ignored: it
+ * holds the sandbox's tokens.
+ */
+export function overlayConfig(state: SandboxState) {
+  const fromBackend = (file: string) =>
+    path.relative(path.join(repoRoot, 'packages', 'backend'), file);
+  // Config files replace arrays rather than merge them: repeat the base
+  // config's catalog locations so the overlay adds the seed to them.
+  const base = YAML.parse(
+    fs.readFileSync(path.join(repoRoot, 'app-config.yaml'), 'utf8'),
+  );
+  const baseLocations: unknown[] = base?.catalog?.locations ?? [];
+  return {
+    kubernetes: {
+      serviceLocatorMethod: { type: 'multiTenant' },
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: state.clusters.map(cluster => ({
+            name: cluster.name,
+            url: cluster.url,
+            authProvider: 'serviceAccount',
+            serviceAccountToken: cluster.identities.platform.token,
+            caData: cluster.caData,
+            skipTLSVerify: false,
+            skipMetricsLookup: true,
+          })),
+        },
+      ],
+    },
+    catalog: {
+      locations: [
+        ...baseLocations,
+        {
+          type: 'file',
+          target: fromBackend(
+            path.join(repoRoot, 'packages', 'sandbox', 'catalog', 'seed.yaml'),
+          ),
+          rules: [
+            { allow: ['User', 'Group', 'System', 'Component', 'Resource'] },
+          ],
+        },
+      ],
+    },
+    tenancy: {
+      environments: Object.fromEntries(
+        ['dev', 'prod'].map(env => [
+          env,
+          state.clusters.filter(c => c.environment === env).map(c => c.name),
+        ]),
+      ),
+      aws: {
+        region: state.aws.region,
+        organizationsEndpoint: state.aws.endpoint,
+      },
+    },
+  };
+}
+
+export function writeOverlay(state: SandboxState) {
+  const header = [
+    '# Written by `yarn sandbox up` — do not edit; it is rewritten on every up.',
+    '# Points the portal at the local sandbox. Holds tokens: git-ignored.',
+    '',
+  ].join('\n');
+  fs.writeFileSync(
+    state.overlay,
+    header + YAML.stringify(overlayConfig(state)),
+    { mode: 0o600 },
+  );
+}

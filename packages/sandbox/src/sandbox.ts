@@ -1,0 +1,674 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import { ensureMoto } from './aws/moto';
+import { OrganizationSeed, seedOrganization } from './aws/organization';
+import {
+  applyAll,
+  ClusterEndpoint,
+  kubeConfigFor,
+  kubeConfigYaml,
+} from './kube';
+import {
+  cacheDir,
+  overlayPath,
+  packageRoot,
+  repoRoot,
+  stateDir,
+} from './paths';
+import { ensureClusterPki, newToken } from './pki';
+import { ProcessSupervisor } from './processes';
+import { platformRbac, PLATFORM_GROUP, PLATFORM_USER } from './rbac';
+import { nodeObjects, workloadObjects } from './seed';
+import { CLUSTERS, TENANT_USERS } from './seedData';
+import { versions } from './versions';
+import { writeOverlay } from './overlay';
+
+export type Log = (message: string) => void;
+
+export interface SandboxIdentity {
+  user: string;
+  groups: string[];
+  token: string;
+}
+
+export interface SandboxClusterState extends ClusterEndpoint {
+  environment: 'dev' | 'prod';
+  etcdPrefix: string;
+  /**
+   * `admin` (system:masters, for the sandbox itself and tests' setup),
+   * `platform` (the portal backend: ClusterRole tenancy-portal), and one per
+   * tenant user (`alice`, `bob`, `carol`: no cluster-wide rights at all).
+   */
+  identities: Record<string, SandboxIdentity>;
+}
+
+export interface SandboxState {
+  kubernetesVersion: string;
+  clusters: SandboxClusterState[];
+  /** Fault endpoints for the multi-cluster views' tests (S28). */
+  endpoints: {
+    /** Accepts TCP connections and never answers. */
+    blackhole: string;
+    /** Nothing listens: connections are refused. */
+    refused: string;
+  };
+  aws: {
+    region: string;
+    /** moto itself. */
+    motoUrl: string;
+    /** The fault layer in front of moto: what the portal talks to. */
+    endpoint: string;
+    /** The fault layer's admin API (`fault aws ...`, FaultClient). */
+    faultsUrl: string;
+    organization: OrganizationSeed;
+  };
+  overlay: string;
+}
+
+interface Ports {
+  etcdClient: number;
+  etcdPeer: number;
+  clusters: Record<
+    string,
+    { apiserver: number; controllerManager: number; scheduler: number }
+  >;
+  moto: number;
+  faultLayer: number;
+  blackhole: number;
+  refused: number;
+}
+
+function binary(component: string, version: string) {
+  return path.join(cacheDir(), 'bin', `${component}-${version}`, component);
+}
+
+function binaries() {
+  return {
+    etcd: binary('etcd', versions.etcd),
+    apiserver: binary('kube-apiserver', versions.kubernetes),
+    controllerManager: binary('kube-controller-manager', versions.kubernetes),
+    scheduler: binary('kube-scheduler', versions.kubernetes),
+    kwok: binary('kwok', versions.kwok),
+  };
+}
+
+/** Runs a step and logs how long it took. */
+export async function timed<T>(
+  log: Log,
+  name: string,
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  const start = Date.now();
+  const result = await fn();
+  log(`✔ ${name} (${((Date.now() - start) / 1000).toFixed(1)}s)`);
+  return result;
+}
+
+/**
+ * Builds whatever control-plane binary is missing for the pinned versions,
+ * from the Go module proxy (first run: ~10 min on 2 cores; cached after).
+ */
+export async function ensureBinaries(log: Log): Promise<void> {
+  if (Object.values(binaries()).every(b => fs.existsSync(b))) {
+    return;
+  }
+  log(
+    'building Kubernetes, etcd and kwok from Go modules (first run only, ~10 min)…',
+  );
+  const script = path.join(packageRoot, 'scripts', 'build-binaries.sh');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', [script], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        TENANCY_CACHE: cacheDir(),
+        K8S_VERSION: versions.kubernetes,
+        ETCD_VERSION: versions.etcd,
+        KWOK_VERSION: versions.kwok,
+      },
+    });
+    child.on('error', reject);
+    child.on('exit', code =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `building the sandbox binaries failed (exit ${code}); see the output above`,
+            ),
+          ),
+    );
+  });
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/**
+ * The same ports on every `up` (so the overlay and people's bookmarks stay
+ * valid), re-chosen only when something else took one.
+ */
+async function allocatePorts(
+  dir: string,
+  supervisor: ProcessSupervisor,
+): Promise<Ports> {
+  const file = path.join(dir, 'ports.json');
+  const previous: Partial<Ports> = fs.existsSync(file)
+    ? JSON.parse(fs.readFileSync(file, 'utf8'))
+    : {};
+  const taken = new Set<number>();
+  const pick = async (port: number | undefined, owner: string) => {
+    if (
+      port &&
+      !taken.has(port) &&
+      (supervisor.isRunning(owner) || (await isPortFree(port)))
+    ) {
+      taken.add(port);
+      return port;
+    }
+    let candidate = await freePort();
+    while (taken.has(candidate)) candidate = await freePort();
+    taken.add(candidate);
+    return candidate;
+  };
+  const ports: Ports = {
+    etcdClient: await pick(previous.etcdClient, 'etcd'),
+    etcdPeer: await pick(previous.etcdPeer, 'etcd'),
+    clusters: {},
+    moto: await pick(previous.moto, 'moto'),
+    faultLayer: await pick(previous.faultLayer, 'daemon'),
+    blackhole: await pick(previous.blackhole, 'daemon'),
+    refused: await pick(previous.refused, 'nothing'),
+  };
+  for (const cluster of CLUSTERS) {
+    const old = previous.clusters?.[cluster.name];
+    ports.clusters[cluster.name] = {
+      apiserver: await pick(old?.apiserver, `${cluster.name}/kube-apiserver`),
+      controllerManager: await pick(
+        old?.controllerManager,
+        `${cluster.name}/kube-controller-manager`,
+      ),
+      scheduler: await pick(old?.scheduler, `${cluster.name}/kube-scheduler`),
+    };
+  }
+  fs.writeFileSync(file, JSON.stringify(ports, null, 2));
+  return ports;
+}
+
+/** Identities are made once per sandbox and kept, like a cluster's users. */
+function ensureIdentities(dir: string): Record<string, SandboxIdentity> {
+  const file = path.join(dir, 'identities.json');
+  if (fs.existsSync(file)) {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  }
+  const identities: Record<string, SandboxIdentity> = {
+    admin: {
+      user: 'sandbox-admin',
+      groups: ['system:masters'],
+      token: newToken(),
+    },
+    platform: {
+      user: PLATFORM_USER,
+      groups: [PLATFORM_GROUP],
+      token: newToken(),
+    },
+    'controller-manager': {
+      user: 'system:kube-controller-manager',
+      groups: [],
+      token: newToken(),
+    },
+    scheduler: { user: 'system:kube-scheduler', groups: [], token: newToken() },
+    // kwok writes node and pod status for simulated kubelets.
+    kwok: {
+      user: 'kwok-controller',
+      groups: ['system:masters'],
+      token: newToken(),
+    },
+  };
+  for (const tenant of TENANT_USERS) {
+    identities[tenant.user] = {
+      user: tenant.user,
+      groups: tenant.groups,
+      token: newToken(),
+    };
+  }
+  fs.writeFileSync(file, JSON.stringify(identities, null, 2), { mode: 0o600 });
+  return identities;
+}
+
+function tokenFile(identities: Record<string, SandboxIdentity>): string {
+  return Object.values(identities)
+    .map(i => `${i.token},${i.user},${i.user},"${i.groups.join(',')}"`)
+    .join('\n')
+    .concat('\n');
+}
+
+function request(
+  url: string,
+  options: { ca?: string; token?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const req = (target.protocol === 'https:' ? https : http).request(
+      target,
+      {
+        ca: options.ca,
+        headers: options.token
+          ? { Authorization: `Bearer ${options.token}` }
+          : {},
+        timeout: options.timeoutMs ?? 2000,
+      },
+      res => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', chunk => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  onTimeout: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what} did not become ready within ${
+          timeoutMs / 1000
+        }s:\n${onTimeout()}`,
+      );
+    }
+    await new Promise(resolve => setTimeout(resolve, 200));
+  }
+}
+
+export interface UpOptions {
+  log?: Log;
+  /** Apply the seed workloads (default true). */
+  seed?: boolean;
+}
+
+/**
+ * Brings the whole sandbox up, starting only what is not already running, and
+ * writes state.json and the portal's app-config overlay. Idempotent.
+ */
+export async function up(options: UpOptions = {}): Promise<SandboxState> {
+  const log = options.log ?? (() => {});
+  const dir = stateDir();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const supervisor = new ProcessSupervisor(dir);
+  const bin = binaries();
+
+  await timed(
+    log,
+    `binaries (Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, kwok ${versions.kwok})`,
+    () => ensureBinaries(log),
+  );
+  const motoServer = await timed(log, `moto ${versions.moto} (venv)`, () =>
+    ensureMoto({ cacheDir: cacheDir(), log }),
+  );
+  const ports = await allocatePorts(dir, supervisor);
+  const identities = ensureIdentities(dir);
+
+  const clusters: SandboxClusterState[] = CLUSTERS.map(spec => {
+    const clusterDir = path.join(dir, 'clusters', spec.name);
+    const pki = ensureClusterPki(path.join(clusterDir, 'pki'), spec.name);
+    fs.writeFileSync(
+      path.join(clusterDir, 'tokens.csv'),
+      tokenFile(identities),
+      { mode: 0o600 },
+    );
+    return {
+      name: spec.name,
+      environment: spec.environment,
+      url: `https://127.0.0.1:${ports.clusters[spec.name].apiserver}`,
+      caData: fs.readFileSync(pki.caCert).toString('base64'),
+      etcdPrefix: `/${spec.name}`,
+      identities,
+    };
+  });
+
+  await timed(log, 'etcd', async () => {
+    if (!supervisor.isRunning('etcd')) {
+      const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
+      const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
+      supervisor.start({
+        name: 'etcd',
+        command: bin.etcd,
+        args: [
+          '--name=sandbox',
+          `--data-dir=${path.join(dir, 'etcd')}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=sandbox=${peerUrl}`,
+          '--log-level=warn',
+        ],
+      });
+    }
+    await waitFor(
+      'etcd',
+      async () =>
+        (
+          await request(`http://127.0.0.1:${ports.etcdClient}/health`)
+        ).status === 200,
+      30_000,
+      () => supervisor.tail('etcd'),
+    );
+  });
+
+  await timed(log, `${clusters.length} kube-apiservers`, () =>
+    Promise.all(
+      clusters.map(async cluster => {
+        const clusterDir = path.join(dir, 'clusters', cluster.name);
+        const pki = path.join(clusterDir, 'pki');
+        const name = `${cluster.name}/kube-apiserver`;
+        if (!supervisor.isRunning(name)) {
+          supervisor.start({
+            name,
+            command: bin.apiserver,
+            args: [
+              `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
+              `--etcd-prefix=${cluster.etcdPrefix}`,
+              '--bind-address=127.0.0.1',
+              '--advertise-address=127.0.0.1',
+              `--secure-port=${ports.clusters[cluster.name].apiserver}`,
+              `--tls-cert-file=${pki}/apiserver.crt`,
+              `--tls-private-key-file=${pki}/apiserver.key`,
+              `--token-auth-file=${clusterDir}/tokens.csv`,
+              '--authorization-mode=RBAC',
+              '--service-account-issuer=https://kubernetes.default.svc',
+              `--service-account-key-file=${pki}/sa.key`,
+              `--service-account-signing-key-file=${pki}/sa.key`,
+              '--service-cluster-ip-range=10.96.0.0/16',
+              `--client-ca-file=${pki}/ca.crt`,
+              `--requestheader-client-ca-file=${pki}/ca.crt`,
+              '--requestheader-allowed-names=front-proxy-client',
+              '--requestheader-username-headers=X-Remote-User',
+              '--requestheader-group-headers=X-Remote-Group',
+              '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+              `--proxy-client-cert-file=${pki}/front-proxy-client.crt`,
+              `--proxy-client-key-file=${pki}/front-proxy-client.key`,
+              // With a loopback advertise address the endpoint reconciler
+              // loops forever; nothing in the sandbox needs that Endpoints.
+              '--endpoint-reconciler-type=none',
+            ],
+          });
+        }
+        const ca = Buffer.from(cluster.caData, 'base64').toString();
+        await waitFor(
+          name,
+          async () =>
+            (
+              await request(`${cluster.url}/readyz`, {
+                ca,
+                token: identities.admin.token,
+              })
+            ).status === 200,
+          90_000,
+          () => supervisor.tail(name),
+        );
+      }),
+    ),
+  );
+
+  await timed(
+    log,
+    'platform RBAC (ClusterRoles tenancy-portal, tenancy-tenant-developer, tenancy-deployer)',
+    () =>
+      Promise.all(
+        clusters.map(cluster =>
+          applyAll(
+            kubeConfigFor(cluster, 'sandbox-admin', identities.admin.token),
+            platformRbac(),
+          ),
+        ),
+      ),
+  );
+
+  await timed(log, 'controllers, schedulers and kwok', async () => {
+    for (const cluster of clusters) {
+      const clusterDir = path.join(dir, 'clusters', cluster.name);
+      const kubeconfig = (who: string) => {
+        const file = path.join(clusterDir, `${who}.kubeconfig`);
+        fs.writeFileSync(
+          file,
+          kubeConfigYaml(cluster, identities[who].user, identities[who].token),
+          {
+            mode: 0o600,
+          },
+        );
+        return file;
+      };
+      const cm = `${cluster.name}/kube-controller-manager`;
+      if (!supervisor.isRunning(cm)) {
+        const kc = kubeconfig('controller-manager');
+        supervisor.start({
+          name: cm,
+          command: bin.controllerManager,
+          args: [
+            `--kubeconfig=${kc}`,
+            `--authentication-kubeconfig=${kc}`,
+            `--authorization-kubeconfig=${kc}`,
+            '--bind-address=127.0.0.1',
+            `--secure-port=${ports.clusters[cluster.name].controllerManager}`,
+            `--cert-dir=${clusterDir}/controller-manager-certs`,
+            '--leader-elect=false',
+            '--use-service-account-credentials=true',
+            `--service-account-private-key-file=${clusterDir}/pki/sa.key`,
+            `--root-ca-file=${clusterDir}/pki/ca.crt`,
+            `--cluster-name=${cluster.name}`,
+            `--cluster-signing-cert-file=${clusterDir}/pki/ca.crt`,
+            `--cluster-signing-key-file=${clusterDir}/pki/ca.key`,
+          ],
+        });
+      }
+      const sched = `${cluster.name}/kube-scheduler`;
+      if (!supervisor.isRunning(sched)) {
+        const kc = kubeconfig('scheduler');
+        supervisor.start({
+          name: sched,
+          command: bin.scheduler,
+          args: [
+            `--kubeconfig=${kc}`,
+            `--authentication-kubeconfig=${kc}`,
+            `--authorization-kubeconfig=${kc}`,
+            '--bind-address=127.0.0.1',
+            `--secure-port=${ports.clusters[cluster.name].scheduler}`,
+            `--cert-dir=${clusterDir}/scheduler-certs`,
+            '--leader-elect=false',
+          ],
+        });
+      }
+      const kwok = `${cluster.name}/kwok`;
+      if (!supervisor.isRunning(kwok)) {
+        supervisor.start({
+          name: kwok,
+          command: bin.kwok,
+          args: [
+            `--kubeconfig=${kubeconfig('kwok')}`,
+            `--config=${path.join(packageRoot, 'kwok', 'stages.yaml')}`,
+            '--manage-all-nodes=false',
+            '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+            // kwok's lease heartbeat renews node status rarely otherwise.
+            '--node-lease-duration-seconds=40',
+            '--cidr=10.244.0.0/16',
+            '--node-ip=10.0.0.1',
+          ],
+          // kwok also reads ~/.kwok/kwok.yaml; keep people's own out of it.
+          env: { ...process.env, HOME: clusterDir },
+        });
+      }
+    }
+  });
+
+  await timed(log, 'moto and the AWS fault layer', async () => {
+    if (!supervisor.isRunning('moto')) {
+      supervisor.start({
+        name: 'moto',
+        command: motoServer,
+        args: ['-H', '127.0.0.1', '-p', String(ports.moto)],
+      });
+    }
+    if (!supervisor.isRunning('daemon')) {
+      supervisor.start({
+        name: 'daemon',
+        command: process.execPath,
+        args: [
+          path.join(packageRoot, 'bin', 'sandbox-daemon'),
+          JSON.stringify({
+            motoUrl: `http://127.0.0.1:${ports.moto}`,
+            faultLayerPort: ports.faultLayer,
+            blackholePort: ports.blackhole,
+          }),
+        ],
+      });
+    }
+    await waitFor(
+      'moto',
+      async () =>
+        (await request(`http://127.0.0.1:${ports.moto}/moto-api/`)).status <
+        500,
+      60_000,
+      () => supervisor.tail('moto'),
+    );
+    await waitFor(
+      'the AWS fault layer',
+      async () =>
+        (
+          await request(`http://127.0.0.1:${ports.faultLayer}/__tenancy/faults`)
+        ).status === 200,
+      30_000,
+      () => supervisor.tail('daemon'),
+    );
+  });
+
+  const organization = await timed(log, 'AWS organization and OU tree', () =>
+    seedOrganization({ endpoint: `http://127.0.0.1:${ports.moto}` }),
+  );
+
+  await timed(log, 'simulated nodes', () =>
+    Promise.all(
+      clusters.map((cluster, i) =>
+        applyAll(
+          kubeConfigFor(cluster, 'sandbox-admin', identities.admin.token),
+          nodeObjects(CLUSTERS[i]),
+        ),
+      ),
+    ),
+  );
+
+  if (options.seed ?? true) {
+    await timed(log, 'seed workloads (teams, namespaces, services)', () =>
+      Promise.all(
+        clusters.map((cluster, i) =>
+          applyAll(
+            kubeConfigFor(cluster, 'sandbox-admin', identities.admin.token),
+            workloadObjects(CLUSTERS[i]),
+          ),
+        ),
+      ),
+    );
+  }
+
+  const state: SandboxState = {
+    kubernetesVersion: versions.kubernetes,
+    clusters,
+    endpoints: {
+      blackhole: `https://127.0.0.1:${ports.blackhole}`,
+      refused: `https://127.0.0.1:${ports.refused}`,
+    },
+    aws: {
+      region: 'us-east-1',
+      motoUrl: `http://127.0.0.1:${ports.moto}`,
+      endpoint: `http://127.0.0.1:${ports.faultLayer}`,
+      faultsUrl: `http://127.0.0.1:${ports.faultLayer}/__tenancy/faults`,
+      organization,
+    },
+    overlay: overlayPath(),
+  };
+  fs.writeFileSync(
+    path.join(dir, 'state.json'),
+    JSON.stringify(state, null, 2),
+    { mode: 0o600 },
+  );
+  writeOverlay(state);
+  return state;
+}
+
+/** Reads the running sandbox's state; throws with what to do when there is none. */
+export function readState(): SandboxState {
+  const file = path.join(stateDir(), 'state.json');
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `No sandbox is running (no ${path.relative(
+        repoRoot,
+        file,
+      )}). Start one with \`yarn sandbox up\`.`,
+    );
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** Stops every sandbox process; data (etcd, certificates, identities) stays for a fast next `up`. */
+export async function down(options: { log?: Log } = {}): Promise<string[]> {
+  const log = options.log ?? (() => {});
+  const supervisor = new ProcessSupervisor(stateDir());
+  const stopped = await supervisor.stopAll();
+  fs.rmSync(path.join(stateDir(), 'state.json'), { force: true });
+  log(
+    stopped.length
+      ? `stopped ${stopped.length} processes`
+      : 'nothing was running',
+  );
+  return stopped;
+}
+
+/** Stops the sandbox and deletes all its data; the next `up` starts from scratch. */
+export async function reset(options: { log?: Log } = {}): Promise<void> {
+  await down(options);
+  fs.rmSync(stateDir(), { recursive: true, force: true });
+}
+
+export interface ComponentStatus {
+  name: string;
+  pid: number;
+  running: boolean;
+}
+
+export function status(): ComponentStatus[] {
+  return new ProcessSupervisor(stateDir()).list();
+}

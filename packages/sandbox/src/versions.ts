@@ -1,0 +1,11 @@
+/**
+ * Pinned versions of everything the sandbox builds or installs. Bumping one
+ * rebuilds just that component on the next `up` (binaries are cached by
+ * version under ~/.cache/tenancy/bin).
+ */
+export const versions = {
+  kubernetes: 'v1.34.4',
+  etcd: 'v3.6.16',
+  kwok: 'v0.8.0',
+  moto: '5.2.5',
+} as const;
