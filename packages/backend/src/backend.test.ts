@@ -23,11 +23,11 @@ const statefulFeatures = [
   ...portalFeatures.permission,
 ];
 
-function configFor(database: TestDatabase): JsonObject {
+function configFor(database: JsonObject): JsonObject {
   return {
     backend: {
       baseUrl: 'http://localhost:7007',
-      database: database.config,
+      database,
     },
     catalog: {
       rules: [
@@ -55,7 +55,7 @@ function configFor(database: TestDatabase): JsonObject {
   };
 }
 
-async function startPortalBackend(database: TestDatabase) {
+async function startPortalBackend(database: JsonObject) {
   return startTestBackend({
     features: [
       ...statefulFeatures,
@@ -94,7 +94,7 @@ describe.each(testDatabaseIds())('portal backend on %s', databaseId => {
   });
 
   it('ingests the repo catalog and still has it after a restart', async () => {
-    const first = await startPortalBackend(database);
+    const first = await startPortalBackend(database.config);
     const system = await eventually(
       'the tenancy System in the catalog',
       async () => {
@@ -109,7 +109,7 @@ describe.each(testDatabaseIds())('portal backend on %s', databaseId => {
 
     // The first read after a restart is served from the database, before any
     // location has been processed again.
-    const second = await startPortalBackend(database);
+    const second = await startPortalBackend(database.afterRestart());
     const res = await request(second.server).get(
       '/api/catalog/entities/by-name/system/default/tenancy',
     );
@@ -119,7 +119,7 @@ describe.each(testDatabaseIds())('portal backend on %s', databaseId => {
   });
 
   it('runs a scaffolder task and still reports it after a restart', async () => {
-    const first = await startPortalBackend(database);
+    const first = await startPortalBackend(database.config);
     await eventually('the probe template in the catalog', async () => {
       const res = await request(first.server).get(
         '/api/catalog/entities/by-name/template/default/persistence-probe',
@@ -147,7 +147,7 @@ describe.each(testDatabaseIds())('portal backend on %s', databaseId => {
     expect(done.status).toBe('completed');
     await first.stop();
 
-    const second = await startPortalBackend(database);
+    const second = await startPortalBackend(database.afterRestart());
     const task = await request(second.server).get(
       `/api/scaffolder/v2/tasks/${taskId}`,
     );

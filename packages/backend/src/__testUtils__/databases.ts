@@ -14,6 +14,14 @@ export interface TestDatabase {
   id: string;
   /** The `backend.database` config block for this database. */
   config: JsonObject;
+  /**
+   * The config a restarted backend process would use. For SQLite that is a
+   * copy of the files: Backstage never closes SQLite connections on
+   * shutdown (a real restart ends the process), so a second backend in the
+   * same test process would otherwise contend with the first one's open
+   * handles for the file locks.
+   */
+  afterRestart(): JsonObject;
   /** Removes every database or file this instance created. */
   cleanup(): Promise<void>;
 }
@@ -53,11 +61,20 @@ export function testDatabaseIds(): string[] {
 export async function createTestDatabase(id: string): Promise<TestDatabase> {
   if (id === 'SQLITE_3') {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tenancy-sqlite-'));
+    const copies: string[] = [];
     return {
       id,
       config: { client: 'better-sqlite3', connection: { directory } },
+      afterRestart() {
+        const copy = `${directory}-restart-${copies.length}`;
+        fs.cpSync(directory, copy, { recursive: true });
+        copies.push(copy);
+        return { client: 'better-sqlite3', connection: { directory: copy } };
+      },
       async cleanup() {
-        fs.rmSync(directory, { recursive: true, force: true });
+        for (const dir of [directory, ...copies]) {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
       },
     };
   }
@@ -66,16 +83,18 @@ export async function createTestDatabase(id: string): Promise<TestDatabase> {
     throw new Error(`No connection string for test database ${id}`);
   }
   const prefix = `tenancy_test_${randomBytes(4).toString('hex')}_`;
+  const config = {
+    client: 'pg',
+    connection: postgres.url,
+    prefix,
+    // Each plugin gets its own database named `${prefix}${pluginId}`, as in
+    // production.
+    pluginDivisionMode: 'database',
+  };
   return {
     id,
-    config: {
-      client: 'pg',
-      connection: postgres.url,
-      prefix,
-      // Each plugin gets its own database named `${prefix}${pluginId}`, as in
-      // production.
-      pluginDivisionMode: 'database',
-    },
+    config,
+    afterRestart: () => config,
     async cleanup() {
       // A stopped test backend keeps its pool connections open. Dropping the
       // databases under them makes the pools throw into whatever test runs
