@@ -425,6 +425,10 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
               // With a loopback advertise address the endpoint reconciler
               // loops forever; nothing in the sandbox needs that Endpoints.
               '--endpoint-reconciler-type=none',
+              // As on EKS: privileged pods are allowed by the API server, so
+              // that only Pod Security Admission (the tenant baseline's
+              // namespace labels) keeps them out of tenant namespaces.
+              '--allow-privileged=true',
             ],
           });
         }
