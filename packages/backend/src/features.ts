@@ -8,7 +8,6 @@ import kubernetesBackend from '@backstage/plugin-kubernetes-backend';
 import mcpActionsBackend from '@backstage/plugin-mcp-actions-backend';
 import notificationsBackend from '@backstage/plugin-notifications-backend';
 import permissionBackend from '@backstage/plugin-permission-backend';
-import permissionAllowAll from '@backstage/plugin-permission-backend-module-allow-all-policy';
 import proxyBackend from '@backstage/plugin-proxy-backend';
 import scaffolderBackend from '@backstage/plugin-scaffolder-backend';
 import scaffolderGithub from '@backstage/plugin-scaffolder-backend-module-github';
@@ -20,6 +19,8 @@ import searchTechdocs from '@backstage/plugin-search-backend-module-techdocs';
 import signalsBackend from '@backstage/plugin-signals-backend';
 import techdocsBackend from '@backstage/plugin-techdocs-backend';
 import userSettingsBackend from '@backstage/plugin-user-settings-backend';
+import scaffolderTenancy from '@tenancy/plugin-scaffolder-backend-module-tenancy';
+import { permissionModuleTenancyPolicy } from './modules/tenancyPermissionPolicy';
 
 /**
  * The portal's backend features, grouped by plugin, in one place so that the
@@ -28,13 +29,19 @@ import userSettingsBackend from '@backstage/plugin-user-settings-backend';
 export const portalFeatures = {
   app: [appBackend],
   proxy: [proxyBackend],
-  scaffolder: [scaffolderBackend, scaffolderGithub, scaffolderNotifications],
+  scaffolder: [
+    scaffolderBackend,
+    scaffolderGithub,
+    scaffolderNotifications,
+    // Tenancy: tenancy:namespace:onboard / offboard.
+    scaffolderTenancy,
+  ],
   techdocs: [techdocsBackend],
   // Guest sign-in for local use: https://backstage.io/docs/auth/guest/provider
   auth: [authBackend, authGuestProvider],
   catalog: [catalogBackend, catalogScaffolderEntityModel, catalogLogs],
-  // Allow-all until the suite's own policy arrives with its permissions.
-  permission: [permissionBackend, permissionAllowAll],
+  // Everything allowed except acting as the platform team (tenancy.platformTeams).
+  permission: [permissionBackend, permissionModuleTenancyPolicy],
   // PostgreSQL full-text search on PostgreSQL, the in-memory engine otherwise.
   search: [searchBackend, searchPg, searchCatalog, searchTechdocs],
   // Backstage's own Kubernetes plugin: the suite's peer, kept installed.

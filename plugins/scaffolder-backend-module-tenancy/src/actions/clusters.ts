@@ -1,0 +1,124 @@
+import { Config } from '@backstage/config';
+import { InputError, isError, NotFoundError } from '@backstage/errors';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  ClusterOutcome,
+  clustersOfEnvironment,
+  ClusterRegistry,
+  ObjectResult,
+  TenancyCluster,
+} from '@tenancy/plugin-tenancy-node';
+
+/** What happened on one cluster; the action's output, one per cluster. */
+export interface ClusterReport {
+  cluster: string;
+  outcome: ClusterOutcome | 'failed';
+  objects: ObjectResult[];
+  error?: string;
+}
+
+/** The target clusters: an environment's, or an explicit list — each must be known. */
+export async function resolveClusters(
+  options: { config: Config; registry: ClusterRegistry },
+  input: { environment?: string; clusters?: string[] },
+): Promise<TenancyCluster[]> {
+  const names = input.environment
+    ? clustersOfEnvironment(options.config, input.environment)
+    : [...new Set(input.clusters ?? [])];
+  if (names.length === 0) {
+    throw new InputError(
+      'No target clusters: give an environment or a list of clusters',
+    );
+  }
+  return Promise.all(
+    names.map(async name => {
+      try {
+        return await options.registry.getCluster(name);
+      } catch (error) {
+        if (error instanceof NotFoundError) throw new InputError(error.message);
+        throw error;
+      }
+    }),
+  );
+}
+
+function count(objects: ObjectResult[]): string {
+  const counts = new Map<string, number>();
+  for (const o of objects)
+    counts.set(o.change, (counts.get(o.change) ?? 0) + 1);
+  return [...counts].map(([change, n]) => `${n} ${change}`).join(', ');
+}
+
+/**
+ * Runs `run` on every cluster at once. Each cluster's side effect sits in its
+ * own checkpoint, so a recovered task does not redo a cluster that already
+ * succeeded (S7), and each cluster gets one line in the task log. A failing
+ * cluster does not stop the others.
+ */
+export async function runOnClusters(
+  ctx: {
+    isDryRun?: boolean;
+    logger: { info(m: string): void; error(m: string): void };
+    checkpoint<T extends object | void>(opts: {
+      key: string;
+      fn: () => Promise<T>;
+    }): Promise<T>;
+  },
+  registry: ClusterRegistry,
+  clusters: TenancyCluster[],
+  options: {
+    checkpointKey: (cluster: string) => string;
+    run: (
+      kc: KubeConfig,
+    ) => Promise<{ outcome: ClusterOutcome; objects?: ObjectResult[] }>;
+  },
+): Promise<ClusterReport[]> {
+  return Promise.all(
+    clusters.map(async (cluster): Promise<ClusterReport> => {
+      const started = Date.now();
+      const once = async () => {
+        const result = await options.run(await registry.kubeConfig(cluster));
+        return { outcome: result.outcome, objects: result.objects ?? [] };
+      };
+      try {
+        const result = ctx.isDryRun
+          ? await once()
+          : await ctx.checkpoint({
+              key: options.checkpointKey(cluster.name),
+              fn: once,
+            });
+        ctx.logger.info(
+          `${cluster.name}: ${result.outcome}${
+            result.objects.length ? ` (${count(result.objects)})` : ''
+          } in ${Date.now() - started} ms`,
+        );
+        return { cluster: cluster.name, ...result };
+      } catch (error) {
+        const message = isError(error) ? error.message : String(error);
+        ctx.logger.error(
+          `${cluster.name}: failed after ${
+            Date.now() - started
+          } ms: ${message}`,
+        );
+        return {
+          cluster: cluster.name,
+          outcome: 'failed',
+          objects: [],
+          error: message,
+        };
+      }
+    }),
+  );
+}
+
+/** Fails the step, naming every failed cluster, when any cluster failed. */
+export function summarize(reports: ClusterReport[], what: string) {
+  const failed = reports.filter(r => r.outcome === 'failed');
+  if (failed.length > 0) {
+    throw new Error(
+      `Could not ${what} on ${failed.length} of ${
+        reports.length
+      } clusters: ${failed.map(f => `${f.cluster} (${f.error})`).join('; ')}`,
+    );
+  }
+}

@@ -1,0 +1,5 @@
+export { createOnboardNamespaceAction, ONBOARD_ACTION_ID } from './onboard';
+export type { OnboardNamespaceActionOptions } from './onboard';
+export { createOffboardNamespaceAction, OFFBOARD_ACTION_ID } from './offboard';
+export type { OffboardNamespaceActionOptions } from './offboard';
+export type { ClusterReport } from './clusters';

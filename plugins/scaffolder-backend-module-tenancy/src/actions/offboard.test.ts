@@ -1,0 +1,132 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { CoreV1Api } from '@kubernetes/client-node';
+import {
+  capturingContext,
+  createHarness,
+  Harness,
+  permissionsAllowing,
+  seedUserInfo,
+} from '../__testUtils__/harness';
+import { createOffboardNamespaceAction } from './offboard';
+import { createOnboardNamespaceAction } from './onboard';
+
+jest.setTimeout(120_000);
+
+let h: Harness;
+beforeAll(() => {
+  h = createHarness();
+});
+
+function deps() {
+  return {
+    config: h.config,
+    registry: h.registry,
+    auth: mockServices.auth(),
+    permissions: permissionsAllowing([
+      'tenancy.namespace.onboard',
+      'tenancy.namespace.offboard',
+    ]),
+    userInfo: seedUserInfo(),
+    auditor: h.auditor,
+  };
+}
+
+async function run(
+  which: 'onboard' | 'offboard',
+  input: Record<string, unknown>,
+  user = 'alice',
+) {
+  const act =
+    which === 'onboard'
+      ? createOnboardNamespaceAction(deps())
+      : createOffboardNamespaceAction(deps());
+  const { ctx, outputs, lines } = capturingContext(input as any, {
+    credentials: mockCredentials.user(`user:default/${user}`),
+  });
+  let error: Error | undefined;
+  try {
+    await act.handler(ctx as any);
+  } catch (e) {
+    error = e as Error;
+  }
+  return { error, reports: outputs.clusters as any[], lines };
+}
+
+const core = (cluster: string) =>
+  h.sandbox.cluster(cluster).kubeConfig('admin').makeApiClient(CoreV1Api);
+
+describe('tenancy:namespace:offboard', () => {
+  it('removes the namespace from every cluster and waits until it is gone', async () => {
+    const ns = h.sandbox.uniqueName('off');
+    const clusters = ['sandbox-a', 'sandbox-c'];
+    expect(
+      (
+        await run('onboard', {
+          tenant: 'group:default/team-payments',
+          namespace: ns,
+          clusters,
+        })
+      ).error,
+    ).toBeUndefined();
+    await core('sandbox-a').createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: 'p' },
+        spec: {
+          containers: [{ name: 'app', image: 'registry.example.com/a:1' }],
+        },
+      },
+    });
+    const { error, reports, lines } = await run('offboard', {
+      tenant: 'group:default/team-payments',
+      namespace: ns,
+      clusters,
+      waitSeconds: 90,
+    });
+    expect(error).toBeUndefined();
+    expect(reports.map(r => [r.cluster, r.outcome])).toEqual([
+      ['sandbox-a', 'deleted'],
+      ['sandbox-c', 'deleted'],
+    ]);
+    expect(lines.filter(l => / deleted in \d+ ms$/.test(l))).toHaveLength(2);
+    for (const c of clusters) {
+      await expect(core(c).readNamespace({ name: ns })).rejects.toMatchObject({
+        code: 404,
+      });
+    }
+    // A second run finds nothing to do.
+    const again = await run('offboard', {
+      tenant: 'group:default/team-payments',
+      namespace: ns,
+      clusters,
+    });
+    expect(again.reports.map(r => r.outcome)).toEqual(['absent', 'absent']);
+  });
+
+  it("refuses another tenant's namespace and leaves it alone", async () => {
+    const ns = h.sandbox.uniqueName('off');
+    expect(
+      (
+        await run('onboard', {
+          tenant: 'group:default/team-payments',
+          namespace: ns,
+          clusters: ['sandbox-b'],
+        })
+      ).error,
+    ).toBeUndefined();
+    const { error, reports } = await run(
+      'offboard',
+      {
+        tenant: 'group:default/team-search',
+        namespace: ns,
+        clusters: ['sandbox-b'],
+      },
+      'bob',
+    );
+    expect(error?.message).toMatch(/sandbox-b/);
+    expect(reports[0].error).toMatch(/belongs to group:default\/team-payments/);
+    const live = await core('sandbox-b').readNamespace({ name: ns });
+    expect(live.status?.phase).toBe('Active');
+    await core('sandbox-b').deleteNamespace({ name: ns });
+  });
+});

@@ -1,0 +1,45 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description:
+      "Onboard the payments team's namespace on every dev cluster, small quota",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'onboard',
+          action: 'tenancy:namespace:onboard',
+          name: 'Onboard namespace',
+          input: {
+            tenant: 'group:default/team-payments',
+            namespace: 'payments-ledger',
+            environment: 'dev',
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Onboard on explicit clusters, medium quota with more pods, restricted pod security and a label',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'onboard',
+          action: 'tenancy:namespace:onboard',
+          name: 'Onboard namespace',
+          input: {
+            tenant: 'group:default/team-search',
+            namespace: 'search-api',
+            clusters: ['sandbox-b', 'sandbox-c'],
+            quotaPreset: 'medium',
+            quota: { pods: '80' },
+            podSecurity: 'restricted',
+            labels: { 'cost-centre': 'cc-1234' },
+          },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,8 @@
+/**
+ * Shared by every Tenancy package: the labels and annotations the suite puts
+ * on what it provisions, and its permissions.
+ *
+ * @packageDocumentation
+ */
+export * from './labels';
+export * from './permissions';

@@ -1,0 +1,34 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/**
+ * Held by the platform team: act on any tenant — onboard or offboard a
+ * namespace for a team one is not a member of.
+ * @public
+ */
+export const tenancyPlatformAdminPermission = createPermission({
+  name: 'tenancy.platform.admin',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Onboard a namespace (apply the tenant baseline) for a team. Members of the
+ * team hold it for their own team; see the onboarding action.
+ * @public
+ */
+export const tenancyNamespaceOnboardPermission = createPermission({
+  name: 'tenancy.namespace.onboard',
+  attributes: { action: 'create' },
+});
+
+/** Remove a tenant namespace. @public */
+export const tenancyNamespaceOffboardPermission = createPermission({
+  name: 'tenancy.namespace.offboard',
+  attributes: { action: 'delete' },
+});
+
+/** Every permission of the suite, for registration with the permissions registry. @public */
+export const tenancyPermissions = [
+  tenancyPlatformAdminPermission,
+  tenancyNamespaceOnboardPermission,
+  tenancyNamespaceOffboardPermission,
+];

@@ -1,0 +1,4 @@
+export * from './apply';
+export * from './options';
+export * from './render';
+export * from './validation';

@@ -1,0 +1,245 @@
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  KubernetesObject,
+  V1LimitRange,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1ResourceQuota,
+  V1RoleBinding,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import {
+  ENVIRONMENT_LABEL,
+  MANAGED_BY,
+  TENANT_LABEL,
+  TENANT_OWNER_ANNOTATION,
+  tenantLabelValue,
+} from '@tenancy/plugin-tenancy-common';
+import { BaselineOptions } from './options';
+import { PodSecurityLevel } from './validation';
+
+/** What one tenant namespace is made of. Validated before rendering. */
+export interface TenantSpec {
+  tenant: CompoundEntityRef;
+  namespace: string;
+  environment?: string;
+  /** ResourceQuota `hard`: the preset with the request's overrides applied. */
+  quota: Record<string, string>;
+  podSecurity: PodSecurityLevel;
+  /** Extra namespace labels (never the baseline's own keys). */
+  labels?: Record<string, string>;
+}
+
+/** One object of the baseline, in the order it is applied (Namespace first). */
+export type BaselineObject =
+  | V1Namespace
+  | V1ResourceQuota
+  | V1LimitRange
+  | V1NetworkPolicy
+  | V1RoleBinding
+  | V1ServiceAccount;
+
+/** The Kubernetes group a tenant's members authenticate as. */
+export function groupSubject(
+  tenant: CompoundEntityRef,
+  template: string,
+): string {
+  return template
+    .replace(/\{name\}/g, tenant.name)
+    .replace(/\{namespace\}/g, tenant.namespace);
+}
+
+/** `Kind/name` of an object, for messages and results. */
+export function describeObject(object: KubernetesObject): string {
+  return `${object.kind}/${object.metadata?.name}`;
+}
+
+/**
+ * The tenant baseline for one namespace: a pure function of the spec and the
+ * settings, so that what is applied can be compared field by field with what
+ * was rendered. Every object carries the ownership labels.
+ */
+export function renderTenantBaseline(
+  spec: TenantSpec,
+  options: BaselineOptions,
+): BaselineObject[] {
+  const namespace = spec.namespace;
+  const labels = {
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    [TENANT_LABEL]: tenantLabelValue(spec.tenant),
+  };
+  const annotations = {
+    [TENANT_OWNER_ANNOTATION]: stringifyEntityRef(spec.tenant),
+  };
+  const meta = (name: string) => ({ name, namespace, labels, annotations });
+
+  const ns: V1Namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: namespace,
+      labels: {
+        ...spec.labels,
+        ...labels,
+        ...(spec.environment ? { [ENVIRONMENT_LABEL]: spec.environment } : {}),
+        // Pod Security Admission: enforced, and also warned and audited so
+        // that a workload that would fail a stricter level is visible.
+        'pod-security.kubernetes.io/enforce': spec.podSecurity,
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/warn': spec.podSecurity,
+        'pod-security.kubernetes.io/warn-version': 'latest',
+        'pod-security.kubernetes.io/audit': spec.podSecurity,
+        'pod-security.kubernetes.io/audit-version': 'latest',
+      },
+      annotations,
+    },
+  };
+
+  const quota: V1ResourceQuota = {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: meta('tenant-quota'),
+    spec: { hard: { ...spec.quota } },
+  };
+
+  // With a quota on cpu/memory, a pod without requests would be refused;
+  // these defaults let it schedule.
+  const limits: V1LimitRange = {
+    apiVersion: 'v1',
+    kind: 'LimitRange',
+    metadata: meta('tenant-defaults'),
+    spec: {
+      limits: [
+        {
+          type: 'Container',
+          defaultRequest: { ...options.limitRange.defaultRequest },
+          _default: { ...options.limitRange.default },
+          ...(options.limitRange.max
+            ? { max: { ...options.limitRange.max } }
+            : {}),
+        },
+      ],
+    },
+  };
+
+  const denyAll: V1NetworkPolicy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('default-deny'),
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  };
+  const allowDns: V1NetworkPolicy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('allow-dns'),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: {
+                matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+              },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+      ],
+    },
+  };
+  const allowSameNamespace: V1NetworkPolicy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('allow-same-namespace'),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ _from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    },
+  };
+  const policies = [denyAll, allowDns, allowSameNamespace];
+  if (options.ingressNamespaces.length > 0) {
+    policies.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('allow-from-ingress'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            _from: [
+              {
+                namespaceSelector: {
+                  matchExpressions: [
+                    {
+                      key: 'kubernetes.io/metadata.name',
+                      operator: 'In',
+                      values: [...options.ingressNamespaces],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+  }
+
+  const tenantBinding: V1RoleBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta('tenant-developers'),
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: options.tenantRole,
+    },
+    subjects: [
+      {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Group',
+        name: groupSubject(spec.tenant, options.groupSubjectTemplate),
+      },
+    ],
+  };
+  const deployer: V1ServiceAccount = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta(options.deployServiceAccount),
+  };
+  const deployerBinding: V1RoleBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta(`${options.deployServiceAccount}-deploy`),
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: options.deployRole,
+    },
+    subjects: [
+      { kind: 'ServiceAccount', name: options.deployServiceAccount, namespace },
+    ],
+  };
+
+  return [
+    ns,
+    quota,
+    limits,
+    ...policies,
+    tenantBinding,
+    deployer,
+    deployerBinding,
+  ];
+}
