@@ -20,6 +20,7 @@ import signalsBackend from '@backstage/plugin-signals-backend';
 import techdocsBackend from '@backstage/plugin-techdocs-backend';
 import userSettingsBackend from '@backstage/plugin-user-settings-backend';
 import scaffolderTenancy from '@tenancy/plugin-scaffolder-backend-module-tenancy';
+import tenancyBackend from '@tenancy/plugin-tenancy-backend';
 import { permissionModuleTenancyPolicy } from './modules/tenancyPermissionPolicy';
 
 /**
@@ -49,6 +50,8 @@ export const portalFeatures = {
   userSettings: [userSettingsBackend],
   notifications: [notificationsBackend, signalsBackend],
   mcpActions: [mcpActionsBackend],
+  // Tenancy: fleet, cluster, tenant and service-health views (/api/tenancy).
+  tenancy: [tenancyBackend],
 };
 
 export function allPortalFeatures() {

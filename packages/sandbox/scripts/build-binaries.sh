@@ -6,6 +6,7 @@
 #
 # Components:
 #   kube-apiserver, kube-controller-manager, kube-scheduler  (k8s.io/kubernetes v1.34.x)
+#   kubectl                                                 (same module, for bench/)
 #   etcd                                                    (go.etcd.io/etcd/server/v3 v3.6.x)
 #   kwok                                                    (sigs.k8s.io/kwok, newest)
 #
@@ -74,11 +75,17 @@ install_bin() {
   mv -f "$dir/$comp.tmp.$$" "$dir/$comp"
 }
 
+# version_args COMPONENT -> the arguments that make it print its version
+version_args() { if [[ $1 == kubectl ]]; then echo "version --client"; else echo "--version"; fi; }
+
 # have_bin COMPONENT VERSION VERSIONSTRING : cached binary exists and reports VERSIONSTRING
 have_bin() {
-  local b="$BIN_ROOT/$1-$2/$1"
+  local b="$BIN_ROOT/$1-$2/$1" args
   [[ -x $b ]] || return 1
-  if "$b" --version 2>/dev/null | grep -qF -- "$3"; then return 0; fi
+  read -ra args <<<"$(version_args "$1")"
+  # capture first: grep -q would stop reading early, and a second line of output
+  # (kubectl's Kustomize Version) would then fail the pipe under pipefail
+  if grep -qF -- "$3" <<<"$("$b" "${args[@]}" 2>/dev/null)"; then return 0; fi
   log "cached $b does not report '$3'; rebuilding"; rm -f "$b"; return 1
 }
 
@@ -142,10 +149,13 @@ BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 ###############################################################################
 # Kubernetes control plane
 ###############################################################################
+k8s_version_string() { if [[ $1 == kubectl ]]; then echo "Client Version: $2"; else echo "Kubernetes $2"; fi; }
+
 build_k8s() {
-  local v=$K8S_VERSION comps=(kube-apiserver kube-controller-manager kube-scheduler) todo=() c
+  local v=$K8S_VERSION comps=(kube-apiserver kube-controller-manager kube-scheduler kubectl) todo=() c
   for c in "${comps[@]}"; do
-    if have_bin "$c" "$v" "Kubernetes $v"; then log "$c $v cached: $BIN_ROOT/$c-$v/$c"; else todo+=("$c"); fi
+    # kubectl prints "Client Version: v1.34.4", the control plane "Kubernetes v1.34.4"
+    if have_bin "$c" "$v" "$(k8s_version_string "$c" "$v")"; then log "$c $v cached: $BIN_ROOT/$c-$v/$c"; else todo+=("$c"); fi
   done
   [[ ${#todo[@]} -eq 0 ]] && return 0
 
@@ -179,12 +189,14 @@ build_k8s() {
     # in-tree placeholder "$Format:%H$" (override with K8S_GIT_COMMIT=<sha>)
     ld+=" -X $pfx.gitCommit=${K8S_GIT_COMMIT:-}"
   done
+  local args want
   for c in "${todo[@]}"; do
     phase_start "build-$c"
     run_logged "$dir" "$logf" go build -trimpath -ldflags "$ld" -o "$dir/$c.out" "k8s.io/kubernetes/cmd/$c"
-    "$dir/$c.out" --version | grep -qF "Kubernetes $v" || die "$c does not report 'Kubernetes $v' (got: $("$dir/$c.out" --version 2>&1))"
+    read -ra args <<<"$(version_args "$c")"; want="$(k8s_version_string "$c" "$v")"
+    grep -qF "$want" <<<"$("$dir/$c.out" "${args[@]}")" || die "$c does not report '$want' (got: $("$dir/$c.out" "${args[@]}" 2>&1))"
     install_bin "$dir/$c.out" "$c" "$v"
-    log "built $BIN_ROOT/$c-$v/$c: $("$BIN_ROOT/$c-$v/$c" --version)"
+    log "built $BIN_ROOT/$c-$v/$c: $("$BIN_ROOT/$c-$v/$c" "${args[@]}" | sed -n 1p)"
     phase_end "build-$c"
   done
 }
@@ -257,7 +269,7 @@ log "=== summary (seconds per phase)"
 for p in "${!PHASE_SECS[@]}"; do printf '  %-32s %6ss\n' "$p" "${PHASE_SECS[$p]}"; done | sort
 log "total: $(( $(date +%s) - TOTAL_T0 ))s"
 log "binaries:"
-want k8s  && for c in kube-apiserver kube-controller-manager kube-scheduler; do echo "  $BIN_ROOT/$c-$K8S_VERSION/$c"; done
+want k8s  && for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do echo "  $BIN_ROOT/$c-$K8S_VERSION/$c"; done
 want etcd && echo "  $BIN_ROOT/etcd-$ETCD_VERSION/etcd"
 want kwok && echo "  $BIN_ROOT/kwok-$KWOK_VERSION/kwok"
 want kwok && echo "  $BIN_ROOT/kwok-$KWOK_VERSION/kwok-default-stages.yaml"

@@ -6,3 +6,5 @@
  */
 export * from './labels';
 export * from './permissions';
+export * from './api';
+export * from './client';

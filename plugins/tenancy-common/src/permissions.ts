@@ -26,9 +26,27 @@ export const tenancyNamespaceOffboardPermission = createPermission({
   attributes: { action: 'delete' },
 });
 
+/** See every cluster of the fleet (the platform team). @public */
+export const tenancyFleetReadPermission = createPermission({
+  name: 'tenancy.fleet.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Read a tenant's namespaces, quotas and health. Members of the team may read
+ * their own tenant; holders of {@link tenancyFleetReadPermission} any.
+ * @public
+ */
+export const tenancyTenantReadPermission = createPermission({
+  name: 'tenancy.tenant.read',
+  attributes: { action: 'read' },
+});
+
 /** Every permission of the suite, for registration with the permissions registry. @public */
 export const tenancyPermissions = [
   tenancyPlatformAdminPermission,
   tenancyNamespaceOnboardPermission,
   tenancyNamespaceOffboardPermission,
+  tenancyFleetReadPermission,
+  tenancyTenantReadPermission,
 ];

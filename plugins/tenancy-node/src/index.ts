@@ -8,3 +8,5 @@ export * from './baseline';
 export * from './clusters';
 export * from './environments';
 export { apiMessage, statusOf, withAbortSignal } from './kube';
+export * from './fleet';
+export * from './permissions';

@@ -10,7 +10,10 @@ import {
  * instead of holding the caller forever.
  */
 class AbortableKubeConfig extends KubeConfig {
-  constructor(private readonly signal: AbortSignal) {
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly onRequest?: () => void,
+  ) {
     super();
   }
 
@@ -19,15 +22,21 @@ class AbortableKubeConfig extends KubeConfig {
   ): Promise<void> {
     await super.applySecurityAuthentication(context);
     context.setSignal(this.signal);
+    // Called once for every request the client makes: the request counter.
+    this.onRequest?.();
   }
 }
 
-/** A copy of `kc` whose requests are aborted when `signal` fires. */
+/**
+ * A copy of `kc` whose requests are aborted when `signal` fires, and counted
+ * through `onRequest` when given.
+ */
 export function withAbortSignal(
   kc: KubeConfig,
   signal: AbortSignal,
+  onRequest?: () => void,
 ): KubeConfig {
-  const copy = new AbortableKubeConfig(signal);
+  const copy = new AbortableKubeConfig(signal, onRequest);
   copy.loadFromOptions({
     clusters: kc.clusters,
     users: kc.users,

@@ -2,10 +2,11 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  tenancyFleetReadPermission,
   tenancyNamespaceOnboardPermission,
   tenancyPlatformAdminPermission,
 } from '@tenancy/plugin-tenancy-common';
-import { TenancyPermissionPolicy } from './tenancyPermissionPolicy';
+import { TenancyPermissionPolicy } from './policy';
 
 const userInfo = {
   async getUserInfo(credentials: any) {
@@ -49,6 +50,15 @@ describe('TenancyPermissionPolicy', () => {
     expect((await decide(tenancyPlatformAdminPermission)).result).toBe(
       AuthorizeResult.DENY,
     );
+  });
+
+  it('shows the fleet to the platform team only', async () => {
+    expect(
+      (await decide(tenancyFleetReadPermission, 'user:default/pat')).result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await decide(tenancyFleetReadPermission, 'user:default/alice')).result,
+    ).toBe(AuthorizeResult.DENY);
   });
 
   it('allows everything else', async () => {

@@ -1,0 +1,8 @@
+/**
+ * The Tenancy backend plugin: fleet, cluster, tenant and service-health views.
+ *
+ * @packageDocumentation
+ */
+export { tenancyPlugin as default } from './plugin';
+export { FleetSnapshotService } from './service/FleetSnapshotService';
+export { createRouter, selectorOf } from './service/router';

@@ -1,0 +1,496 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import {
+  createServiceFactory,
+  coreServices,
+} from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import {
+  connectSandbox,
+  SandboxFixtures,
+  TENANT_USERS,
+} from '@tenancy/sandbox';
+import { TenancyPermissionPolicy } from '@tenancy/plugin-tenancy-node';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import YAML from 'yaml';
+import { tenancyPlugin } from '../plugin';
+
+// Real clusters, and a black hole that is waited out for its timeout.
+jest.setTimeout(180_000);
+
+const TIMEOUT_MS = 2500;
+let sandbox: SandboxFixtures;
+let server: any;
+let stop: () => Promise<void>;
+
+/** Who is in which team: the sandbox's seed, plus the platform team's pat. */
+const MEMBERSHIP: Record<string, string[]> = {
+  ...Object.fromEntries(TENANT_USERS.map(u => [u.user, u.groups])),
+  pat: ['platform-team'],
+};
+const userInfo = {
+  async getUserInfo(credentials: any) {
+    const ref: string = credentials.principal.userEntityRef;
+    const name = ref.split('/').pop()!;
+    return {
+      userEntityRef: ref,
+      ownershipEntityRefs: [
+        ref,
+        ...(MEMBERSHIP[name] ?? []).map(g => `group:default/${g}`),
+      ],
+    };
+  },
+};
+
+/** The seed catalog of the sandbox, with the ownership relations the catalog would compute. */
+function seedEntities(extra: Entity[]): Entity[] {
+  const file = path.join(
+    path.dirname(require.resolve('@tenancy/sandbox/package.json')),
+    'catalog',
+    'seed.yaml',
+  );
+  const entities: Entity[] = YAML.parseAllDocuments(
+    fs.readFileSync(file, 'utf8'),
+  ).map(d => d.toJSON());
+  return [...entities, ...extra].map(e => ({
+    ...e,
+    relations: e.spec?.owner
+      ? [{ type: 'ownedBy', targetRef: String(e.spec.owner) }]
+      : [],
+  }));
+}
+
+const as = (user: string) => ({
+  Authorization: mockCredentials.user.header(`user:default/${user}`),
+});
+
+// A fixture tenant whose numbers the test knows exactly.
+const fixture = {
+  team: 'team-fixture',
+  namespace: '',
+  component: 'fixture-web',
+};
+
+beforeAll(async () => {
+  sandbox = connectSandbox();
+  const overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
+  const a = sandbox.cluster('sandbox-a');
+  overlay.kubernetes.clusterLocatorMethods[0].clusters.push(
+    {
+      name: 'sandbox-blackhole',
+      url: sandbox.state.endpoints.blackhole,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: a.identities.platform.token,
+      caData: a.caData,
+    },
+    {
+      name: 'sandbox-refused',
+      url: sandbox.state.endpoints.refused,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: a.identities.platform.token,
+      caData: a.caData,
+    },
+    {
+      name: 'sandbox-badtoken',
+      url: a.url,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: 'not-a-valid-token-0123456789',
+      caData: a.caData,
+    },
+  );
+  overlay.tenancy.clusterTimeoutMs = TIMEOUT_MS;
+  overlay.tenancy.fleet = { refreshIntervalSeconds: 3600, pageSize: 1000 };
+
+  // Known workloads and quota on sandbox-a, owned by a fixture team.
+  fixture.namespace = await sandbox.createNamespace(a, {
+    labels: {
+      'tenancy.dev/tenant': fixture.team,
+      'app.kubernetes.io/managed-by': 'tenancy',
+    },
+  });
+  const core = a.kubeConfig('admin').makeApiClient(CoreV1Api);
+  await core.createNamespacedResourceQuota({
+    namespace: fixture.namespace,
+    body: {
+      metadata: { name: 'q' },
+      spec: { hard: { pods: '10', 'requests.cpu': '2' } },
+    },
+  });
+  const labels = { 'backstage.io/kubernetes-id': fixture.component };
+  await a
+    .kubeConfig('admin')
+    .makeApiClient(AppsV1Api)
+    .createNamespacedDeployment({
+      namespace: fixture.namespace,
+      body: {
+        metadata: { name: fixture.component, labels },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [
+                {
+                  name: 'app',
+                  image: 'registry.example.com/x:1',
+                  resources: { requests: { cpu: '100m' } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+  // Wait until the cluster itself says 3 ready and the quota counts them.
+  for (let i = 0; i < 120; i++) {
+    const quota = await core.readNamespacedResourceQuota({
+      name: 'q',
+      namespace: fixture.namespace,
+    });
+    const d = await a
+      .kubeConfig('admin')
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({
+        name: fixture.component,
+        namespace: fixture.namespace,
+      });
+    if (quota.status?.used?.pods === '3' && d.status?.readyReplicas === 3)
+      break;
+    await new Promise(r => setTimeout(r, 500));
+  }
+
+  const policy = TenancyPermissionPolicy.fromConfig(
+    { getOptionalStringArray: () => ['group:default/platform-team'] } as any,
+    userInfo,
+  );
+  const backend = await startTestBackend({
+    features: [
+      tenancyPlugin,
+      mockServices.rootConfig.factory({ data: overlay }),
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
+      catalogServiceMock.factory({
+        entities: seedEntities([
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: {
+              name: fixture.component,
+              annotations: { 'backstage.io/kubernetes-id': fixture.component },
+            },
+            spec: {
+              type: 'service',
+              lifecycle: 'production',
+              owner: `group:default/${fixture.team}`,
+            },
+          },
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Resource',
+            metadata: {
+              name: 'payments-prod-account',
+              annotations: { 'tenancy.dev/aws-account-id': '111122223333' },
+            },
+            spec: { type: 'aws-account', owner: 'group:default/team-payments' },
+          },
+        ]),
+      }),
+      createServiceFactory({
+        service: coreServices.userInfo,
+        deps: {},
+        factory: () => userInfo,
+      }),
+      // The suite's real policy decides (platform team: fleet; others: not).
+      createServiceFactory({
+        service: coreServices.permissions,
+        deps: {},
+        factory: () => ({
+          async authorize(reqs: any[], options: any) {
+            return Promise.all(
+              reqs.map(async r =>
+                options.credentials.principal.type === 'user'
+                  ? ((await policy.handle(
+                      { permission: r.permission },
+                      { credentials: options.credentials, info: {} as any },
+                    )) as {
+                      result: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+                    })
+                  : { result: AuthorizeResult.ALLOW as AuthorizeResult.ALLOW },
+              ),
+            );
+          },
+          async authorizeConditional() {
+            throw new Error('not used');
+          },
+        }),
+      }),
+    ],
+  });
+  server = backend.server;
+  stop = () => backend.stop();
+});
+
+afterAll(async () => {
+  await stop?.();
+  await sandbox.cleanup();
+});
+
+describe('GET /api/tenancy/fleet', () => {
+  let body: any;
+  let elapsed: number;
+
+  beforeAll(async () => {
+    const started = Date.now();
+    const res = await request(server).get('/api/tenancy/fleet').set(as('pat'));
+    elapsed = Date.now() - started;
+    if (res.status !== 200)
+      throw new Error(`GET /fleet answered ${res.status}`);
+    body = res.body;
+  });
+
+  it('answers within the timeout despite a black-holed and a refusing cluster (S28)', () => {
+    // The first request makes the snapshot: bounded by the per-cluster timeout.
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 4000);
+    const byName = Object.fromEntries(
+      body.clusters.map((c: any) => [c.name, c]),
+    );
+    expect(byName['sandbox-blackhole'].error).toEqual({
+      kind: 'timeout',
+      message: `No answer within ${TIMEOUT_MS} ms`,
+    });
+    expect(byName['sandbox-blackhole'].reachable).toBe(false);
+    expect(byName['sandbox-refused'].error).toEqual({
+      kind: 'unreachable',
+      message: 'Connection refused',
+    });
+  });
+
+  it('shows every healthy cluster with version, nodes, namespaces and tenants', () => {
+    for (const name of ['sandbox-a', 'sandbox-b', 'sandbox-c']) {
+      const cluster = body.clusters.find((c: any) => c.name === name);
+      expect(cluster).toMatchObject({
+        reachable: true,
+        version: 'v1.34.4',
+        nodes: { ready: 2, total: 2 },
+      });
+      expect(cluster.error).toBeUndefined();
+      expect(cluster.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(cluster.namespaces).toBeGreaterThanOrEqual(5);
+    }
+    expect(
+      body.clusters.find((c: any) => c.name === 'sandbox-a').environment,
+    ).toBe('dev');
+    // sandbox-a: payments, search, checkout from the seed, plus the fixture team.
+    expect(body.clusters.find((c: any) => c.name === 'sandbox-a').tenants).toBe(
+      4,
+    );
+  });
+
+  it('says a 401 is an authentication failure, not "0 resources", with no token or URL (S29)', () => {
+    const bad = body.clusters.find((c: any) => c.name === 'sandbox-badtoken');
+    expect(bad.error.kind).toBe('unauthorized');
+    expect(bad.namespaces).toBeUndefined();
+    const text = JSON.stringify(body);
+    expect(text).not.toContain('not-a-valid-token');
+    expect(text).not.toMatch(/https?:\/\/127\.0\.0\.1/);
+    for (const cluster of sandbox.clusters) {
+      expect(text).not.toContain(cluster.identities.platform.token);
+    }
+  });
+
+  it('is for the platform team only; needs credentials (S33)', async () => {
+    expect(
+      (await request(server).get('/api/tenancy/fleet').set(as('alice'))).status,
+    ).toBe(403);
+    const anonymous = await request(server).get('/api/tenancy/fleet');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.name).toBe('AuthenticationError');
+    expect((await request(server).get('/api/tenancy/health')).body).toEqual({
+      status: 'ok',
+    });
+  });
+});
+
+describe('GET /api/tenancy/tenants/:namespace/:name', () => {
+  it('agrees with the cluster on quota used vs hard, policies and workloads (1)', async () => {
+    const res = await request(server)
+      .get(`/api/tenancy/tenants/default/${fixture.team}`)
+      .set(as('pat'));
+    expect(res.status).toBe(200);
+    const ns = res.body.namespaces.find(
+      (n: any) => n.name === fixture.namespace,
+    );
+    const live = await sandbox
+      .cluster('sandbox-a')
+      .kubeConfig('admin')
+      .makeApiClient(CoreV1Api)
+      .readNamespacedResourceQuota({ name: 'q', namespace: fixture.namespace });
+    expect(ns).toMatchObject({
+      cluster: 'sandbox-a',
+      tenant: `group:default/${fixture.team}`,
+      limitRange: false,
+      networkPolicies: { count: 0, defaultDeny: false },
+      workloads: { total: 1, healthy: 1, state: 'healthy' },
+    });
+    expect(ns.quota).toEqual([
+      {
+        resource: 'pods',
+        hard: live.status!.hard!.pods,
+        used: live.status!.used!.pods,
+        ratio: 0.3,
+      },
+      {
+        resource: 'requests.cpu',
+        hard: '2',
+        used: live.status!.used!['requests.cpu'],
+        ratio: 0.15,
+      },
+    ]);
+    // The clusters it could not read are named beside the data.
+    expect(res.body.clusterErrors.map((e: any) => e.cluster).sort()).toEqual([
+      'sandbox-badtoken',
+      'sandbox-blackhole',
+      'sandbox-refused',
+    ]);
+  });
+
+  it("lists a seeded team's namespaces across clusters and its AWS accounts", async () => {
+    const res = await request(server)
+      .get('/api/tenancy/tenants/default/team-payments')
+      .set(as('alice'));
+    expect(res.status).toBe(200);
+    expect(
+      res.body.namespaces.map((n: any) => `${n.cluster}/${n.name}`).sort(),
+    ).toEqual([
+      'sandbox-a/payments',
+      'sandbox-b/payments',
+      'sandbox-c/payments',
+    ]);
+    const payments = res.body.namespaces.find(
+      (n: any) => n.cluster === 'sandbox-a',
+    );
+    expect(payments.roleBindings).toEqual([]);
+    expect(payments.limitRange).toBe(true);
+    expect(res.body.accounts).toEqual([
+      {
+        entityRef: 'resource:default/payments-prod-account',
+        accountId: '111122223333',
+      },
+    ]);
+  });
+
+  it("does not show a team's tenant to a non-member (S33)", async () => {
+    const res = await request(server)
+      .get('/api/tenancy/tenants/default/team-payments')
+      .set(as('bob'));
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(
+      /only its members and the platform team/,
+    );
+  });
+
+  it.each([
+    [`/api/tenancy/tenants/default/${'x'.repeat(300)}`],
+    ['/api/tenancy/tenants/de%20fault/team-payments'],
+    ['/api/tenancy/clusters/%3Cscript%3E'],
+    ['/api/tenancy/entities/comp%24nent/default/x/health'],
+  ])('answers 400 with a clear message for %s (S35)', async url => {
+    const res = await request(server).get(url).set(as('pat'));
+    expect(res.status).toBe(400);
+    expect(res.body.error.name).toBe('InputError');
+    expect(res.body.error.message).toMatch(/^Invalid /);
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('entity and team health', () => {
+  const health = async (name: string) =>
+    (
+      await request(server)
+        .get(`/api/tenancy/entities/component/default/${name}/health`)
+        .set(as('alice'))
+    ).body;
+
+  it('reports the crash-looping service as failing, with restarts and Warning events', async () => {
+    const body = await health('search-indexer');
+    expect(body.state).toBe('failing');
+    const a = body.clusters.find((c: any) => c.cluster === 'sandbox-a');
+    expect(a.state).toBe('failing');
+    expect(a.workloads[0]).toMatchObject({
+      name: 'search-indexer',
+      desired: 1,
+      ready: 0,
+      crashLooping: 1,
+    });
+    expect(a.workloads[0].restarts).toBeGreaterThanOrEqual(1);
+    expect(a.events.some((e: any) => e.reason === 'BackOff')).toBe(true);
+  });
+
+  it('reports the pending service per cluster: healthy on one, failing with its pods pending on the other', async () => {
+    const body = await health('checkout-web');
+    const byCluster = Object.fromEntries(
+      body.clusters.map((c: any) => [c.cluster, c]),
+    );
+    expect(byCluster['sandbox-a'].state).toBe('healthy');
+    expect(byCluster['sandbox-c'].workloads[0]).toMatchObject({
+      ready: 0,
+      pending: 2,
+    });
+    expect(byCluster['sandbox-c'].state).toBe('failing');
+    expect(
+      byCluster['sandbox-c'].events.some(
+        (e: any) => e.reason === 'FailedScheduling',
+      ),
+    ).toBe(true);
+    // Clusters that could not be read are there, marked unknown.
+    expect(byCluster['sandbox-blackhole'].state).toBe('unknown');
+    expect(body.state).toBe('failing');
+  });
+
+  it("agrees with the cluster on the fixture's replicas", async () => {
+    const body = await health(fixture.component);
+    const a = body.clusters.find((c: any) => c.cluster === 'sandbox-a');
+    expect(a.workloads).toEqual([
+      expect.objectContaining({
+        kind: 'Deployment',
+        namespace: fixture.namespace,
+        desired: 3,
+        ready: 3,
+        podsNotReady: 0,
+        state: 'healthy',
+      }),
+    ]);
+  });
+
+  it("rolls up a team's services", async () => {
+    const res = await request(server)
+      .get('/api/tenancy/teams/default/team-checkout/health')
+      .set(as('carol'));
+    expect(res.status).toBe(200);
+    expect(
+      Object.fromEntries(
+        res.body.entities.map((e: any) => [e.entityRef, e.state]),
+      ),
+    ).toEqual({
+      'component:default/checkout-web': 'failing',
+      'component:default/image-resizer': 'failing',
+    });
+  });
+
+  it('answers 404 for an entity the catalog does not have', async () => {
+    const res = await request(server)
+      .get('/api/tenancy/entities/component/default/nope/health')
+      .set(as('alice'));
+    expect(res.status).toBe(404);
+  });
+});

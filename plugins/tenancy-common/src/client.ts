@@ -1,0 +1,68 @@
+import { ResponseError } from '@backstage/errors';
+import {
+  ClusterDetail,
+  EntityHealth,
+  FleetResponse,
+  TeamHealth,
+  TenantResponse,
+} from './api';
+
+/** What the client needs: Backstage's DiscoveryApi and FetchApi (or the backend's equivalents). @public */
+export interface TenancyClientOptions {
+  discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
+  fetchApi: { fetch: typeof fetch };
+}
+
+/** The frontend's (or another backend's) typed view of `/api/tenancy`. @public */
+export interface TenancyApi {
+  getFleet(): Promise<FleetResponse>;
+  getCluster(name: string): Promise<ClusterDetail>;
+  getTenant(groupRef: string): Promise<TenantResponse>;
+  getEntityHealth(entityRef: string): Promise<EntityHealth>;
+  getTeamHealth(groupRef: string): Promise<TeamHealth>;
+}
+
+function refPath(ref: string, defaultKind: string): string {
+  const match = /^(?:([^:/]+):)?(?:([^/]+)\/)?([^/]+)$/.exec(ref);
+  if (!match) throw new TypeError(`Not an entity ref: ${ref}`);
+  const [, kind = defaultKind, namespace = 'default', name] = match;
+  return [kind, namespace, name].map(p => encodeURIComponent(p)).join('/');
+}
+
+/** @public */
+export class TenancyClient implements TenancyApi {
+  constructor(private readonly options: TenancyClientOptions) {}
+
+  private async get<T>(path: string): Promise<T> {
+    const base = await this.options.discoveryApi.getBaseUrl('tenancy');
+    const response = await this.options.fetchApi.fetch(`${base}${path}`);
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
+  }
+
+  getFleet() {
+    return this.get<FleetResponse>('/fleet');
+  }
+
+  getCluster(name: string) {
+    return this.get<ClusterDetail>(`/clusters/${encodeURIComponent(name)}`);
+  }
+
+  getTenant(groupRef: string) {
+    const [, namespace, name] = refPath(groupRef, 'group').split('/');
+    return this.get<TenantResponse>(`/tenants/${namespace}/${name}`);
+  }
+
+  getEntityHealth(entityRef: string) {
+    return this.get<EntityHealth>(
+      `/entities/${refPath(entityRef, 'component')}/health`,
+    );
+  }
+
+  getTeamHealth(groupRef: string) {
+    const [, namespace, name] = refPath(groupRef, 'group').split('/');
+    return this.get<TeamHealth>(`/teams/${namespace}/${name}/health`);
+  }
+}

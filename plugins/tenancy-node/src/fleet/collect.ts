@@ -1,0 +1,392 @@
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  RbacAuthorizationV1Api,
+  V1ListMeta,
+  V1Pod,
+  VersionApi,
+} from '@kubernetes/client-node';
+import { ClusterError } from '@tenancy/plugin-tenancy-common';
+import { apiMessage, statusOf, withAbortSignal } from '../kube';
+import { ClusterSnapshot, PodSnapshot } from './types';
+
+export interface CollectOptions {
+  /** The whole collection of one cluster is abandoned after this long. */
+  timeoutMs: number;
+  /** At most this many requests to the cluster at once. */
+  concurrency: number;
+  /** Page size of list calls. */
+  pageSize: number;
+  /** Longest wait honoured from a Retry-After header (S30). */
+  maxRetryAfterMs?: number;
+  /** Counts every request made to the cluster (for tests and the bench). */
+  onRequest?: () => void;
+  /** Injected in tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) =>
+  new Promise<void>(resolve => setTimeout(resolve, ms));
+
+/** A tiny semaphore: the per-cluster concurrency limit. */
+function limiter(max: number) {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>(resolve => queue.push(resolve));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+}
+
+function retryAfterMs(error: unknown): number | undefined {
+  if (!(error instanceof ApiException)) return undefined;
+  const headers = error.headers as Record<string, string> | undefined;
+  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/**
+ * Every item of a list, page by page (`limit`/`continue`). A 410 Gone means
+ * the continue token expired: the list starts over (S31). A 429 from API
+ * Priority and Fairness waits as long as Retry-After says, within bounds,
+ * then tries again (S30).
+ */
+export async function listAll<T>(
+  page: (
+    continueToken: string | undefined,
+  ) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
+  options: {
+    sleep?: (ms: number) => Promise<void>;
+    maxRetryAfterMs?: number;
+    maxRestarts?: number;
+    maxRetries?: number;
+  } = {},
+): Promise<T[]> {
+  const sleep = options.sleep ?? defaultSleep;
+  let items: T[] = [];
+  let token: string | undefined;
+  let restarts = 0;
+  let retries = 0;
+  for (;;) {
+    try {
+      const result = await page(token);
+      items.push(...result.items);
+      token = result.metadata?._continue || undefined;
+      if (!token) return items;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 410 && restarts < (options.maxRestarts ?? 3)) {
+        restarts++;
+        items = [];
+        token = undefined;
+        continue;
+      }
+      if (status === 429 && retries < (options.maxRetries ?? 3)) {
+        retries++;
+        const wait = retryAfterMs(error) ?? 250 * 2 ** retries;
+        await sleep(Math.min(wait, options.maxRetryAfterMs ?? 5000));
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** A failed cluster's error, in words a person can act on, with no credential or URL (S29). */
+export function classifyError(
+  error: unknown,
+  timeoutMs: number,
+  aborted: boolean,
+): ClusterError {
+  if (aborted)
+    return { kind: 'timeout', message: `No answer within ${timeoutMs} ms` };
+  const status = statusOf(error);
+  if (status === 401) {
+    return {
+      kind: 'unauthorized',
+      message:
+        "Authentication failed: the cluster refused the portal's credentials (401 Unauthorized)",
+    };
+  }
+  if (status === 403) {
+    return {
+      kind: 'forbidden',
+      message: `The portal's identity is not allowed to read this (403 Forbidden): ${apiMessage(
+        error,
+      )}`,
+    };
+  }
+  if (status === 429)
+    return {
+      kind: 'throttled',
+      message: 'The cluster kept throttling requests (429 Too Many Requests)',
+    };
+  if (status !== undefined)
+    return {
+      kind: 'error',
+      message: `The cluster answered ${status}: ${apiMessage(error)}`,
+    };
+  const code =
+    (error as { cause?: { code?: string } })?.cause?.code ??
+    (error as { code?: string })?.code;
+  if (code === 'ECONNREFUSED')
+    return { kind: 'unreachable', message: 'Connection refused' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return {
+      kind: 'unreachable',
+      message: 'The cluster host name does not resolve',
+    };
+  if (code && /CERT|SSL|TLS|SIGNATURE|SELF_SIGNED/.test(code)) {
+    return {
+      kind: 'tls',
+      message: `TLS verification failed (${code}): the cluster's certificate is not trusted`,
+    };
+  }
+  if (code)
+    return { kind: 'unreachable', message: `Connection failed (${code})` };
+  return { kind: 'error', message: apiMessage(error) };
+}
+
+function isoTime(value: Date | string | undefined): string | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+function podSnapshot(pod: V1Pod): PodSnapshot {
+  const statuses = [
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.initContainerStatuses ?? []),
+  ];
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    labels: pod.metadata?.labels ?? {},
+    phase: pod.status?.phase ?? 'Unknown',
+    ready:
+      pod.status?.conditions?.some(
+        c => c.type === 'Ready' && c.status === 'True',
+      ) ?? false,
+    restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
+    waiting: statuses
+      .map(s => s.state?.waiting?.reason)
+      .filter((r): r is string => Boolean(r)),
+  };
+}
+
+/**
+ * One snapshot of one cluster: one list call per kind (paged), never one per
+ * namespace, all under one deadline and a concurrency limit. Secrets are
+ * never read. Any failure gives the cluster an error instead of data —
+ * never "0 resources" (S29).
+ */
+export async function collectCluster(
+  kc: KubeConfig,
+  cluster: { name: string; environment?: string },
+  options: CollectOptions,
+): Promise<ClusterSnapshot> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const started = Date.now();
+  const bounded = withAbortSignal(kc, controller.signal, options.onRequest);
+  const limit = limiter(options.concurrency);
+  const list = <T>(
+    page: (
+      token: string | undefined,
+    ) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
+  ) =>
+    limit(() =>
+      listAll(page, {
+        sleep: options.sleep,
+        maxRetryAfterMs: options.maxRetryAfterMs,
+      }),
+    );
+  const core = bounded.makeApiClient(CoreV1Api);
+  const apps = bounded.makeApiClient(AppsV1Api);
+  const net = bounded.makeApiClient(NetworkingV1Api);
+  const rbac = bounded.makeApiClient(RbacAuthorizationV1Api);
+  const limitParam = options.pageSize;
+  try {
+    const versionStarted = Date.now();
+    const version = await limit(() =>
+      bounded.makeApiClient(VersionApi).getCode(),
+    );
+    const latencyMs = Date.now() - versionStarted;
+    const [
+      nodes,
+      namespaces,
+      quotas,
+      limitRanges,
+      policies,
+      bindings,
+      deployments,
+      statefulSets,
+      pods,
+      events,
+    ] = await Promise.all([
+      list(t => core.listNode({ limit: limitParam, _continue: t })),
+      list(t => core.listNamespace({ limit: limitParam, _continue: t })),
+      list(t =>
+        core.listResourceQuotaForAllNamespaces({
+          limit: limitParam,
+          _continue: t,
+        }),
+      ),
+      list(t =>
+        core.listLimitRangeForAllNamespaces({
+          limit: limitParam,
+          _continue: t,
+        }),
+      ),
+      list(t =>
+        net.listNetworkPolicyForAllNamespaces({
+          limit: limitParam,
+          _continue: t,
+        }),
+      ),
+      list(t =>
+        rbac.listRoleBindingForAllNamespaces({
+          limit: limitParam,
+          _continue: t,
+          labelSelector: 'app.kubernetes.io/managed-by',
+        }),
+      ),
+      list(t =>
+        apps.listDeploymentForAllNamespaces({
+          limit: limitParam,
+          _continue: t,
+        }),
+      ),
+      list(t =>
+        apps.listStatefulSetForAllNamespaces({
+          limit: limitParam,
+          _continue: t,
+        }),
+      ),
+      list(t =>
+        core.listPodForAllNamespaces({ limit: limitParam, _continue: t }),
+      ),
+      list(t =>
+        core.listEventForAllNamespaces({
+          limit: limitParam,
+          _continue: t,
+          fieldSelector: 'type=Warning',
+        }),
+      ),
+    ]);
+    return {
+      name: cluster.name,
+      environment: cluster.environment,
+      fetchedAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      reachable: true,
+      version: version.gitVersion,
+      latencyMs,
+      nodes: {
+        total: nodes.length,
+        ready: nodes.filter(n =>
+          n.status?.conditions?.some(
+            c => c.type === 'Ready' && c.status === 'True',
+          ),
+        ).length,
+      },
+      namespaces: namespaces.map(n => ({
+        name: n.metadata?.name ?? '',
+        phase: n.status?.phase,
+        labels: n.metadata?.labels ?? {},
+        annotations: Object.fromEntries(
+          Object.entries(n.metadata?.annotations ?? {}).filter(([k]) =>
+            k.startsWith('tenancy.dev/'),
+          ),
+        ),
+      })),
+      quotas: quotas.map(q => ({
+        namespace: q.metadata?.namespace ?? '',
+        name: q.metadata?.name ?? '',
+        hard: q.status?.hard ?? q.spec?.hard ?? {},
+        used: q.status?.used ?? {},
+      })),
+      limitRanges: limitRanges.map(l => ({
+        namespace: l.metadata?.namespace ?? '',
+        name: l.metadata?.name ?? '',
+      })),
+      networkPolicies: policies.map(p => ({
+        namespace: p.metadata?.namespace ?? '',
+        name: p.metadata?.name ?? '',
+        defaultDeny:
+          Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length === 0 &&
+          !p.spec?.podSelector?.matchExpressions?.length &&
+          (p.spec?.policyTypes ?? []).includes('Ingress') &&
+          !p.spec?.ingress?.length,
+      })),
+      roleBindings: bindings.map(b => ({
+        namespace: b.metadata?.namespace ?? '',
+        name: b.metadata?.name ?? '',
+        role: `${b.roleRef.kind}/${b.roleRef.name}`,
+        subjects: (b.subjects ?? []).map(s => `${s.kind}:${s.name}`),
+      })),
+      workloads: [
+        ...deployments.map(d => ({
+          kind: 'Deployment' as const,
+          namespace: d.metadata?.namespace ?? '',
+          name: d.metadata?.name ?? '',
+          labels: d.metadata?.labels ?? {},
+          selector: d.spec?.selector?.matchLabels ?? {},
+          desired: d.spec?.replicas ?? 1,
+          ready: d.status?.readyReplicas ?? 0,
+        })),
+        ...statefulSets.map(s => ({
+          kind: 'StatefulSet' as const,
+          namespace: s.metadata?.namespace ?? '',
+          name: s.metadata?.name ?? '',
+          labels: s.metadata?.labels ?? {},
+          selector: s.spec?.selector?.matchLabels ?? {},
+          desired: s.spec?.replicas ?? 1,
+          ready: s.status?.readyReplicas ?? 0,
+        })),
+      ],
+      pods: pods.map(podSnapshot),
+      events: events
+        .map(e => ({
+          namespace: e.metadata?.namespace ?? '',
+          kind: e.involvedObject.kind ?? '',
+          name: e.involvedObject.name ?? '',
+          reason: e.reason ?? '',
+          message: e.message ?? '',
+          count: e.count ?? 1,
+          lastSeen: isoTime(
+            e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp,
+          ),
+        }))
+        .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
+        .slice(0, 500),
+    };
+  } catch (error) {
+    const classified = classifyError(
+      error,
+      options.timeoutMs,
+      controller.signal.aborted,
+    );
+    return {
+      name: cluster.name,
+      environment: cluster.environment,
+      fetchedAt: new Date().toISOString(),
+      durationMs: Date.now() - started,
+      // It answered, but not with data: still reachable.
+      reachable: !['timeout', 'unreachable', 'tls'].includes(classified.kind),
+      error: classified,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}

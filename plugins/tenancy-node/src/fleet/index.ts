@@ -1,0 +1,3 @@
+export * from './collect';
+export * from './types';
+export * from './views';

@@ -1,0 +1,356 @@
+import { NotFoundError } from '@backstage/errors';
+import {
+  ClusterDetail,
+  ClusterHealth,
+  ClusterSummary,
+  EntityHealth,
+  FleetResponse,
+  HealthState,
+  NamespaceSummary,
+  QuotaUsage,
+  TENANT_LABEL,
+  TENANT_OWNER_ANNOTATION,
+  TenantAccount,
+  TenantResponse,
+  WarningEvent,
+  WorkloadHealth,
+} from '@tenancy/plugin-tenancy-common';
+import {
+  ClusterSnapshot,
+  FleetSnapshot,
+  PodSnapshot,
+  WorkloadSnapshot,
+} from './types';
+
+const SEVERITY: Record<HealthState, number> = {
+  healthy: 0,
+  unknown: 1,
+  degraded: 2,
+  failing: 3,
+};
+
+/** The worse of health states (failing > degraded > unknown > healthy). */
+export function worst(
+  states: HealthState[],
+  empty: HealthState = 'healthy',
+): HealthState {
+  return states.reduce<HealthState>(
+    (acc, s) => (SEVERITY[s] > SEVERITY[acc] ? s : acc),
+    states.length ? 'healthy' : empty,
+  );
+}
+
+const BINARY: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+const DECIMAL: Record<string, number> = {
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
+
+/** A Kubernetes quantity as a number (`500m` → 0.5, `4Gi` → 4294967296); NaN when it is not one. */
+export function parseQuantity(quantity: string): number {
+  const match =
+    /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei)|(m|k|M|G|T|P|E))?$/.exec(
+      quantity.trim(),
+    );
+  if (!match) return Number.NaN;
+  const [, number, exponent, binary, decimal] = match;
+  if (exponent) return Number(`${number}${exponent}`);
+  return Number(number) * (binary ? BINARY[binary] : DECIMAL[decimal ?? '']);
+}
+
+function matches(
+  labels: Record<string, string>,
+  selector: Record<string, string>,
+): boolean {
+  const keys = Object.keys(selector);
+  return keys.length > 0 && keys.every(k => labels[k] === selector[k]);
+}
+
+/** The owning group of a namespace, from the suite's annotation or label. */
+export function tenantOf(ns: {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}): string | undefined {
+  const owner = ns.annotations[TENANT_OWNER_ANNOTATION];
+  if (owner) return owner;
+  const label = ns.labels[TENANT_LABEL];
+  if (!label) return undefined;
+  const dot = label.indexOf('.');
+  return dot > 0
+    ? `group:${label.slice(0, dot)}/${label.slice(dot + 1)}`
+    : `group:default/${label}`;
+}
+
+function podsOf(
+  cluster: ClusterSnapshot,
+  workload: WorkloadSnapshot,
+): PodSnapshot[] {
+  return (cluster.pods ?? []).filter(
+    p =>
+      p.namespace === workload.namespace &&
+      matches(p.labels, workload.selector),
+  );
+}
+
+export function workloadHealth(
+  cluster: ClusterSnapshot,
+  workload: WorkloadSnapshot,
+): WorkloadHealth {
+  const pods = podsOf(cluster, workload);
+  const crashLooping = pods.filter(p =>
+    p.waiting.includes('CrashLoopBackOff'),
+  ).length;
+  const imagePullFailures = pods.filter(p =>
+    p.waiting.some(
+      r =>
+        r === 'ImagePullBackOff' ||
+        r === 'ErrImagePull' ||
+        r === 'InvalidImageName',
+    ),
+  ).length;
+  const pending = pods.filter(
+    p =>
+      p.phase === 'Pending' &&
+      !p.waiting.some(r => r === 'ImagePullBackOff' || r === 'ErrImagePull'),
+  ).length;
+  const podsNotReady = pods.filter(p => !p.ready).length;
+  const restarts = pods.reduce((sum, p) => sum + p.restarts, 0);
+  let state: HealthState = 'healthy';
+  if (
+    (workload.desired > 0 && workload.ready === 0) ||
+    crashLooping > 0 ||
+    imagePullFailures > 0
+  )
+    state = 'failing';
+  else if (workload.ready < workload.desired || podsNotReady > 0 || pending > 0)
+    state = 'degraded';
+  return {
+    kind: workload.kind,
+    namespace: workload.namespace,
+    name: workload.name,
+    desired: workload.desired,
+    ready: workload.ready,
+    podsNotReady,
+    restarts,
+    crashLooping,
+    pending,
+    imagePullFailures,
+    state,
+  };
+}
+
+function summary(cluster: ClusterSnapshot): ClusterSummary {
+  const namespaces = cluster.namespaces ?? [];
+  return {
+    name: cluster.name,
+    environment: cluster.environment,
+    reachable: cluster.reachable,
+    fetchedAt: cluster.fetchedAt,
+    ...(cluster.error
+      ? { error: cluster.error }
+      : {
+          version: cluster.version,
+          latencyMs: cluster.latencyMs,
+          nodes: cluster.nodes,
+          namespaces: namespaces.length,
+          tenants: new Set(namespaces.map(tenantOf).filter(Boolean)).size,
+        }),
+  };
+}
+
+export function fleetView(snapshot: FleetSnapshot): FleetResponse {
+  return {
+    generatedAt: snapshot.generatedAt,
+    clusters: snapshot.clusters.map(summary),
+  };
+}
+
+function quotaUsage(cluster: ClusterSnapshot, namespace: string): QuotaUsage[] {
+  const usage: QuotaUsage[] = [];
+  for (const quota of (cluster.quotas ?? []).filter(
+    q => q.namespace === namespace,
+  )) {
+    for (const [resource, hard] of Object.entries(quota.hard)) {
+      const used = quota.used[resource] ?? '0';
+      const ratio = parseQuantity(used) / parseQuantity(hard);
+      usage.push({
+        resource,
+        hard,
+        used,
+        ...(Number.isFinite(ratio) ? { ratio } : {}),
+      });
+    }
+  }
+  return usage.sort((a, b) => a.resource.localeCompare(b.resource));
+}
+
+/** Every namespace of a cluster with its tenant, quota use, policies and workload health. */
+export function namespaceSummaries(
+  cluster: ClusterSnapshot,
+): NamespaceSummary[] {
+  const workloads = (cluster.workloads ?? []).map(w =>
+    workloadHealth(cluster, w),
+  );
+  return (cluster.namespaces ?? []).map(ns => {
+    const policies = (cluster.networkPolicies ?? []).filter(
+      p => p.namespace === ns.name,
+    );
+    const own = workloads.filter(w => w.namespace === ns.name);
+    return {
+      cluster: cluster.name,
+      name: ns.name,
+      tenant: tenantOf(ns),
+      environment: ns.labels['tenancy.dev/environment'],
+      phase: ns.phase,
+      quota: quotaUsage(cluster, ns.name),
+      limitRange: (cluster.limitRanges ?? []).some(
+        l => l.namespace === ns.name,
+      ),
+      networkPolicies: {
+        count: policies.length,
+        defaultDeny: policies.some(p => p.defaultDeny),
+      },
+      roleBindings: (cluster.roleBindings ?? [])
+        .filter(b => b.namespace === ns.name)
+        .map(({ name, role, subjects }) => ({ name, role, subjects })),
+      workloads: {
+        total: own.length,
+        healthy: own.filter(w => w.state === 'healthy').length,
+        state: worst(own.map(w => w.state)),
+      },
+    };
+  });
+}
+
+export function clusterView(
+  snapshot: FleetSnapshot,
+  name: string,
+): ClusterDetail {
+  const cluster = snapshot.clusters.find(c => c.name === name);
+  if (!cluster) throw new NotFoundError(`No cluster named ${name}`);
+  return {
+    ...summary(cluster),
+    namespaceDetails: cluster.error ? [] : namespaceSummaries(cluster),
+  };
+}
+
+export function tenantView(
+  snapshot: FleetSnapshot,
+  tenant: string,
+  accounts: TenantAccount[],
+): TenantResponse {
+  const namespaces: NamespaceSummary[] = [];
+  const clusterErrors: TenantResponse['clusterErrors'] = [];
+  for (const cluster of snapshot.clusters) {
+    if (cluster.error)
+      clusterErrors.push({ cluster: cluster.name, error: cluster.error });
+    else
+      namespaces.push(
+        ...namespaceSummaries(cluster).filter(n => n.tenant === tenant),
+      );
+  }
+  return {
+    tenant,
+    namespaces,
+    accounts,
+    clusterErrors,
+    generatedAt: snapshot.generatedAt,
+  };
+}
+
+/** How a catalog entity's workloads are found, as Backstage's Kubernetes plugin finds them. */
+export interface EntitySelector {
+  labels: Record<string, string>;
+  namespace?: string;
+}
+
+function eventsFor(
+  cluster: ClusterSnapshot,
+  workloads: WorkloadSnapshot[],
+  pods: PodSnapshot[],
+): WarningEvent[] {
+  const objects = new Set([
+    ...workloads.map(w => `${w.namespace}/${w.kind}/${w.name}`),
+    ...pods.map(p => `${p.namespace}/Pod/${p.name}`),
+  ]);
+  const replicaSetOf = (namespace: string, name: string) =>
+    workloads.some(
+      w =>
+        w.kind === 'Deployment' &&
+        w.namespace === namespace &&
+        name.startsWith(`${w.name}-`),
+    );
+  return (cluster.events ?? [])
+    .filter(
+      e =>
+        objects.has(`${e.namespace}/${e.kind}/${e.name}`) ||
+        (e.kind === 'ReplicaSet' && replicaSetOf(e.namespace, e.name)),
+    )
+    .slice(0, 20)
+    .map(e => ({
+      namespace: e.namespace,
+      object: `${e.kind}/${e.name}`,
+      reason: e.reason,
+      message: e.message,
+      count: e.count,
+      lastSeen: e.lastSeen,
+    }));
+}
+
+export function entityHealth(
+  snapshot: FleetSnapshot,
+  entityRef: string,
+  selector: EntitySelector,
+): EntityHealth {
+  const clusters: ClusterHealth[] = [];
+  for (const cluster of snapshot.clusters) {
+    if (cluster.error) {
+      clusters.push({
+        cluster: cluster.name,
+        environment: cluster.environment,
+        state: 'unknown',
+        workloads: [],
+        events: [],
+        error: cluster.error,
+      });
+      continue;
+    }
+    const inScope = (o: { namespace: string }) =>
+      !selector.namespace || o.namespace === selector.namespace;
+    const workloads = (cluster.workloads ?? []).filter(
+      w => inScope(w) && matches(w.labels, selector.labels),
+    );
+    if (workloads.length === 0) continue;
+    const pods = (cluster.pods ?? []).filter(
+      p => inScope(p) && matches(p.labels, selector.labels),
+    );
+    const health = workloads.map(w => workloadHealth(cluster, w));
+    clusters.push({
+      cluster: cluster.name,
+      environment: cluster.environment,
+      state: worst(health.map(h => h.state)),
+      workloads: health,
+      events: eventsFor(cluster, workloads, pods),
+    });
+  }
+  const found = clusters.filter(c => !c.error);
+  return {
+    entityRef,
+    state: found.length ? worst(clusters.map(c => c.state)) : 'unknown',
+    clusters,
+    generatedAt: snapshot.generatedAt,
+  };
+}
