@@ -78,6 +78,13 @@ build_app() {
 # every run starts from the same catalog.
 start_e2e_portal() {
   port_in_use 7017 && die "port 7017 is in use; the e2e portal needs it"
+  # The dev-mode backend watches its config and sources with inotify; a busy
+  # machine (several sandboxes, watchers) runs out of the default 128
+  # instances and the backend dies with EMFILE. Raise the limit when we may.
+  local inotify=/proc/sys/fs/inotify/max_user_instances
+  if [ -w "$inotify" ] && [ "$(cat "$inotify")" -lt 1024 ]; then
+    echo 1024 >"$inotify" 2>/dev/null || true
+  fi
   E2E_DATA="$(mktemp -d /tmp/tenancy-e2e.XXXXXX)"
   (
     cd packages/backend
@@ -86,11 +93,15 @@ start_e2e_portal() {
       --config "$TENANCY_SANDBOX_DIR/app-config.sandbox.yaml"
   ) >"$TENANCY_VAR/logs/e2e-backend.log" 2>&1 &
   E2E_BACKEND_PID=$!
-  if ! wait_for_url http://localhost:7017/.backstage/health/v1/readiness 240; then
-    tail -40 "$TENANCY_VAR/logs/e2e-backend.log" >&2
-    log "the e2e backend did not become ready within 240 s (log: var/logs/e2e-backend.log)"
-    return 1
-  fi
+  local deadline=$((SECONDS + 240))
+  until curl -fsS -o /dev/null --max-time 5 http://localhost:7017/.backstage/health/v1/readiness 2>/dev/null; do
+    if ! kill -0 "$E2E_BACKEND_PID" 2>/dev/null || [ "$SECONDS" -gt "$deadline" ]; then
+      tail -40 "$TENANCY_VAR/logs/e2e-backend.log" >&2
+      log "the e2e backend did not become ready (log: var/logs/e2e-backend.log)"
+      return 1
+    fi
+    sleep 1
+  done
   curl -fsS http://localhost:7017/ | grep -q '<div id="root">' ||
     { log "the backend does not serve the frontend at http://localhost:7017/"; return 1; }
 }
