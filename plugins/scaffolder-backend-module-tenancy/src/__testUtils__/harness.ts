@@ -25,9 +25,10 @@ import YAML from 'yaml';
 /**
  * The portal's config on the running sandbox (its overlay), plus a cluster
  * whose endpoint accepts TCP and never answers, and a short per-cluster
- * timeout so that the fault shows quickly.
+ * per-cluster timeout: generous by default (a loaded CI machine can make a
+ * healthy API server slow), short where a test waits out a black hole.
  */
-export function sandboxConfig(sandbox: SandboxFixtures, timeoutMs = 3000) {
+export function sandboxConfig(sandbox: SandboxFixtures, timeoutMs = 30_000) {
   const overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
   const a = sandbox.cluster('sandbox-a');
   overlay.kubernetes.clusterLocatorMethods[0].clusters.push({
@@ -101,9 +102,9 @@ export interface Harness {
   auditor: ReturnType<typeof mockServices.auditor.mock>;
 }
 
-export function createHarness(): Harness {
+export function createHarness(timeoutMs?: number): Harness {
   const sandbox = connectSandbox();
-  const config = sandboxConfig(sandbox);
+  const config = sandboxConfig(sandbox, timeoutMs);
   const registry = new CountingRegistry(
     DefaultClusterRegistry.fromConfig(config, {
       logger: mockServices.logger.mock(),

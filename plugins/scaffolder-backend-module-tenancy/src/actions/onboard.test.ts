@@ -36,10 +36,10 @@ afterEach(async () => {
 
 const ONBOARD = ['tenancy.namespace.onboard'];
 
-function action(allowed = ONBOARD) {
+function action(allowed = ONBOARD, harness = h) {
   return createOnboardNamespaceAction({
-    config: h.config,
-    registry: h.registry,
+    config: harness.config,
+    registry: harness.registry,
     auth: mockServices.auth(),
     permissions: permissionsAllowing(allowed),
     userInfo: seedUserInfo(),
@@ -72,7 +72,12 @@ const ALL = ['sandbox-a', 'sandbox-b', 'sandbox-c'];
 
 async function onboard(
   input: Record<string, unknown>,
-  opts: { isDryRun?: boolean; user?: string; allowed?: string[] } = {},
+  opts: {
+    isDryRun?: boolean;
+    user?: string;
+    allowed?: string[];
+    harness?: Harness;
+  } = {},
 ) {
   const { ctx, lines, outputs } = capturingContext(
     { tenant: 'group:default/team-payments', ...input } as any,
@@ -83,7 +88,7 @@ async function onboard(
   );
   let error: Error | undefined;
   try {
-    await action(opts.allowed).handler(ctx as any);
+    await action(opts.allowed, opts.harness).handler(ctx as any);
   } catch (e) {
     error = e as Error;
   }
@@ -546,14 +551,16 @@ describe('ownership, dry run, secrets and faults', () => {
   });
 
   it('reports a black-holed cluster within its timeout while the others succeed (S28)', async () => {
+    const FAST = 3000;
+    const fast = createHarness(FAST);
     const ns = tenantNamespace();
     const started = Date.now();
-    const { error, reports, lines } = await onboard({
-      namespace: ns,
-      clusters: ['sandbox-a', 'sandbox-blackhole'],
-    });
+    const { error, reports, lines } = await onboard(
+      { namespace: ns, clusters: ['sandbox-a', 'sandbox-blackhole'] },
+      { harness: fast },
+    );
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(3000 + 5000);
+    expect(elapsed).toBeLessThan(FAST + 5000);
     expect(error?.message).toMatch(
       /on 1 of 2 clusters: sandbox-blackhole \(.*no answer within 3000 ms/,
     );
