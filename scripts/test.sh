@@ -130,6 +130,7 @@ if wants unit || wants e2e; then
   SANDBOX_STARTED=1
 fi
 if wants unit; then
+  phase "template checks (every template, dry run on the sandbox)" yarn templates:check || true
   phase "PostgreSQL for the backend tests" start_test_postgres || exit 1
   # CI=true: one run, no watch mode. TENANCY_REQUIRE_POSTGRES makes the
   # backend's database tests fail rather than quietly skip PostgreSQL.

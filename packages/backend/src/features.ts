@@ -21,6 +21,9 @@ import techdocsBackend from '@backstage/plugin-techdocs-backend';
 import userSettingsBackend from '@backstage/plugin-user-settings-backend';
 import scaffolderTenancy from '@tenancy/plugin-scaffolder-backend-module-tenancy';
 import tenancyBackend from '@tenancy/plugin-tenancy-backend';
+import scaffolderAwsOrganizations, {
+  catalogModuleAwsOrganizationsAccounts,
+} from '@tenancy/plugin-scaffolder-backend-module-aws-organizations';
 import { permissionModuleTenancyPolicy } from './modules/tenancyPermissionPolicy';
 
 /**
@@ -36,11 +39,19 @@ export const portalFeatures = {
     scaffolderNotifications,
     // Tenancy: tenancy:namespace:onboard / offboard.
     scaffolderTenancy,
+    // Tenancy: aws:organizations:account:create / register / close.
+    scaffolderAwsOrganizations,
   ],
   techdocs: [techdocsBackend],
   // Guest sign-in for local use: https://backstage.io/docs/auth/guest/provider
   auth: [authBackend, authGuestProvider],
-  catalog: [catalogBackend, catalogScaffolderEntityModel, catalogLogs],
+  catalog: [
+    catalogBackend,
+    catalogScaffolderEntityModel,
+    catalogLogs,
+    // Tenancy: AWS accounts of the organization as Resources owned by their team.
+    catalogModuleAwsOrganizationsAccounts,
+  ],
   // Everything allowed except acting as the platform team (tenancy.platformTeams).
   permission: [permissionBackend, permissionModuleTenancyPolicy],
   // PostgreSQL full-text search on PostgreSQL, the in-memory engine otherwise.

@@ -9,15 +9,18 @@
 #   kubectl                                                 (same module, for bench/)
 #   etcd                                                    (go.etcd.io/etcd/server/v3 v3.6.x)
 #   kwok                                                    (sigs.k8s.io/kwok, newest)
+#   gitea                                                   (code.gitea.io/gitea v1.26.x, with
+#                                                            templates/ options/ public/ beside it)
 #
 # Versions default to the newest release the proxy knows about; override with
-#   K8S_VERSION=v1.34.4 ETCD_VERSION=v3.6.16 KWOK_VERSION=v0.8.0 ./build-binaries.sh
-# (K8S_MINOR=1.34 and ETCD_MINOR=3.6 select the series used for auto-detection;
-# K8S_GIT_COMMIT=<sha> stamps gitCommit, which the proxy cannot tell us).
+#   K8S_VERSION=v1.34.4 ETCD_VERSION=v3.6.16 KWOK_VERSION=v0.8.0 GITEA_VERSION=v1.26.4 ./build-binaries.sh
+# (K8S_MINOR=1.34, ETCD_MINOR=3.6 and GITEA_MINOR=1.26 select the series used for
+# auto-detection; K8S_GIT_COMMIT=<sha> stamps gitCommit, which the proxy cannot tell us).
+# Gitea stays on <= 1.26: 1.27 renames the module.
 #
 # Idempotent: a component whose cached binary already exists (and reports the right
 # version) is skipped. Builds run under `nice -n 19`. Exit status is non-zero on failure.
-# Optional arguments restrict the run to some components: k8s, etcd, kwok.
+# Optional arguments restrict the run to some components: k8s, etcd, kwok, gitea.
 set -Eeuo pipefail
 
 CACHE_ROOT="${TENANCY_CACHE:-$HOME/.cache/tenancy}"
@@ -25,6 +28,7 @@ BIN_ROOT="$CACHE_ROOT/bin"
 BUILD_ROOT="$CACHE_ROOT/build"
 K8S_MINOR="${K8S_MINOR:-1.34}"
 ETCD_MINOR="${ETCD_MINOR:-3.6}"
+GITEA_MINOR="${GITEA_MINOR:-1.26}"
 
 export CGO_ENABLED=0
 export GOTOOLCHAIN=local
@@ -44,13 +48,25 @@ GO_LOCAL_VERSION="${GO_LOCAL_VERSION#go}"
 
 want() { [[ ${#SELECTED[@]} -eq 0 ]] && return 0; local c; for c in "${SELECTED[@]}"; do [[ $c == "$1" ]] && return 0; done; return 1; }
 SELECTED=("$@")
-for c in "${SELECTED[@]}"; do [[ $c =~ ^(k8s|etcd|kwok)$ ]] || die "unknown component '$c' (use k8s, etcd, kwok)"; done
+for c in "${SELECTED[@]}"; do [[ $c =~ ^(k8s|etcd|kwok|gitea)$ ]] || die "unknown component '$c' (use k8s, etcd, kwok, gitea)"; done
 
 # newest_version MODULE REGEX -> newest non-prerelease version matching REGEX
 newest_version() {
   local mod=$1 re=$2 out
   out="$(cd /tmp && go list -m -versions "$mod" 2>&1)" || die "cannot list versions of $mod: $out"
   tr ' ' '\n' <<<"$out" | tail -n +2 | grep -E "$re" | grep -v -- '-' | sort -V | tail -n 1
+}
+
+# newest_patch MODULE MINOR -> newest vMINOR.N on the proxy. `go list -m -versions` can
+# miss tags (for code.gitea.io/gitea it lists v1.26.0 but not v1.26.1..4), so probe the
+# following patch versions one by one until the proxy has none.
+newest_patch() {
+  local mod=$1 minor=$2 v n
+  v="$(newest_version "$mod" "^v${minor//./\\.}\\.[0-9]+$")"
+  [[ -n $v ]] || v="v$minor.0"
+  n=${v##*.}
+  while (cd /tmp && go list -m -json "$mod@v$minor.$((n + 1))" >/dev/null 2>&1); do n=$((n + 1)); done
+  (cd /tmp && go list -m -json "$mod@v$minor.$n" >/dev/null 2>&1) && echo "v$minor.$n"
 }
 
 # ver_le A B : true if Go version A <= B (e.g. 1.24.0 <= 1.26.8)
@@ -141,7 +157,8 @@ phase_start resolve-versions
 if want k8s;  then K8S_VERSION="${K8S_VERSION:-$(newest_version k8s.io/kubernetes "^v${K8S_MINOR//./\\.}\\.[0-9]+$")}"; [[ -n $K8S_VERSION ]] || die "no k8s.io/kubernetes v$K8S_MINOR.x on the proxy"; fi
 if want etcd; then ETCD_VERSION="${ETCD_VERSION:-$(newest_version go.etcd.io/etcd/server/v3 "^v${ETCD_MINOR//./\\.}\\.[0-9]+$")}"; [[ -n $ETCD_VERSION ]] || die "no etcd v$ETCD_MINOR.x on the proxy"; fi
 if want kwok; then KWOK_VERSION="${KWOK_VERSION:-$(newest_version sigs.k8s.io/kwok '^v[0-9]+\.[0-9]+\.[0-9]+$')}"; [[ -n $KWOK_VERSION ]] || die "no sigs.k8s.io/kwok release on the proxy"; fi
-log "versions: kubernetes=${K8S_VERSION:-skip} etcd=${ETCD_VERSION:-skip} kwok=${KWOK_VERSION:-skip} (go $GO_LOCAL_VERSION)"
+if want gitea; then GITEA_VERSION="${GITEA_VERSION:-$(newest_patch code.gitea.io/gitea "$GITEA_MINOR")}"; [[ -n $GITEA_VERSION ]] || die "no code.gitea.io/gitea v$GITEA_MINOR.x on the proxy"; fi
+log "versions: kubernetes=${K8S_VERSION:-skip} etcd=${ETCD_VERSION:-skip} kwok=${KWOK_VERSION:-skip} gitea=${GITEA_VERSION:-skip} (go $GO_LOCAL_VERSION)"
 phase_end resolve-versions
 
 BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -261,9 +278,88 @@ build_kwok() {
   phase_end build-kwok
 }
 
-want etcd && build_etcd
-want kwok && build_kwok
-want k8s  && build_k8s
+###############################################################################
+# Gitea
+###############################################################################
+# Built without the `bindata` tag, so it reads templates/, options/ and public/ from
+# STATIC_ROOT_PATH at run time: they are copied next to the binary (the runtime then
+# does not depend on GOMODCACHE); the sandbox sets STATIC_ROOT_PATH to that folder.
+# public/ from the module has no built frontend (no JS/CSS bundles, no vite manifest):
+# pages render unstyled, which is all the API, git over HTTP and publish:gitea need.
+# An empty vite manifest and the theme stylesheets (plain CSS variables, from
+# web_src/css/themes) stop Gitea from logging an error on every page view.
+GITEA_TAGS="sqlite sqlite_unlock_notify"
+
+gitea_static_ok() { [[ -f $BIN_ROOT/gitea-$1/.static-complete && -f $BIN_ROOT/gitea-$1/public/assets/.vite/manifest.json ]]; }
+
+copy_gitea_static() {
+  local v=$1 src=$2 out="$BIN_ROOT/gitea-$1" tmp d
+  gitea_static_ok "$v" && return 0
+  tmp="$out/.static.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  for d in templates options public; do
+    [[ -d $src/$d ]] || die "gitea $v: $src/$d not found"
+    cp -R "$src/$d" "$tmp/$d"
+  done
+  chmod -R u+w "$tmp"      # the module cache is read-only
+  mkdir -p "$tmp/public/assets/.vite" "$tmp/public/assets/css"
+  echo '{}' > "$tmp/public/assets/.vite/manifest.json"
+  cp "$src"/web_src/css/themes/theme-*.css "$tmp/public/assets/css/"
+  for d in templates options public; do rm -rf "${out:?}/$d"; mv "$tmp/$d" "$out/$d"; done
+  rmdir "$tmp"
+  echo "$v" > "$out/.static-complete"
+  log "copied templates/ options/ public/ of gitea $v to $out"
+}
+
+build_gitea() {
+  local v=$GITEA_VERSION moddir
+  if have_bin gitea "$v" "gitea version ${v#v} "; then
+    log "gitea $v cached: $BIN_ROOT/gitea-$v/gitea"
+    if ! gitea_static_ok "$v"; then
+      moddir="$(cd /tmp && go mod download -json "code.gitea.io/gitea@$v" | jq -r .Dir)"
+      copy_gitea_static "$v" "$moddir"
+    fi
+    return 0
+  fi
+  local dir="$BUILD_ROOT/gitea-$v" logf gomod godebug repl
+  mkdir -p "$dir"; logf="$dir/build.log"; : > "$logf"
+  phase_start gitea-prepare
+  gomod="$(gomod_path code.gitea.io/gitea "$v")"
+  godebug="$(grep -E '^godebug ' "$gomod" || true)"
+  # A dependency's replace directives are ignored: copy gitea's (single-line ones,
+  # `replace a => b v`) into the wrapper so the build uses the versions it was tested with.
+  repl="$(awk '$1=="replace" && $3=="=>" {printf "\t%s => %s %s\n", $2, $4, $5}' "$gomod")"
+  repl="${repl%$'\n'}"
+  grep -qE '^replace \(' "$gomod" && die "gitea $v's go.mod has a replace block; teach build_gitea to copy it"
+  write_wrapper "$dir" "$(go_line "$gomod")" "code.gitea.io/gitea $v" "$godebug" "$repl"
+  # ~300 modules to fetch and verify: retry when the proxy or sumdb hiccups (seen: a
+  # 503 from sum.golang.org's tiles)
+  local attempt
+  for attempt in 1 2 3; do
+    if (run_logged "$dir" "$logf" env CGO_ENABLED=1 go get -tags "$GITEA_TAGS" "code.gitea.io/gitea@$v"); then break; fi
+    [[ $attempt -lt 3 ]] || die "go get code.gitea.io/gitea@$v failed 3 times — full log: $logf"
+    log "go get failed (attempt $attempt of 3); retrying in 10s"; sleep 10
+  done
+  moddir="$(cd "$dir" && go list -m -f '{{.Dir}}' code.gitea.io/gitea)"
+  phase_end gitea-prepare
+
+  phase_start build-gitea
+  run_logged "$dir" "$logf" env CGO_ENABLED=1 go build -trimpath -tags "$GITEA_TAGS" \
+      -ldflags "-s -w -X 'main.Version=${v#v}' -X 'main.Tags=$GITEA_TAGS'" \
+      -o "$dir/gitea.out" code.gitea.io/gitea
+  "$dir/gitea.out" --version | grep -qF "gitea version ${v#v} " || die "gitea does not report ${v#v} (got: $("$dir/gitea.out" --version 2>&1))"
+  install_bin "$dir/gitea.out" gitea "$v"
+  phase_end build-gitea
+  phase_start gitea-static
+  copy_gitea_static "$v" "$moddir"
+  phase_end gitea-static
+  log "built $BIN_ROOT/gitea-$v/gitea: $("$BIN_ROOT/gitea-$v/gitea" --version)"
+}
+
+want etcd  && build_etcd
+want kwok  && build_kwok
+want k8s   && build_k8s
+want gitea && build_gitea
 
 log "=== summary (seconds per phase)"
 for p in "${!PHASE_SECS[@]}"; do printf '  %-32s %6ss\n' "$p" "${PHASE_SECS[$p]}"; done | sort
@@ -273,4 +369,5 @@ want k8s  && for c in kube-apiserver kube-controller-manager kube-scheduler kube
 want etcd && echo "  $BIN_ROOT/etcd-$ETCD_VERSION/etcd"
 want kwok && echo "  $BIN_ROOT/kwok-$KWOK_VERSION/kwok"
 want kwok && echo "  $BIN_ROOT/kwok-$KWOK_VERSION/kwok-default-stages.yaml"
+want gitea && echo "  $BIN_ROOT/gitea-$GITEA_VERSION/gitea (+ templates/ options/ public/)"
 exit 0

@@ -24,6 +24,15 @@ function printSummary() {
         }  (Kubernetes ${state.kubernetesVersion})`,
     ),
     `  AWS Organizations  ${state.aws.endpoint}  (moto behind the fault layer; org ${state.aws.organization.organizationId})`,
+    ...(state.git
+      ? [
+          `  Gitea              ${state.git.url}  (${
+            state.git.version
+          }; orgs ${state.git.orgs.join(', ')}; portal user ${
+            state.git.user
+          }, token in git-identity.json)`,
+        ]
+      : []),
     `  fault endpoints    black hole ${state.endpoints.blackhole}, refused ${state.endpoints.refused}`,
     `  portal overlay     ${rel(state.overlay)}`,
     '',

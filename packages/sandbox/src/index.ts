@@ -8,7 +8,9 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { FaultClient } from './aws/faults';
+import { readGitCredentials } from './gitea';
 import { kubeConfigFor } from './kube';
+import { stateDir } from './paths';
 import { readState, SandboxClusterState, SandboxState } from './sandbox';
 
 export { down, readState, reset, status, up } from './sandbox';
@@ -18,7 +20,15 @@ export type {
   SandboxState,
   UpOptions,
 } from './sandbox';
-export { CLUSTERS, SERVICES, TENANT_USERS, TENANT_LABEL } from './seedData';
+export {
+  CLUSTERS,
+  GIT_ORGS,
+  SERVICES,
+  TENANT_USERS,
+  TENANT_LABEL,
+} from './seedData';
+export { GITEA_ADMIN, GITEA_TOKEN_SCOPES } from './gitea';
+export type { SandboxGitState } from './gitea';
 export type { Behaviour, SeedService } from './seedData';
 export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';
 export { kubeConfigFor } from './kube';
@@ -29,6 +39,25 @@ export interface SandboxCluster extends SandboxClusterState {
   kubeConfig(identity: string): KubeConfig;
 }
 
+/** The sandbox's Gitea, as the portal sees it. */
+export interface SandboxGit {
+  /** e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  url: string;
+  /** `127.0.0.1:<port>`: for `repoUrl`s (`<host>?owner=team-payments&repo=x`). */
+  host: string;
+  /** The admin user the token belongs to (basic auth: user + token). */
+  user: string;
+  /** The portal's token (`Authorization: token …`, or basic auth's password). */
+  token: string;
+  /** One organization per seeded team. */
+  orgs: string[];
+  /** Calls Gitea's API (`path` below /api/v1) with the portal's token. */
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; token?: string | null },
+  ): Promise<{ status: number; json: any }>;
+}
+
 export class SandboxFixtures {
   readonly state: SandboxState;
   readonly clusters: SandboxCluster[];
@@ -37,6 +66,7 @@ export class SandboxFixtures {
     name: string;
   }> = [];
   private readonly accessKeys: string[] = [];
+  private readonly repos: Array<{ org: string; name: string }> = [];
 
   constructor(state: SandboxState) {
     this.state = state;
@@ -103,8 +133,99 @@ export class SandboxFixtures {
     };
   }
 
+  /** The sandbox's Gitea: URL, host, the portal's user and token, the teams' orgs. */
+  git(): SandboxGit {
+    if (!this.state.git) {
+      throw new Error(
+        'The running sandbox has no git host (started before Gitea was added); run `yarn sandbox up` again.',
+      );
+    }
+    const { url, host, orgs } = this.state.git;
+    const { user, token } = readGitCredentials(stateDir());
+    return {
+      url,
+      host,
+      user,
+      token,
+      orgs,
+      api: async (apiPath, init = {}) => {
+        const auth = init.token === undefined ? token : init.token;
+        const response = await fetch(`${url}/api/v1${apiPath}`, {
+          method: init.method ?? 'GET',
+          headers: {
+            ...(auth ? { Authorization: `token ${auth}` } : {}),
+            ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+          },
+          body: init.body ? JSON.stringify(init.body) : undefined,
+        });
+        const text = await response.text();
+        let json: any = text;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: keep the text
+        }
+        return { status: response.status, json };
+      },
+    };
+  }
+
+  /**
+   * Creates a repository in one of the teams' organizations (as the portal)
+   * that `cleanup()` deletes.
+   */
+  async createRepo(
+    org: string,
+    options: { name?: string; private?: boolean; autoInit?: boolean } = {},
+  ): Promise<{ name: string; cloneUrl: string; htmlUrl: string }> {
+    const name = options.name ?? this.uniqueName('repo');
+    const { status, json } = await this.git().api(`/orgs/${org}/repos`, {
+      method: 'POST',
+      body: {
+        name,
+        private: options.private ?? false,
+        auto_init: options.autoInit ?? false,
+        default_branch: 'main',
+      },
+    });
+    if (status !== 201) {
+      throw new Error(
+        `creating ${org}/${name} failed: ${status} ${JSON.stringify(json)}`,
+      );
+    }
+    this.repos.push({ org, name });
+    return { name, cloneUrl: json.clone_url, htmlUrl: json.html_url };
+  }
+
+  /**
+   * Deletes this repository in `cleanup()`: for repositories a test had
+   * something else create (e.g. the scaffolder's `publish:gitea`).
+   */
+  trackRepo(org: string, name: string): void {
+    this.repos.push({ org, name });
+  }
+
+  /** Deletes a repository now; a missing one is fine. */
+  async deleteRepo(org: string, name: string): Promise<void> {
+    const { status, json } = await this.git().api(`/repos/${org}/${name}`, {
+      method: 'DELETE',
+    });
+    if (status !== 204 && status !== 404) {
+      throw new Error(
+        `deleting ${org}/${name} failed: ${status} ${JSON.stringify(json)}`,
+      );
+    }
+  }
+
   /** Deletes what this test created. */
   async cleanup(): Promise<void> {
+    await Promise.all(
+      this.repos
+        .splice(0)
+        .map(({ org, name }) =>
+          this.deleteRepo(org, name).catch(() => undefined),
+        ),
+    );
     await Promise.all(
       this.namespaces.splice(0).map(({ cluster, name }) =>
         cluster

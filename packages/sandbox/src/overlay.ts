@@ -1,17 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { repoRoot } from './paths';
+import { readGitCredentials } from './gitea';
+import { repoRoot, stateDir } from './paths';
 import type { SandboxState } from './sandbox';
 
 /**
  * The app-config overlay that points the portal at the sandbox: its clusters
  * for Backstage's Kubernetes plugin (`config` cluster locator, the platform
  * identity's token, each cluster's own CA — TLS is verified), the seeded
- * teams and services in the catalog, and the AWS emulator. Git-ignored: it
- * holds the sandbox's tokens.
+ * teams and services in the catalog, the AWS emulator, and Gitea for
+ * Backstage's Gitea integration (`publish:gitea`, reading catalog-info.yaml).
+ * Git-ignored: it holds the sandbox's tokens.
  */
 export function overlayConfig(state: SandboxState) {
+  const git = readGitCredentials(stateDir());
   const fromBackend = (file: string) =>
     path.relative(path.join(repoRoot, 'packages', 'backend'), file);
   // Config files replace arrays rather than merge them: repeat the base
@@ -21,6 +24,24 @@ export function overlayConfig(state: SandboxState) {
   );
   const baseLocations: unknown[] = base?.catalog?.locations ?? [];
   return {
+    integrations: {
+      // Merged with the base config's (GitHub for production). The token is
+      // the password of basic auth: publish:gitea requires a username too.
+      gitea: [
+        {
+          host: state.git.host,
+          baseUrl: state.git.url,
+          username: git.user,
+          password: git.token,
+        },
+      ],
+    },
+    backend: {
+      // Reads of this host go through the Gitea integration's URL reader
+      // (it is consulted before the plain fetch reader, with the token); the
+      // allow entry is what keeps them permitted without that integration.
+      reading: { allow: [{ host: state.git.host }] },
+    },
     kubernetes: {
       serviceLocatorMethod: { type: 'multiTenant' },
       clusterLocatorMethods: [
@@ -62,10 +83,17 @@ export function overlayConfig(state: SandboxState) {
           state.clusters.filter(c => c.environment === env).map(c => c.name),
         ]),
       ),
+      // Account vending talks to moto through the fault layer.
       aws: {
-        region: state.aws.region,
-        organizationsEndpoint: state.aws.endpoint,
+        organizations: {
+          region: state.aws.region,
+          endpoint: state.aws.endpoint,
+        },
       },
+    },
+    // Backstage's AWS integration: moto takes any static key.
+    aws: {
+      mainAccount: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
     },
   };
 }

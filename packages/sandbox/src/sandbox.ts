@@ -20,10 +20,11 @@ import {
   stateDir,
 } from './paths';
 import { ensureClusterPki, newToken } from './pki';
+import { ensureGitea, SandboxGitState } from './gitea';
 import { ProcessSupervisor } from './processes';
 import { platformRbac, PLATFORM_GROUP, PLATFORM_USER } from './rbac';
 import { nodeObjects, workloadObjects } from './seed';
-import { CLUSTERS, TENANT_USERS } from './seedData';
+import { CLUSTERS, GIT_ORGS, TENANT_USERS } from './seedData';
 import { versions } from './versions';
 import { writeOverlay } from './overlay';
 
@@ -66,6 +67,11 @@ export interface SandboxState {
     faultsUrl: string;
     organization: OrganizationSeed;
   };
+  /**
+   * Gitea. Its admin's password and the portal's token are not here but in
+   * git-identity.json (mode 0600): readGitCredentials().
+   */
+  git: SandboxGitState;
   overlay: string;
 }
 
@@ -80,6 +86,7 @@ interface Ports {
   faultLayer: number;
   blackhole: number;
   refused: number;
+  gitea: number;
 }
 
 function binary(component: string, version: string) {
@@ -93,7 +100,17 @@ function binaries() {
     controllerManager: binary('kube-controller-manager', versions.kubernetes),
     scheduler: binary('kube-scheduler', versions.kubernetes),
     kwok: binary('kwok', versions.kwok),
+    gitea: binary('gitea', versions.gitea),
   };
+}
+
+/** What build-binaries.sh puts next to gitea: templates/, options/, public/ (last the marker). */
+function giteaStaticFiles() {
+  const dir = path.dirname(binaries().gitea);
+  return [
+    path.join(dir, 'public', 'assets', '.vite', 'manifest.json'),
+    path.join(dir, '.static-complete'),
+  ];
 }
 
 /** Runs a step and logs how long it took. */
@@ -113,11 +130,22 @@ export async function timed<T>(
  * from the Go module proxy (first run: ~10 min on 2 cores; cached after).
  */
 export async function ensureBinaries(log: Log): Promise<void> {
-  if (Object.values(binaries()).every(b => fs.existsSync(b))) {
+  const missing = Object.entries(binaries())
+    .filter(([, b]) => !fs.existsSync(b))
+    .map(([name]) => name);
+  if (
+    !giteaStaticFiles().every(f => fs.existsSync(f)) &&
+    !missing.includes('gitea')
+  ) {
+    missing.push('gitea');
+  }
+  if (missing.length === 0) {
     return;
   }
   log(
-    'building Kubernetes, etcd and kwok from Go modules (first run only, ~10 min)…',
+    `building ${missing.join(
+      ', ',
+    )} from Go modules (first run only: Kubernetes, etcd and kwok ~10 min, Gitea ~8 min)…`,
   );
   const script = path.join(packageRoot, 'scripts', 'build-binaries.sh');
   await new Promise<void>((resolve, reject) => {
@@ -129,6 +157,7 @@ export async function ensureBinaries(log: Log): Promise<void> {
         K8S_VERSION: versions.kubernetes,
         ETCD_VERSION: versions.etcd,
         KWOK_VERSION: versions.kwok,
+        GITEA_VERSION: versions.gitea,
       },
     });
     child.on('error', reject);
@@ -198,6 +227,7 @@ async function allocatePorts(
     faultLayer: await pick(previous.faultLayer, 'daemon'),
     blackhole: await pick(previous.blackhole, 'daemon'),
     refused: await pick(previous.refused, 'nothing'),
+    gitea: await pick(previous.gitea, 'gitea'),
   };
   for (const cluster of CLUSTERS) {
     const old = previous.clusters?.[cluster.name];
@@ -333,7 +363,7 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
 
   await timed(
     log,
-    `binaries (Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, kwok ${versions.kwok})`,
+    `binaries (Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, kwok ${versions.kwok}, Gitea ${versions.gitea})`,
     () => ensureBinaries(log),
   );
   const motoServer = await timed(log, `moto ${versions.moto} (venv)`, () =>
@@ -359,6 +389,25 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
       identities,
     };
   });
+
+  // Gitea needs nothing else of the sandbox: start it first and let it come up
+  // (and seed its users and organizations) while the clusters do.
+  const git = timed(
+    log,
+    `Gitea ${versions.gitea} (admin, token, organizations)`,
+    () =>
+      ensureGitea({
+        stateDir: dir,
+        binary: bin.gitea,
+        version: versions.gitea,
+        port: ports.gitea,
+        orgs: GIT_ORGS,
+        supervisor,
+        waitFor,
+      }),
+  );
+  // awaited below; don't let a failure elsewhere leave it unhandled meanwhile
+  git.catch(() => undefined);
 
   await timed(log, 'etcd', async () => {
     if (!supervisor.isRunning('etcd')) {
@@ -622,6 +671,7 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
       faultsUrl: `http://127.0.0.1:${ports.faultLayer}/__tenancy/faults`,
       organization,
     },
+    git: await git,
     overlay: overlayPath(),
   };
   fs.writeFileSync(

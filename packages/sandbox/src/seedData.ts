@@ -90,6 +90,18 @@ export const SERVICES: SeedService[] = [
   },
 ];
 
+/**
+ * The sandbox's git host has one organization per team (named like the
+ * team's catalog Group), where "Create service" publishes repositories.
+ */
+export const GIT_ORGS: string[] = [
+  ...new Set([
+    ...SERVICES.map(s => s.tenant),
+    ...TENANT_USERS.flatMap(u => u.groups),
+    'platform-team',
+  ]),
+];
+
 /** Labels the suite puts on what it provisions; the seed looks onboarded. */
 export const TENANT_LABEL = 'tenancy.dev/tenant';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

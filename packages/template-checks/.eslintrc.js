@@ -1,0 +1,4 @@
+module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+  // Templates (broken on purpose, and skeletons with ${{ }} in .js files).
+  ignorePatterns: ['fixtures/**'],
+});

@@ -1,0 +1,20 @@
+/**
+ * Checks for software templates — parses, Template schema, registered
+ * actions, existing parameters, skeleton renders, dry run on a real test
+ * backend — as a library (`runChecks`, the single checks) and as the
+ * `tenancy-template-checks` command (src/cli.ts).
+ */
+export { runChecks, checkTemplate, sandboxConfig, repoRoot } from './run';
+export type { RunOptions } from './run';
+export { CheckBackend } from './backend';
+export { checkParses } from './checks/parse';
+export { checkSchema } from './checks/schema';
+export { checkActions } from './checks/actions';
+export { checkParameters, parameterNames } from './checks/parameters';
+export { checkSkeleton, skeletonSteps } from './checks/skeleton';
+export { dryRunTemplate, templateDirectoryContents } from './checks/dryRun';
+export { sampleValues, VALUES_FILE } from './values';
+export { discoverTemplates } from './discover';
+export { YamlSource } from './source';
+export { formatFinding, formatTemplate, formatSummary } from './report';
+export * from './types';

@@ -1,0 +1,238 @@
+import {
+  CreateAccountCommand,
+  DescribeAccountCommand,
+} from '@aws-sdk/client-organizations';
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  awsFixture,
+  AwsFixture,
+  capturingContext,
+  FAST,
+  memberOf,
+  permissionsAllowing,
+  connectToSandbox,
+  seedUserInfo,
+} from '../__testUtils__/harness';
+import { AWS_ACCOUNT_EVENT_TOPIC } from '../catalog/entity';
+import { createCloseAwsAccountAction } from './close';
+
+jest.setTimeout(60_000);
+
+const sb = connectToSandbox();
+afterEach(() => sb.cleanup());
+
+const PAYMENTS = 'group:default/team-payments';
+const CLOSE = ['tenancy.aws.account.close'];
+
+function action(f: AwsFixture, allowed = CLOSE) {
+  const events = mockServices.events.mock();
+  return Object.assign(
+    createCloseAwsAccountAction({
+      auth: mockServices.auth(),
+      permissions: permissionsAllowing(allowed),
+      userInfo: seedUserInfo(),
+      auditor: mockServices.auditor.mock(),
+      clients: f.clients,
+      events,
+      timing: FAST,
+    }),
+    { events },
+  );
+}
+
+async function accountOf(f: AwsFixture, tenant?: string): Promise<string> {
+  const { email, accountName } = f.unique('close');
+  const res = await f.client.send(
+    new CreateAccountCommand({
+      Email: email,
+      AccountName: accountName,
+      Tags: tenant ? [{ Key: 'tenant', Value: tenant }] : undefined,
+    }),
+  );
+  return res.CreateAccountStatus!.AccountId!;
+}
+
+async function stateOf(f: AwsFixture, accountId: string) {
+  const res = await f.client.send(
+    new DescribeAccountCommand({ AccountId: accountId }),
+  );
+  return res.Account?.State;
+}
+
+async function run(
+  f: AwsFixture,
+  act: ReturnType<typeof action>,
+  values: Record<string, unknown>,
+  opts: { isDryRun?: boolean; user?: string } = {},
+) {
+  const c = capturingContext(values as any, {
+    user: opts.user ?? memberOf(PAYMENTS),
+    isDryRun: opts.isDryRun,
+  });
+  const error = await act.handler(c.ctx as any).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  const text = [...c.lines, JSON.stringify(c.outputs), error?.message].join(
+    '\n',
+  );
+  expect(text).not.toContain(f.secretAccessKey);
+  expect(text).not.toContain(f.accessKeyId);
+  return { ...c, error };
+}
+
+describe('aws:organizations:account:close', () => {
+  it("closes the team's account, reports SUSPENDED and tells the catalog", async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    const act = action(f);
+    const { error, outputs } = await run(f, act, {
+      accountId,
+      tenant: PAYMENTS,
+      confirm: accountId,
+    });
+    expect(error).toBeUndefined();
+    expect(outputs.status).toBe('SUSPENDED');
+    expect(outputs.accountId).toBe(accountId);
+    expect(await stateOf(f, accountId)).toBe('SUSPENDED');
+    expect(act.events.publish).toHaveBeenCalledWith({
+      topic: AWS_ACCOUNT_EVENT_TOPIC,
+      eventPayload: { accountId },
+    });
+  });
+
+  it('a second run reports the closed state without calling CloseAccount again', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    const values = { accountId, tenant: PAYMENTS, confirm: accountId };
+    expect((await run(f, action(f), values)).error).toBeUndefined();
+    await f.fault({
+      type: 'error',
+      operation: 'CloseAccount',
+      error: 'AccessDeniedException',
+      sticky: true,
+    });
+    const again = await run(f, action(f), values);
+    expect(again.error).toBeUndefined();
+    expect(again.outputs.status).toBe('SUSPENDED');
+    const [rule] = (await sb.faults().list()).rules.filter(
+      r => r.rule.match?.accessKeyId === f.accessKeyId,
+    );
+    expect(rule.applied).toBe(0);
+  });
+
+  it('takes CloseAccount answering ConflictException (closure already under way) as done', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    await f.fault({
+      type: 'error',
+      operation: 'CloseAccount',
+      error: 'ConflictException',
+    });
+    const { error } = await run(f, action(f), {
+      accountId,
+      tenant: PAYMENTS,
+      confirm: accountId,
+    });
+    expect(error).toBeUndefined();
+  });
+
+  it('requires confirm to repeat the account id, before any AWS call', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    const { error } = await run(f, action(f), {
+      accountId,
+      tenant: PAYMENTS,
+      confirm: 'yes',
+    });
+    expect(error?.name).toBe('InputError');
+    expect(f.credentials.calls).toBe(0);
+    expect(await stateOf(f, accountId)).toBe('ACTIVE');
+  });
+
+  it("refuses another team's account and an untagged one", async () => {
+    const f = awsFixture(sb);
+    for (const owner of ['group:default/team-search', undefined]) {
+      const accountId = await accountOf(f, owner);
+      const { error } = await run(f, action(f), {
+        accountId,
+        tenant: PAYMENTS,
+        confirm: accountId,
+      });
+      expect(error?.name).toBe('NotAllowedError');
+      expect(error?.message).toMatch(/only the owning team may close it/);
+      expect(await stateOf(f, accountId)).toBe('ACTIVE');
+    }
+  });
+
+  it('never closes the management account', async () => {
+    const f = awsFixture(sb);
+    const id = f.managementAccountId;
+    const { error } = await run(
+      f,
+      action(f, [...CLOSE, 'tenancy.platform.admin']),
+      { accountId: id, tenant: PAYMENTS, confirm: id },
+    );
+    expect(error?.name).toBe('NotAllowedError');
+    expect(error?.message).toMatch(/management account/);
+  });
+
+  it('answers NotFoundError for an account outside the organization', async () => {
+    const f = awsFixture(sb);
+    const { error } = await run(f, action(f), {
+      accountId: '000000000001',
+      tenant: PAYMENTS,
+      confirm: '000000000001',
+    });
+    expect(error?.name).toBe('NotFoundError');
+  });
+
+  it('denies without the permission before any AWS call (S6)', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    const { error } = await run(f, action(f, []), {
+      accountId,
+      tenant: PAYMENTS,
+      confirm: accountId,
+    });
+    expect(error?.name).toBe('NotAllowedError');
+    expect(f.credentials.calls).toBe(0);
+  });
+
+  it('reports a closure limit and leaves the account open', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    await f.fault({
+      type: 'error',
+      operation: 'CloseAccount',
+      error: 'ConstraintViolationException',
+      message: 'CLOSE_ACCOUNT_QUOTA_EXCEEDED',
+    });
+    const { error } = await run(f, action(f), {
+      accountId,
+      tenant: PAYMENTS,
+      confirm: accountId,
+    });
+    expect(error?.name).toBe('ConflictError');
+    expect(error?.message).toMatch(
+      /because of a limit.*CLOSE_ACCOUNT_QUOTA_EXCEEDED/,
+    );
+    expect(await stateOf(f, accountId)).toBe('ACTIVE');
+  });
+
+  it('closes nothing in a dry run', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    const act = action(f);
+    const { error, outputs } = await run(
+      f,
+      act,
+      { accountId, tenant: PAYMENTS, confirm: accountId },
+      { isDryRun: true },
+    );
+    expect(error).toBeUndefined();
+    expect(outputs.status).toBe('ACTIVE');
+    expect(await stateOf(f, accountId)).toBe('ACTIVE');
+    expect(act.events.publish).not.toHaveBeenCalled();
+  });
+});
