@@ -1,0 +1,2 @@
+export { EntityHealthCard } from './EntityHealthCard';
+export { EntityHealthContent } from './EntityHealthContent';

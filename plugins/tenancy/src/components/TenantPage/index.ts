@@ -1,0 +1,2 @@
+export { TenantEntityContent, TenantPage } from './TenantPage';
+export { TenantView } from './TenantView';

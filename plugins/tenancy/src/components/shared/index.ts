@@ -1,0 +1,16 @@
+export { AsyncContent } from './AsyncContent';
+export { HealthChip, healthSeverity, healthWord } from './HealthChip';
+export { PolicyBadges } from './PolicyBadges';
+export { fullestQuota, QuotaBars } from './QuotaBars';
+export { formatAge, RefreshStatus } from './RefreshStatus';
+export {
+  ClusterErrorText,
+  clusterErrorText,
+  isAccessError,
+  serverMessage,
+  statusOf,
+  TenancyErrorView,
+} from './TenancyErrorView';
+export { REFRESH_INTERVAL_MS, useAutoRefresh } from './useAutoRefresh';
+export type { AutoRefreshState } from './useAutoRefresh';
+export { shortRef } from './shortRef';

@@ -1,0 +1,100 @@
+import type { Entity } from '@backstage/catalog-model';
+import {
+  createExtensionTester,
+  renderTestApp,
+} from '@backstage/frontend-test-utils';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { screen, within } from '@testing-library/react';
+import { tenancyApiRef } from './api';
+import {
+  healthEntityCard,
+  healthEntityContent,
+  tenancyPlugin,
+  tenantEntityContent,
+} from './plugin';
+import { FakeTenancyApi } from './testing/fakeTenancyApi';
+import { component, fleet, group } from './testing/fixtures';
+
+describe('tenancyPlugin', () => {
+  it.each([
+    'api:tenancy',
+    'page:tenancy/fleet',
+    'page:tenancy/cluster',
+    'page:tenancy/tenant',
+    'entity-content:tenancy/tenant',
+    'entity-content:tenancy/health',
+    'entity-card:tenancy/health',
+  ] as const)('has the extension %s (README)', id => {
+    expect(() => tenancyPlugin.getExtension(id)).not.toThrow();
+  });
+
+  it.each([
+    [
+      'shows the Health tab and card on Components with backstage.io/kubernetes-id',
+      component('a'),
+      true,
+    ],
+    [
+      'shows them on Components with backstage.io/kubernetes-label-selector',
+      withAnnotations(component('a'), {
+        'backstage.io/kubernetes-label-selector': 'app=a',
+      }),
+      true,
+    ],
+    [
+      'hides them on Components with neither annotation',
+      withAnnotations(component('a'), {}),
+      false,
+    ],
+    ['hides them on Groups', group('team-a'), false],
+  ])('%s', (_, entity, shown) => {
+    const tab = createExtensionTester(healthEntityContent).get(
+      EntityContentBlueprint.dataRefs.filterFunction,
+    );
+    const card = createExtensionTester(healthEntityCard).get(
+      EntityCardBlueprint.dataRefs.filterFunction,
+    );
+    expect(tab?.(entity)).toBe(shown);
+    expect(card?.(entity)).toBe(shown);
+  });
+
+  it('puts the Tenancy tab on Groups only', () => {
+    const filter = createExtensionTester(tenantEntityContent).get(
+      EntityContentBlueprint.dataRefs.filterFunction,
+    );
+    expect(filter?.(group('team-a'))).toBe(true);
+    expect(filter?.(component('a'))).toBe(false);
+  });
+
+  it('serves the fleet page at /tenancy/fleet, its only nav item "Fleet"', async () => {
+    renderTestApp({
+      features: [tenancyPlugin],
+      apis: [[tenancyApiRef, new FakeTenancyApi({ fleet })]],
+      initialRouteEntries: ['/tenancy/fleet'],
+    });
+    expect(
+      await screen.findByRole('heading', { name: '3 clusters' }),
+    ).toBeInTheDocument();
+    const nav = within(screen.getByRole('navigation', { name: 'sidebar nav' }));
+    expect(nav.getByRole('link', { name: 'Fleet' })).toHaveAttribute(
+      'href',
+      '/tenancy/fleet',
+    );
+    // The cluster and team pages are reached from the fleet and the catalog.
+    expect(nav.getAllByRole('link')).toHaveLength(1);
+    expect(screen.getByRole('link', { name: 'sandbox-b' })).toHaveAttribute(
+      'href',
+      '/tenancy/clusters/sandbox-b',
+    );
+  });
+});
+
+function withAnnotations(
+  entity: Entity,
+  annotations: Record<string, string>,
+): Entity {
+  return { ...entity, metadata: { ...entity.metadata, annotations } };
+}

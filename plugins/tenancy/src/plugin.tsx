@@ -1,0 +1,141 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import type { FilterPredicate } from '@backstage/filter-predicates';
+import DnsIcon from '@material-ui/icons/Dns';
+import { TenancyClient } from '@tenancy/plugin-tenancy-common';
+import { tenancyApiRef } from './api';
+import { clusterRouteRef, rootRouteRef, tenantRouteRef } from './routes';
+
+/** Components Backstage's Kubernetes plugin can find workloads for, as the backend matches them. */
+const hasKubernetesWorkloads: FilterPredicate = {
+  $all: [
+    { kind: 'component' },
+    {
+      $any: [
+        {
+          'metadata.annotations.backstage.io/kubernetes-id': { $exists: true },
+        },
+        {
+          'metadata.annotations.backstage.io/kubernetes-label-selector': {
+            $exists: true,
+          },
+        },
+      ],
+    },
+  ],
+};
+
+/** `api:tenancy` — the Tenancy backend client. */
+export const tenancyApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: tenancyApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new TenancyClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** `page:tenancy/fleet` — every cluster; the nav item "Fleet". */
+export const fleetPage = PageBlueprint.make({
+  name: 'fleet',
+  params: {
+    path: '/tenancy/fleet',
+    title: 'Fleet',
+    icon: <DnsIcon fontSize="inherit" />,
+    routeRef: rootRouteRef,
+    loader: () => import('./components/FleetPage').then(m => <m.FleetPage />),
+  },
+});
+
+/** `page:tenancy/cluster` — one cluster's namespaces. */
+export const clusterPage = PageBlueprint.make({
+  name: 'cluster',
+  params: {
+    path: '/tenancy/clusters/:name',
+    routeRef: clusterRouteRef,
+    loader: () =>
+      import('./components/ClusterPage').then(m => <m.ClusterPage />),
+  },
+});
+
+/** `page:tenancy/tenant` — a team's tenancy outside the catalog. */
+export const tenantPage = PageBlueprint.make({
+  name: 'tenant',
+  params: {
+    path: '/tenancy/tenants/:namespace/:name',
+    routeRef: tenantRouteRef,
+    loader: () => import('./components/TenantPage').then(m => <m.TenantPage />),
+  },
+});
+
+/** `entity-content:tenancy/tenant` — the "Tenancy" tab of Group entities. */
+export const tenantEntityContent = EntityContentBlueprint.make({
+  name: 'tenant',
+  params: {
+    path: '/tenancy',
+    title: 'Tenancy',
+    group: 'deployment',
+    filter: { kind: 'group' },
+    loader: () =>
+      import('./components/TenantPage').then(m => <m.TenantEntityContent />),
+  },
+});
+
+/** `entity-content:tenancy/health` — the "Health" tab of Components with Kubernetes workloads. */
+export const healthEntityContent = EntityContentBlueprint.make({
+  name: 'health',
+  params: {
+    path: '/health',
+    title: 'Health',
+    group: 'observability',
+    filter: hasKubernetesWorkloads,
+    loader: () =>
+      import('./components/ServiceHealth').then(m => <m.EntityHealthContent />),
+  },
+});
+
+/** `entity-card:tenancy/health` — the health overview card (info column) of the same Components. */
+export const healthEntityCard = EntityCardBlueprint.make({
+  name: 'health',
+  params: {
+    type: 'info',
+    filter: hasKubernetesWorkloads,
+    loader: () =>
+      import('./components/ServiceHealth').then(m => <m.EntityHealthCard />),
+  },
+});
+
+/**
+ * The Tenancy frontend: fleet, cluster and team pages, and the health of
+ * services, over the Tenancy backend (`@tenancy/plugin-tenancy-backend`).
+ *
+ * @public
+ */
+export const tenancyPlugin = createFrontendPlugin({
+  pluginId: 'tenancy',
+  title: 'Tenancy',
+  extensions: [
+    tenancyApi,
+    fleetPage,
+    clusterPage,
+    tenantPage,
+    tenantEntityContent,
+    healthEntityContent,
+    healthEntityCard,
+  ],
+  routes: {
+    root: rootRouteRef,
+    cluster: clusterRouteRef,
+    tenant: tenantRouteRef,
+  },
+});

@@ -1,0 +1,12 @@
+import { createRouteRef } from '@backstage/frontend-plugin-api';
+
+/** The fleet page, the plugin's root. */
+export const rootRouteRef = createRouteRef();
+
+/** One cluster's namespaces. */
+export const clusterRouteRef = createRouteRef({ params: ['name'] });
+
+/** A team's tenancy outside the catalog's entity page. */
+export const tenantRouteRef = createRouteRef({
+  params: ['namespace', 'name'],
+});

@@ -1,0 +1,6 @@
+import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
+
+// Material tables take a while to render in jsdom on a busy machine; wait
+// for what the user would see rather than fail on a slow first paint.
+configure({ asyncUtilTimeout: 5_000 });
