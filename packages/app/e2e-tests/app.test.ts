@@ -101,3 +101,27 @@ test("Backstage's own Kubernetes tab lists a seeded service's pods from the sand
   ).toBeVisible();
   await screenshot(page, 'kubernetes-tab');
 });
+
+test('the account vending and onboarding templates open their forms', async ({
+  page,
+}) => {
+  for (const [title, shot, field] of [
+    ['Request an AWS account', 'create-aws-account-form', 'Account name'],
+    [
+      'Onboard a team namespace',
+      'create-onboard-tenant-form',
+      'Namespace name',
+    ],
+  ]) {
+    await page.goto('/create');
+    // The nearest ancestor of the template's title that holds a Choose
+    // button is its card.
+    const card = page
+      .getByText(title, { exact: true })
+      .first()
+      .locator('xpath=ancestor::*[.//button[normalize-space()="Choose"]][1]');
+    await card.getByRole('button', { name: 'Choose' }).click();
+    await expect(page.getByText(field).first()).toBeVisible();
+    await screenshot(page, shot);
+  }
+});
