@@ -346,10 +346,13 @@ export function entityHealth(
       events: eventsFor(cluster, workloads, pods),
     });
   }
+  // The state is the worst where the entity was found; a cluster that could
+  // not be read is listed (as unknown) but does not make a service that is
+  // healthy everywhere it runs look unknown.
   const found = clusters.filter(c => !c.error);
   return {
     entityRef,
-    state: found.length ? worst(clusters.map(c => c.state)) : 'unknown',
+    state: found.length ? worst(found.map(c => c.state)) : 'unknown',
     clusters,
     generatedAt: snapshot.generatedAt,
   };
