@@ -25,7 +25,10 @@ import { resolveTiming, VendingTimingOverrides } from '../aws/timing';
 import { TAG_KEYS, validateAccountId } from '../aws/validation';
 import { AWS_ACCOUNT_EVENT_TOPIC } from '../catalog/entity';
 import { awsAccountClosePermission } from '../permissions';
-import { AccessDeps, authorizeTenantAction } from './access';
+import {
+  AccessDeps,
+  authorizeTenantAction,
+} from '@tenancy/plugin-tenancy-node';
 import { examples } from './close.examples';
 
 /** @public */

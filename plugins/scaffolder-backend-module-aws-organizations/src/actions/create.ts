@@ -19,7 +19,10 @@ import {
 } from '../aws/validation';
 import { AccountRequestStore } from '../database/AccountRequestStore';
 import { awsAccountCreatePermission } from '../permissions';
-import { AccessDeps, authorizeTenantAction } from './access';
+import {
+  AccessDeps,
+  authorizeTenantAction,
+} from '@tenancy/plugin-tenancy-node';
 import { examples } from './create.examples';
 
 /** @public */

@@ -25,7 +25,10 @@ import {
   awsAccountEntityRef,
 } from '../catalog/entity';
 import { awsAccountCreatePermission } from '../permissions';
-import { AccessDeps, authorizeTenantAction } from './access';
+import {
+  AccessDeps,
+  authorizeTenantAction,
+} from '@tenancy/plugin-tenancy-node';
 import { examples } from './register.examples';
 
 /** @public */

@@ -9,7 +9,10 @@ import {
   readClusterTimeoutMs,
   validateNamespaceName,
 } from '@tenancy/plugin-tenancy-node';
-import { AccessDeps, authorizeTenantAction } from './access';
+import {
+  AccessDeps,
+  authorizeTenantAction,
+} from '@tenancy/plugin-tenancy-node';
 import { resolveClusters, runOnClusters, summarize } from './clusters';
 import { examples } from './offboard.examples';
 

@@ -16,7 +16,10 @@ import {
   validatePodSecurity,
   validateQuota,
 } from '@tenancy/plugin-tenancy-node';
-import { AccessDeps, authorizeTenantAction } from './access';
+import {
+  AccessDeps,
+  authorizeTenantAction,
+} from '@tenancy/plugin-tenancy-node';
 import { examples } from './onboard.examples';
 import {
   ClusterReport,

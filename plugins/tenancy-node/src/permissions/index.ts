@@ -1,1 +1,2 @@
 export * from './policy';
+export * from './authorizeTenantAction';

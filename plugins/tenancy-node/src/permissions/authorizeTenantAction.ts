@@ -17,6 +17,7 @@ import {
 import { JsonObject } from '@backstage/types';
 import { tenancyPlatformAdminPermission } from '@tenancy/plugin-tenancy-common';
 
+/** What the access check needs: core services of the calling plugin. @public */
 export interface AccessDeps {
   auth: AuthService;
   permissions: PermissionsService;
@@ -25,9 +26,11 @@ export interface AccessDeps {
 }
 
 /**
- * S6 and S27, before any remote call: the initiator must hold `permission`,
- * and must be a member of the tenant group unless they hold the platform
- * admin permission. Every decision is audited.
+ * The suite's access check for actions taken for a team (S6, S27), made
+ * before any remote call: the initiator must hold `permission`, and must be a
+ * member of the tenant group unless they hold the platform admin permission.
+ * Every decision is audited.
+ * @public
  */
 export async function authorizeTenantAction(
   deps: AccessDeps,
