@@ -77,6 +77,65 @@ test('the fleet page shows the three sandbox clusters and links to each', async 
   await screenshot(page, 'tenancy-cluster');
 });
 
+test('with one cluster black-holed, the fleet page still renders the other two and says which one timed out', async ({
+  page,
+}) => {
+  // The e2e portal refreshes the fleet every 5 s with a 3 s per-cluster
+  // timeout (app-config.e2e.yaml). sandbox-c's kube-apiserver is frozen on
+  // its real endpoint: connections are accepted, nothing ever answers.
+  const sandbox = connectSandbox();
+  const fleetRow = (cluster: string) =>
+    page.getByRole('row').filter({
+      has: page.getByRole('link', { name: cluster, exact: true }),
+    });
+  await page.goto('/tenancy/fleet');
+  await expect(fleetRow('sandbox-c').getByText(/^Reachable/)).toBeVisible();
+  const faultAt = Date.now();
+  sandbox.blackholeCluster('sandbox-c');
+  try {
+    // Wait for a refresh that began after the fault.
+    await expect(async () => {
+      await page.reload();
+      await expect(fleetRow('sandbox-c').getByText('Unreachable')).toBeVisible({
+        timeout: 2_000,
+      });
+    }).toPass({ timeout: 60_000, intervals: [1_000] });
+    const shownAfterMs = Date.now() - faultAt;
+
+    const loadStart = Date.now();
+    await page.reload();
+    for (const cluster of ['sandbox-a', 'sandbox-b']) {
+      const row = fleetRow(cluster);
+      await expect(row.getByText(/^Reachable · \d+ ms$/)).toBeVisible();
+      await expect(row.getByText('2 / 2 ready')).toBeVisible();
+    }
+    const renderMs = Date.now() - loadStart;
+    const dead = fleetRow('sandbox-c');
+    await expect(dead.getByText('Unreachable')).toBeVisible();
+    await expect(dead.getByText(/No answer within 3000 ms/)).toBeVisible();
+    await expect(
+      page.getByRole('heading', { name: '3 clusters', exact: true }),
+    ).toBeVisible();
+    await expect(
+      page.getByText('Warning: 1 of 3 clusters could not be read'),
+    ).toBeVisible();
+    // eslint-disable-next-line no-console
+    console.log(
+      `[e2e] sandbox-c black-holed: fleet page showed it timed out ${shownAfterMs} ms after the fault (refresh every 5 s, timeout 3 s); a reload rendered sandbox-a and sandbox-b in ${renderMs} ms`,
+    );
+    await screenshot(page, 'tenancy-fleet-blackholed');
+  } finally {
+    await sandbox.cleanup();
+  }
+  // Once it answers again, the next refresh shows it reachable.
+  await expect(async () => {
+    await page.reload();
+    await expect(fleetRow('sandbox-c').getByText(/^Reachable · /)).toBeVisible({
+      timeout: 2_000,
+    });
+  }).toPass({ timeout: 60_000, intervals: [1_000] });
+});
+
 test("the Tenancy tab of team-payments shows its namespaces' quota bars", async ({
   page,
 }) => {

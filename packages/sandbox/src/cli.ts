@@ -4,7 +4,16 @@ import path from 'node:path';
 import { registerAwsCommands } from './aws/cli';
 import { kubeConfigYaml } from './kube';
 import { repoRoot, stateDir } from './paths';
-import { down, readState, reset, status, timed, up } from './sandbox';
+import {
+  blackholeCluster,
+  down,
+  readState,
+  reset,
+  restoreCluster,
+  status,
+  timed,
+  up,
+} from './sandbox';
 import { applyAll, kubeConfigFor } from './kube';
 import { workloadObjects } from './seed';
 import { CLUSTERS } from './seedData';
@@ -89,10 +98,13 @@ export function buildProgram(): Command {
         return;
       }
       for (const c of components) {
+        let state = c.running ? 'running' : 'STOPPED';
+        if (c.paused) state = 'PAUSED ';
+        const note = c.paused
+          ? '  (black-holed: yarn sandbox fault restore)'
+          : '';
         process.stdout.write(
-          `${c.running ? 'running' : 'STOPPED'}  ${c.name.padEnd(34)} pid ${
-            c.pid
-          }\n`,
+          `${state}  ${c.name.padEnd(34)} pid ${c.pid}${note}\n`,
         );
       }
       if (components.every(c => c.running)) printSummary();
@@ -164,6 +176,24 @@ export function buildProgram(): Command {
       process.stdout.write(
         `black hole (accepts TCP, never answers): ${state.endpoints.blackhole}\nrefused (nothing listens):               ${state.endpoints.refused}\n`,
       );
+    });
+  fault
+    .command('blackhole <cluster>')
+    .description(
+      "freeze a cluster's kube-apiserver: its real endpoint accepts connections and never answers",
+    )
+    .action((cluster: string) => {
+      blackholeCluster(cluster);
+      log(
+        `${cluster} is black-holed; \`yarn sandbox fault restore ${cluster}\` undoes it`,
+      );
+    });
+  fault
+    .command('restore <cluster>')
+    .description('let a black-holed cluster answer again')
+    .action((cluster: string) => {
+      restoreCluster(cluster);
+      log(`${cluster} answers again`);
     });
   registerAwsCommands(program, async () => readState().aws.endpoint);
   return program;

@@ -11,9 +11,24 @@ import { FaultClient } from './aws/faults';
 import { readGitCredentials } from './gitea';
 import { kubeConfigFor } from './kube';
 import { stateDir } from './paths';
-import { readState, SandboxClusterState, SandboxState } from './sandbox';
+import {
+  blackholeCluster,
+  readState,
+  restoreCluster,
+  SandboxClusterState,
+  SandboxState,
+} from './sandbox';
 
-export { down, readState, reset, status, up } from './sandbox';
+export {
+  blackholeCluster,
+  down,
+  isClusterBlackholed,
+  readState,
+  reset,
+  restoreCluster,
+  status,
+  up,
+} from './sandbox';
 export type {
   SandboxClusterState,
   SandboxIdentity,
@@ -67,6 +82,7 @@ export class SandboxFixtures {
   }> = [];
   private readonly accessKeys: string[] = [];
   private readonly repos: Array<{ org: string; name: string }> = [];
+  private readonly blackholed = new Set<string>();
 
   constructor(state: SandboxState) {
     this.state = state;
@@ -217,8 +233,39 @@ export class SandboxFixtures {
     }
   }
 
+  /**
+   * Black-holes a cluster on its real endpoint (its kube-apiserver frozen:
+   * connections are accepted, nothing answers) until {@link restoreCluster}
+   * or `cleanup()`.
+   */
+  blackholeCluster(name: string): void {
+    this.cluster(name);
+    blackholeCluster(name);
+    this.blackholed.add(name);
+  }
+
+  /** Lets a black-holed cluster answer again and waits until it does. */
+  async restoreCluster(name: string): Promise<void> {
+    restoreCluster(name);
+    this.blackholed.delete(name);
+    const core = this.cluster(name)
+      .kubeConfig('admin')
+      .makeApiClient(CoreV1Api);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await core.listNamespace({ limit: 1 });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise(resolve => setTimeout(resolve, 200));
+      }
+    }
+  }
+
   /** Deletes what this test created. */
   async cleanup(): Promise<void> {
+    for (const name of [...this.blackholed]) await this.restoreCluster(name);
     await Promise.all(
       this.repos
         .splice(0)

@@ -123,6 +123,39 @@ export class ProcessSupervisor {
     return this.records().some(r => r.name === name && this.alive(r));
   }
 
+  private running(name: string): PidFile {
+    const record = this.records().find(r => r.name === name && this.alive(r));
+    if (!record) throw new Error(`${name} is not running`);
+    return record;
+  }
+
+  /**
+   * Freezes a process (SIGSTOP): its listening socket still accepts TCP
+   * connections (the kernel completes the handshake into the backlog) but
+   * nothing ever answers — a black hole on the real endpoint.
+   */
+  pause(name: string): void {
+    process.kill(this.running(name).pid, 'SIGSTOP');
+  }
+
+  /** Lets a paused process run again (SIGCONT). */
+  resume(name: string): void {
+    process.kill(this.running(name).pid, 'SIGCONT');
+  }
+
+  /** Whether the process is frozen by {@link ProcessSupervisor.pause}. */
+  isPaused(name: string): boolean {
+    const record = this.records().find(r => r.name === name && this.alive(r));
+    if (!record) return false;
+    try {
+      // /proc/<pid>/stat: "pid (comm) S ...": state T is stopped.
+      const stat = fs.readFileSync(`/proc/${record.pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+    } catch {
+      return false;
+    }
+  }
+
   /** The last lines of a process's log, for error messages. */
   tail(name: string, lines = 20): string {
     try {
@@ -167,6 +200,8 @@ export class ProcessSupervisor {
       if (this.alive(record)) {
         try {
           process.kill(record.pid, 'SIGTERM');
+          // A paused (black-holed) process only sees TERM once it runs again.
+          process.kill(record.pid, 'SIGCONT');
         } catch {
           // already gone
         }

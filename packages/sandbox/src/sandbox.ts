@@ -721,8 +721,44 @@ export interface ComponentStatus {
   name: string;
   pid: number;
   running: boolean;
+  /** Frozen by `fault blackhole`: accepts connections, never answers. */
+  paused: boolean;
 }
 
 export function status(): ComponentStatus[] {
-  return new ProcessSupervisor(stateDir()).list();
+  const supervisor = new ProcessSupervisor(stateDir());
+  return supervisor
+    .list()
+    .map(c => ({ ...c, paused: c.running && supervisor.isPaused(c.name) }));
+}
+
+function apiserverOf(cluster: string): string {
+  const state = readState();
+  if (!state.clusters.some(c => c.name === cluster)) {
+    throw new Error(
+      `No sandbox cluster ${cluster}; the clusters are ${state.clusters
+        .map(c => c.name)
+        .join(', ')}`,
+    );
+  }
+  return `${cluster}/kube-apiserver`;
+}
+
+/**
+ * Black-holes a cluster on its real endpoint: its kube-apiserver is frozen,
+ * so connections are accepted and nothing answers, as with a cluster behind
+ * a dropped route. Undo with {@link restoreCluster}; `down` stops it anyway.
+ */
+export function blackholeCluster(cluster: string): void {
+  new ProcessSupervisor(stateDir()).pause(apiserverOf(cluster));
+}
+
+/** Lets a black-holed cluster answer again. */
+export function restoreCluster(cluster: string): void {
+  new ProcessSupervisor(stateDir()).resume(apiserverOf(cluster));
+}
+
+/** Whether the cluster's kube-apiserver is black-holed. */
+export function isClusterBlackholed(cluster: string): boolean {
+  return new ProcessSupervisor(stateDir()).isPaused(apiserverOf(cluster));
 }
