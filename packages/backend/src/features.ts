@@ -10,6 +10,7 @@ import notificationsBackend from '@backstage/plugin-notifications-backend';
 import permissionBackend from '@backstage/plugin-permission-backend';
 import proxyBackend from '@backstage/plugin-proxy-backend';
 import scaffolderBackend from '@backstage/plugin-scaffolder-backend';
+import scaffolderGitea from '@backstage/plugin-scaffolder-backend-module-gitea';
 import scaffolderGithub from '@backstage/plugin-scaffolder-backend-module-github';
 import scaffolderNotifications from '@backstage/plugin-scaffolder-backend-module-notifications';
 import searchBackend from '@backstage/plugin-search-backend';
@@ -35,7 +36,9 @@ export const portalFeatures = {
   proxy: [proxyBackend],
   scaffolder: [
     scaffolderBackend,
+    // publish:github for production, publish:gitea for the sandbox's git host.
     scaffolderGithub,
+    scaffolderGitea,
     scaffolderNotifications,
     // Tenancy: tenancy:namespace:onboard / offboard.
     scaffolderTenancy,

@@ -123,6 +123,11 @@ export class SandboxFixtures {
     return name;
   }
 
+  /** Has `cleanup()` delete a namespace the test made some other way. */
+  deleteNamespaceOnCleanup(cluster: SandboxCluster, name: string): void {
+    this.namespaces.push({ cluster, name });
+  }
+
   /** The fault layer's admin client. */
   faults(): FaultClient {
     return new FaultClient(this.state.aws.endpoint);
