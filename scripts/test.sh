@@ -47,6 +47,9 @@ cleanup() {
 }
 SANDBOX_STARTED=""
 export TENANCY_SANDBOX_DIR="$TENANCY_VAR/sandbox-test"
+# Gitea's port is fixed (templates/create-service lists it in allowedHosts);
+# 3301 lets the test sandbox run beside ./run start's on 3300.
+export TENANCY_SANDBOX_GIT_PORT="${TENANCY_SANDBOX_GIT_PORT:-3301}"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

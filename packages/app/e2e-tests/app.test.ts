@@ -53,6 +53,9 @@ test('the Create page offers the published templates', async ({ page }) => {
     .getByRole('link', { name: 'Create', exact: true })
     .click();
   await expect(page).toHaveURL(/\/create/);
+  await expect(
+    page.getByText('Create service', { exact: true }).first(),
+  ).toBeVisible();
   await expect(page.getByText('Onboard a team namespace')).toBeVisible();
   await expect(page.getByText('Example Node.js Template')).toBeVisible();
   await screenshot(page, 'create');

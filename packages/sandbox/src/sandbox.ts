@@ -192,9 +192,31 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Gitea's port when TENANCY_SANDBOX_GIT_PORT does not say otherwise. */
+export const DEFAULT_GIT_PORT = 3300;
+
+/**
+ * Gitea's port is fixed, not picked: templates name the git host in their
+ * repository picker's `allowedHosts` (templates/create-service), and that
+ * list cannot come from config. 3300 by default; the test command's sandbox
+ * uses 3301 so that it can run beside `./run start`'s.
+ */
+export function giteaPort(): number {
+  const value = process.env.TENANCY_SANDBOX_GIT_PORT;
+  if (value === undefined || value === '') return DEFAULT_GIT_PORT;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    throw new Error(
+      `TENANCY_SANDBOX_GIT_PORT must be a port number from 1024 to 65535, not "${value}"`,
+    );
+  }
+  return port;
+}
+
 /**
  * The same ports on every `up` (so the overlay and people's bookmarks stay
- * valid), re-chosen only when something else took one.
+ * valid), re-chosen only when something else took one. Gitea's is fixed
+ * ({@link giteaPort}).
  */
 async function allocatePorts(
   dir: string,
@@ -219,6 +241,17 @@ async function allocatePorts(
     taken.add(candidate);
     return candidate;
   };
+  const fixedPort = async () => {
+    const port = giteaPort();
+    const ours = previous.gitea === port && supervisor.isRunning('gitea');
+    if (taken.has(port) || !(ours || (await isPortFree(port)))) {
+      throw new Error(
+        `Port ${port} (the sandbox's Gitea) is in use by another program. Stop it, or set TENANCY_SANDBOX_GIT_PORT to a free port and add 127.0.0.1:<port> to allowedHosts in templates/create-service/template.yaml.`,
+      );
+    }
+    taken.add(port);
+    return port;
+  };
   const ports: Ports = {
     etcdClient: await pick(previous.etcdClient, 'etcd'),
     etcdPeer: await pick(previous.etcdPeer, 'etcd'),
@@ -227,7 +260,7 @@ async function allocatePorts(
     faultLayer: await pick(previous.faultLayer, 'daemon'),
     blackhole: await pick(previous.blackhole, 'daemon'),
     refused: await pick(previous.refused, 'nothing'),
-    gitea: await pick(previous.gitea, 'gitea'),
+    gitea: await fixedPort(),
   };
   for (const cluster of CLUSTERS) {
     const old = previous.clusters?.[cluster.name];
