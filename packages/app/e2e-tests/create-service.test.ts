@@ -94,6 +94,37 @@ async function fillCreateServiceForm(
   await expect(page.getByText(options.name).first()).toBeVisible();
 }
 
+/** The namespace does not exist on any of these clusters. */
+async function expectNoNamespace(clusters: string[], name: string) {
+  for (const clusterName of clusters) {
+    const core = sandbox
+      .cluster(clusterName)
+      .kubeConfig('admin')
+      .makeApiClient(CoreV1Api);
+    await expect(core.readNamespace({ name })).rejects.toMatchObject({
+      code: 404,
+    });
+  }
+}
+
+/** resourceVersions of the namespace and its quota on the dev clusters. */
+async function namespaceVersions(name: string) {
+  return Promise.all(
+    DEV.map(async clusterName => {
+      const core = sandbox
+        .cluster(clusterName)
+        .kubeConfig('admin')
+        .makeApiClient(CoreV1Api);
+      const ns = await core.readNamespace({ name });
+      const quota = await core.listNamespacedResourceQuota({ namespace: name });
+      return [
+        ns.metadata?.resourceVersion,
+        quota.items[0]?.metadata?.resourceVersion,
+      ];
+    }),
+  );
+}
+
 /** The task failed at the repository step, and no later step ran. */
 async function expectFailedAtRepositoryStep(page: Page) {
   await expect(
@@ -218,15 +249,7 @@ test('Create service makes the repository, the namespace on the dev cluster and 
       .listNamespacedDeployment({ namespace: name });
     expect(deployments.items).toEqual([]);
   }
-  for (const clusterName of NOT_DEV) {
-    const core = sandbox
-      .cluster(clusterName)
-      .kubeConfig('admin')
-      .makeApiClient(CoreV1Api);
-    await expect(core.readNamespace({ name })).rejects.toMatchObject({
-      code: 404,
-    });
-  }
+  await expectNoNamespace(NOT_DEV, name);
 
   // The catalog entry, through the catalog API with the guest's own token.
   const authorization = await catalogToken(page, baseURL!);
@@ -272,20 +295,7 @@ test('Create service makes the repository, the namespace on the dev cluster and 
 
   // The same name again: fails at the repository step; the namespace is
   // left exactly as it was and the catalog still has one such entity.
-  const before = await Promise.all(
-    DEV.map(async clusterName => {
-      const core = sandbox
-        .cluster(clusterName)
-        .kubeConfig('admin')
-        .makeApiClient(CoreV1Api);
-      const ns = await core.readNamespace({ name });
-      const quota = await core.listNamespacedResourceQuota({ namespace: name });
-      return [
-        ns.metadata?.resourceVersion,
-        quota.items[0]?.metadata?.resourceVersion,
-      ];
-    }),
-  );
+  const before = await namespaceVersions(name);
   await fillCreateServiceForm(page, { name, description, gitHost: git.host });
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page).toHaveURL(/\/create\/tasks\/[^/]+$/);
@@ -294,20 +304,7 @@ test('Create service makes the repository, the namespace on the dev cluster and 
   });
   await expectFailedAtRepositoryStep(page);
   await screenshot(page, 'create-service-rerun-failed');
-  const after = await Promise.all(
-    DEV.map(async clusterName => {
-      const core = sandbox
-        .cluster(clusterName)
-        .kubeConfig('admin')
-        .makeApiClient(CoreV1Api);
-      const ns = await core.readNamespace({ name });
-      const quota = await core.listNamespacedResourceQuota({ namespace: name });
-      return [
-        ns.metadata?.resourceVersion,
-        quota.items[0]?.metadata?.resourceVersion,
-      ];
-    }),
-  );
+  const after = await namespaceVersions(name);
   expect(after).toEqual(before);
   const list = await page.request.get(
     `${baseURL}/api/catalog/entities/by-query?filter=kind=component,metadata.name=${name}`,
@@ -339,13 +336,5 @@ test('Create service with a name whose repository already exists makes no namesp
     timeout: 120_000,
   });
   await expectFailedAtRepositoryStep(page);
-  for (const clusterName of [...DEV, ...NOT_DEV]) {
-    const core = sandbox
-      .cluster(clusterName)
-      .kubeConfig('admin')
-      .makeApiClient(CoreV1Api);
-    await expect(core.readNamespace({ name })).rejects.toMatchObject({
-      code: 404,
-    });
-  }
+  await expectNoNamespace([...DEV, ...NOT_DEV], name);
 });

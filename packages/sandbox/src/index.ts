@@ -46,7 +46,7 @@ export { GITEA_ADMIN, GITEA_TOKEN_SCOPES } from './gitea';
 export type { SandboxGitState } from './gitea';
 export type { Behaviour, SeedService } from './seedData';
 export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';
-export { kubeConfigFor } from './kube';
+export { applyAll, kubeConfigFor } from './kube';
 export * from './aws';
 
 export interface SandboxCluster extends SandboxClusterState {

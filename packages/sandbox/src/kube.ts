@@ -50,12 +50,14 @@ export function kubeConfigYaml(
 }
 
 /**
- * Server-side apply of every object under the sandbox's field manager: the
- * same call creates or converges, so seeding twice changes nothing.
+ * Server-side apply of every object under the sandbox's field manager (or
+ * another, e.g. a test's `ci`): the same call creates or converges, so
+ * seeding twice changes nothing.
  */
 export async function applyAll(
   kc: KubeConfig,
   objects: KubernetesObject[],
+  fieldManager = SANDBOX_FIELD_MANAGER,
 ): Promise<void> {
   const client = KubernetesObjectApi.makeApiClient(kc);
   for (const object of objects) {
@@ -63,7 +65,7 @@ export async function applyAll(
       object,
       undefined,
       undefined,
-      SANDBOX_FIELD_MANAGER,
+      fieldManager,
       true,
       PatchStrategy.ServerSideApply,
     );

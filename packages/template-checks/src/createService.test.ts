@@ -3,12 +3,15 @@ import { JsonObject } from '@backstage/types';
 import {
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
   KubernetesObject,
-  KubernetesObjectApi,
   V1Deployment,
 } from '@kubernetes/client-node';
-import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
+import {
+  applyAll,
+  connectSandbox,
+  kubeConfigFor,
+  SandboxFixtures,
+} from '@tenancy/sandbox';
 import {
   applyTenantBaseline,
   parseTenantRef,
@@ -222,32 +225,13 @@ describe('the rendered create-service skeleton', () => {
         namespace: name,
         body: { spec: { audiences: [], expirationSeconds: 600 } },
       });
-    const deployer = new KubeConfig();
-    deployer.loadFromOptions({
-      clusters: [
-        { name: cluster.name, server: cluster.url, caData: cluster.caData },
-      ],
-      users: [{ name: 'deployer', token: token.status!.token }],
-      contexts: [{ name: 'ctx', cluster: cluster.name, user: 'deployer' }],
-      currentContext: 'ctx',
-    });
-
+    const deployer = kubeConfigFor(cluster, 'deployer', token.status!.token!);
     const manifests = ['deployment.yaml', 'service.yaml'].flatMap(file =>
       YAML.parseAllDocuments(
         fs.readFileSync(path.join(rendered, 'kubernetes', file), 'utf8'),
       ).map(d => d.toJS() as KubernetesObject),
     );
-    const client = KubernetesObjectApi.makeApiClient(deployer);
-    for (const manifest of manifests) {
-      await client.patch(
-        manifest,
-        undefined,
-        undefined,
-        'ci',
-        true,
-        'application/apply-patch+yaml' as any,
-      );
-    }
+    await applyAll(deployer, manifests, 'ci');
 
     const apps = admin.makeApiClient(AppsV1Api);
     const deadline = Date.now() + 120_000;
