@@ -153,7 +153,13 @@ test("the Tenancy tab of team-payments shows its namespaces' quota bars", async 
   ).toHaveCount(3);
   await expect(page.getByText('LimitRange', { exact: true })).toHaveCount(3);
   await expect(
+    page.getByText('NetworkPolicy ×2 · default deny', { exact: true }),
+  ).toHaveCount(3);
+  await expect(
     page.getByRole('heading', { name: 'Role bindings' }),
+  ).toHaveCount(3);
+  await expect(
+    page.getByText('tenant-developers', { exact: false }),
   ).toHaveCount(3);
   await expect(page.getByText('Health of what the team owns')).toBeVisible();
   await expect(page.getByRole('link', { name: 'payments-api' })).toBeVisible();

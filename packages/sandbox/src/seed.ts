@@ -2,6 +2,7 @@ import {
   KubernetesObject,
   V1Deployment,
   V1LimitRange,
+  V1NetworkPolicy,
   V1Namespace,
   V1Node,
   V1ResourceQuota,
@@ -96,9 +97,23 @@ export function workloadObjects(
   const services = SERVICES.filter(s => s.placement[cluster.name]);
   const namespaces = new Map(services.map(s => [s.namespace, s.tenant]));
   const objects: Array<
-    V1Namespace | V1ResourceQuota | V1LimitRange | V1RoleBinding | V1Deployment
+    | V1Namespace
+    | V1ResourceQuota
+    | V1LimitRange
+    | V1NetworkPolicy
+    | V1RoleBinding
+    | V1Deployment
   > = [];
   for (const [namespace, tenant] of namespaces) {
+    // Labelled like the suite's own baseline, so the views list them.
+    const meta = (name: string) => ({
+      name,
+      namespace,
+      labels: {
+        [TENANT_LABEL]: tenant,
+        [MANAGED_BY_LABEL]: 'tenancy-sandbox',
+      },
+    });
     objects.push(
       {
         apiVersion: 'v1',
@@ -116,7 +131,7 @@ export function workloadObjects(
       {
         apiVersion: 'v1',
         kind: 'ResourceQuota',
-        metadata: { name: 'tenant-quota', namespace },
+        metadata: meta('tenant-quota'),
         spec: {
           hard: {
             'requests.cpu': '4',
@@ -130,7 +145,7 @@ export function workloadObjects(
       {
         apiVersion: 'v1',
         kind: 'LimitRange',
-        metadata: { name: 'tenant-defaults', namespace },
+        metadata: meta('tenant-defaults'),
         spec: {
           limits: [
             {
@@ -145,7 +160,7 @@ export function workloadObjects(
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',
-        metadata: { name: 'tenant-developers', namespace },
+        metadata: meta('tenant-developers'),
         roleRef: {
           apiGroup: 'rbac.authorization.k8s.io',
           kind: 'ClusterRole',
@@ -159,6 +174,23 @@ export function workloadObjects(
           },
         ],
       } satisfies V1RoleBinding,
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: meta('default-deny'),
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      } satisfies V1NetworkPolicy,
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: meta('allow-same-namespace'),
+        spec: {
+          podSelector: {},
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{ _from: [{ podSelector: {} }] }],
+          egress: [{ to: [{ podSelector: {} }] }],
+        },
+      } satisfies V1NetworkPolicy,
     );
   }
   for (const service of services) {

@@ -386,7 +386,15 @@ describe('GET /api/tenancy/tenants/:namespace/:name', () => {
     const payments = res.body.namespaces.find(
       (n: any) => n.cluster === 'sandbox-a' && n.name === 'payments',
     );
-    expect(payments.roleBindings).toEqual([]);
+    // The seed labels its baseline like the suite does (packages/sandbox).
+    expect(payments.roleBindings).toEqual([
+      {
+        name: 'tenant-developers',
+        role: 'ClusterRole/tenancy-tenant-developer',
+        subjects: ['Group:team-payments'],
+      },
+    ]);
+    expect(payments.networkPolicies).toEqual({ count: 2, defaultDeny: true });
     expect(payments.limitRange).toBe(true);
     expect(res.body.accounts).toEqual([
       {
