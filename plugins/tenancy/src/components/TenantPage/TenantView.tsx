@@ -76,6 +76,13 @@ function NamespaceCard({ ns }: { ns: NamespaceSummary }) {
                 <ListItemText
                   primary={`${binding.name} → ${binding.role}`}
                   secondary={binding.subjects.join(', ') || 'no subjects'}
+                  // Role names are long single words: wrap, never clip.
+                  primaryTypographyProps={{
+                    style: { overflowWrap: 'anywhere' },
+                  }}
+                  secondaryTypographyProps={{
+                    style: { overflowWrap: 'anywhere' },
+                  }}
                 />
               </ListItem>
             ))}
