@@ -28,6 +28,7 @@ export const tenancyPlugin = createBackendPlugin({
         userInfo: coreServices.userInfo,
         cache: coreServices.cache,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -45,7 +46,11 @@ export const tenancyPlugin = createBackendPlugin({
           logger,
           config,
         });
-        await snapshots.schedule(scheduler);
+        // Refreshing while the backend is still starting its plugins starves
+        // the refresh of CPU and can report every cluster as timed out for
+        // a whole interval: start it once the backend is up. A request that
+        // comes before the first refresh made its snapshot makes one itself.
+        deps.lifecycle.addStartupHook(() => snapshots.schedule(scheduler));
         httpRouter.use(await createRouter({ ...deps, snapshots }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },

@@ -1,3 +1,4 @@
+import { CacheManager } from '@backstage/backend-defaults/cache';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -82,5 +83,64 @@ describe('FleetSnapshotService', () => {
     expect(fiveHundred.requests).toBe(fifty.requests);
     // One call for /version and one list per kind: far fewer than namespaces.
     expect(fifty.requests).toBe(11);
+  });
+
+  describe('replicas sharing one cache', () => {
+    function replica(
+      cache: ReturnType<CacheManager['forPlugin']>,
+      counts: Record<string, number>,
+    ) {
+      const config = new ConfigReader(
+        YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8')),
+      );
+      return new FleetSnapshotService({
+        config,
+        cache,
+        logger: mockServices.logger.mock(),
+        registry: DefaultClusterRegistry.fromConfig(config, {
+          logger: mockServices.logger.mock(),
+        }),
+        onRequest: name => {
+          counts[name] = (counts[name] ?? 0) + 1;
+        },
+      });
+    }
+    const newCache = () =>
+      CacheManager.fromConfig(
+        new ConfigReader({ backend: { cache: { store: 'memory' } } }),
+      ).forPlugin('tenancy');
+
+    it('lets requests that arrive before the first snapshot share one refresh', async () => {
+      const counts: Record<string, number> = {};
+      const service = replica(newCache(), counts);
+      const snapshots = await Promise.all([
+        service.get(),
+        service.get(),
+        service.get(),
+      ]);
+      expect(new Set(snapshots.map(s => s.generatedAt)).size).toBe(1);
+      // One refresh: 11 requests to each cluster, not 33.
+      expect(counts['sandbox-a']).toBe(11);
+    });
+
+    it("serves its own parsed copy while it is current, and another replica's newer snapshot once there is one", async () => {
+      const cache = newCache();
+      const one = replica(cache, {});
+      const two = replica(cache, {});
+      const first = await one.refresh();
+      // The same object: not read back and parsed from the cache again.
+      await expect(one.get()).resolves.toBe(first);
+      // The other replica reads the shared snapshot once, then keeps it.
+      const seenByTwo = await two.get();
+      expect(seenByTwo.generatedAt).toBe(first.generatedAt);
+      await expect(two.get()).resolves.toBe(seenByTwo);
+
+      await new Promise(resolve => setTimeout(resolve, 5));
+      const second = await two.refresh();
+      expect(second.generatedAt).not.toBe(first.generatedAt);
+      await expect(one.get()).resolves.toMatchObject({
+        generatedAt: second.generatedAt,
+      });
+    });
   });
 });

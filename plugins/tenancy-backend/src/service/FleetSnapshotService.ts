@@ -16,6 +16,8 @@ import {
 } from '@tenancy/plugin-tenancy-node';
 
 const CACHE_KEY = 'fleet-snapshot:v1';
+/** The generatedAt of the snapshot under CACHE_KEY: a small read that says whether a replica's parsed copy is current. */
+const STAMP_KEY = 'fleet-snapshot:v1:generated-at';
 
 export interface FleetSnapshotOptions {
   registry: ClusterRegistry;
@@ -38,6 +40,8 @@ export class FleetSnapshotService {
   private readonly concurrency: number;
   private readonly pageSize: number;
   private inFlight?: Promise<FleetSnapshot>;
+  /** This replica's parsed copy of the latest snapshot it saw. */
+  private latest?: FleetSnapshot;
 
   constructor(private readonly options: FleetSnapshotOptions) {
     const fleet = options.config.getOptionalConfig('tenancy.fleet');
@@ -56,7 +60,7 @@ export class FleetSnapshotService {
       timeout: { milliseconds: this.timeoutMs * 3 + 10_000 },
       initialDelay: { seconds: 0 },
       fn: async () => {
-        await this.refresh();
+        await this.refreshOnce();
       },
     });
   }
@@ -113,23 +117,40 @@ export class FleetSnapshotService {
       generatedAt: new Date().toISOString(),
       clusters: snapshots,
     };
-    // Plain JSON by construction (built from the API's data).
+    // Plain JSON by construction (built from the API's data). The snapshot
+    // first, then its stamp: a reader that sees the new stamp finds the
+    // new snapshot.
+    const ttl = { seconds: Math.max(this.refreshIntervalSeconds * 10, 60) };
     await this.options.cache.set(CACHE_KEY, snapshot as unknown as JsonValue, {
-      ttl: { seconds: Math.max(this.refreshIntervalSeconds * 10, 60) },
+      ttl,
     });
+    await this.options.cache.set(STAMP_KEY, snapshot.generatedAt, { ttl });
+    this.latest = snapshot;
     return snapshot;
   }
 
   /**
-   * The latest snapshot: from the shared cache, or — right after start-up,
-   * before the first scheduled refresh has run — made now (one refresh for all
-   * concurrent callers of this replica).
+   * The latest snapshot: this replica's parsed copy while the shared cache
+   * says it is current (one small read instead of reading and parsing the
+   * whole snapshot on every request), else from the shared cache, else —
+   * right after start-up, before the first scheduled refresh has stored one —
+   * made now, joining a refresh already running on this replica.
    */
   async get(): Promise<FleetSnapshot> {
+    const stamp = await this.options.cache.get(STAMP_KEY);
+    if (this.latest && stamp === this.latest.generatedAt) return this.latest;
     const cached = (await this.options.cache.get(CACHE_KEY)) as
       | FleetSnapshot
       | undefined;
-    if (cached) return cached;
+    if (cached) {
+      this.latest = cached;
+      return cached;
+    }
+    return this.refreshOnce();
+  }
+
+  /** One refresh at a time on this replica: callers during a refresh share it. */
+  private refreshOnce(): Promise<FleetSnapshot> {
     this.inFlight ??= this.refresh().finally(() => {
       this.inFlight = undefined;
     });
