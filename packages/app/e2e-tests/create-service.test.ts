@@ -253,12 +253,21 @@ test('Create service makes the repository, the namespace on the dev cluster and 
 
   // The catalog entry, through the catalog API with the guest's own token.
   const authorization = await catalogToken(page, baseURL!);
-  const entityRes = await page.request.get(
-    `${baseURL}/api/catalog/entities/by-name/component/default/${name}`,
-    { headers: { authorization } },
-  );
-  expect(entityRes.status()).toBe(200);
-  const entity = await entityRes.json();
+  // catalog:register adds the location; the catalog stores the entity once
+  // its processing loop has been through it (seconds).
+  const entityUrl = `${baseURL}/api/catalog/entities/by-name/component/default/${name}`;
+  await expect
+    .poll(
+      async () =>
+        (
+          await page.request.get(entityUrl, { headers: { authorization } })
+        ).status(),
+      { timeout: 60_000 },
+    )
+    .toBe(200);
+  const entity = await (
+    await page.request.get(entityUrl, { headers: { authorization } })
+  ).json();
   expect(entity).toMatchObject({
     kind: 'Component',
     metadata: {
