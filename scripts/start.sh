@@ -45,6 +45,8 @@ if [ -z "${NO_SANDBOX:-}" ]; then
   if phase "sandbox (3 clusters, AWS Organizations, seed data)" sandbox_up; then
     SANDBOX_STARTED=1
     CONFIGS+=(--config "$TENANCY_SANDBOX_DIR/app-config.sandbox.yaml")
+    # The sandbox's mkdocs (TechDocs builds a service's docs with it).
+    export PATH="$TENANCY_SANDBOX_DIR/bin:$PATH"
   else
     log "The sandbox could not start (see above); starting the portal without it."
     log "To point the portal at real clusters, put them in app-config.local.yaml under"

@@ -91,7 +91,9 @@ start_e2e_portal() {
   E2E_DATA="$(mktemp -d /tmp/tenancy-e2e.XXXXXX)"
   (
     cd packages/backend
-    TENANCY_SQLITE_DIR="$E2E_DATA" exec yarn backstage-cli package start \
+    # The sandbox's mkdocs, for TechDocs of the services the tests create.
+    PATH="$TENANCY_SANDBOX_DIR/bin:$PATH" \
+      TENANCY_SQLITE_DIR="$E2E_DATA" exec yarn backstage-cli package start \
       --config ../../app-config.yaml --config ../../app-config.e2e.yaml \
       --config "$TENANCY_SANDBOX_DIR/app-config.sandbox.yaml"
   ) >"$TENANCY_VAR/logs/e2e-backend.log" 2>&1 &

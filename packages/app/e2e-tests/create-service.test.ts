@@ -19,10 +19,10 @@ import path from 'node:path';
 
 const screenshotDir = path.resolve(__dirname, '../../../var/screenshots');
 
-async function screenshot(page: Page, name: string) {
+async function screenshot(page: Page, name: string, fullPage = true) {
   await page.screenshot({
     path: path.join(screenshotDir, `${name}.png`),
-    fullPage: true,
+    fullPage,
   });
 }
 
@@ -301,6 +301,19 @@ test('Create service makes the repository, the namespace on the dev cluster and 
     page.getByRole('link', { name: /team-payments|Payments/ }).first(),
   ).toBeVisible();
   await screenshot(page, 'create-service-entity');
+
+  // Its TechDocs: the portal builds them from the new repository's docs/
+  // with the sandbox's mkdocs on the first visit.
+  await page.getByRole('link', { name: 'TechDocs', exact: true }).click();
+  await expect(
+    page.getByRole('heading', { name: 'Run it locally' }),
+  ).toBeVisible({ timeout: 120_000 });
+  // The reader shows a progress bar while it checks for a newer build.
+  await expect(page.getByRole('progressbar')).toHaveCount(0, {
+    timeout: 60_000,
+  });
+  // The viewport: the reader's page is taller than what it paints.
+  await screenshot(page, 'create-service-techdocs', false);
 
   // The same name again: fails at the repository step; the namespace is
   // left exactly as it was and the catalog still has one such entity.

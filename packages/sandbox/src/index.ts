@@ -23,6 +23,7 @@ export {
   blackholeCluster,
   down,
   isClusterBlackholed,
+  mkdocsPath,
   readState,
   reset,
   restoreCluster,

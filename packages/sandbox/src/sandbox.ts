@@ -5,6 +5,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { ensureMoto } from './aws/moto';
+import { ensureVenv } from './venv';
 import { OrganizationSeed, seedOrganization } from './aws/organization';
 import {
   applyAll,
@@ -190,6 +191,32 @@ function freePort(): Promise<number> {
       server.close(() => resolve(address.port));
     });
   });
+}
+
+/**
+ * The portal builds a service's TechDocs with `mkdocs` (techdocs.generator
+ * runIn: local; there is no Docker engine here). A venv in the cache holds
+ * mkdocs-techdocs-core; `<state>/bin/mkdocs` links to it, and the scripts
+ * that start the portal put `<state>/bin` first on its PATH.
+ */
+async function linkTechdocsGenerator(log: Log): Promise<void> {
+  const venv = await ensureVenv({
+    cacheDir: cacheDir(),
+    name: `techdocs-core-${versions.techdocsCore}`,
+    requirement: `mkdocs-techdocs-core==${versions.techdocsCore}`,
+    executable: 'mkdocs',
+    log,
+  });
+  const binDir = path.dirname(mkdocsPath());
+  fs.mkdirSync(binDir, { recursive: true });
+  const link = mkdocsPath();
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(path.join(venv, 'bin', 'mkdocs'), link);
+}
+
+/** The sandbox's `mkdocs` (TechDocs generator), once `up` has linked it. */
+export function mkdocsPath(): string {
+  return path.join(stateDir(), 'bin', 'mkdocs');
 }
 
 /** Gitea's port when TENANCY_SANDBOX_GIT_PORT does not say otherwise. */
@@ -401,6 +428,11 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
   );
   const motoServer = await timed(log, `moto ${versions.moto} (venv)`, () =>
     ensureMoto({ cacheDir: cacheDir(), log }),
+  );
+  await timed(
+    log,
+    `TechDocs generator (mkdocs-techdocs-core ${versions.techdocsCore}, venv)`,
+    () => linkTechdocsGenerator(log),
   );
   const ports = await allocatePorts(dir, supervisor);
   const identities = ensureIdentities(dir);

@@ -10,6 +10,7 @@ import {
   applyAll,
   connectSandbox,
   kubeConfigFor,
+  mkdocsPath,
   SandboxFixtures,
 } from '@tenancy/sandbox';
 import {
@@ -196,6 +197,26 @@ describe('the rendered create-service skeleton', () => {
       status: 0,
       output: '',
     });
+  });
+
+  it('builds its TechDocs with mkdocs --strict (the generator the portal uses)', () => {
+    const result = run(mkdocsPath(), [
+      'build',
+      '--strict',
+      '--site-dir',
+      path.join(rendered, '.site'),
+    ]);
+    expect({ status: result.status, output: result.output }).toEqual({
+      status: 0,
+      output: expect.stringContaining('Documentation built'),
+    });
+    const index = fs.readFileSync(
+      path.join(rendered, '.site/index.html'),
+      'utf8',
+    );
+    expect(index).toContain('Run it locally');
+    // No third-party fonts: the portal waits for every stylesheet.
+    expect(index).not.toContain('fonts.googleapis.com');
   });
 
   it("is admitted by a sandbox cluster under the tenant baseline, applied by the namespace's deploy identity, and becomes ready within the quota", async () => {
