@@ -1,7 +1,8 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
-import { connectSandbox } from '@tenancy/sandbox';
+import { connectSandbox, isClusterBlackholed } from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -77,42 +78,75 @@ test('the fleet page shows the three sandbox clusters and links to each', async 
   await screenshot(page, 'tenancy-cluster');
 });
 
-test('with one cluster black-holed, the fleet page still renders the other two and says which one timed out', async ({
-  page,
-}) => {
-  // The e2e portal refreshes the fleet every 5 s with a 3 s per-cluster
-  // timeout (app-config.e2e.yaml). sandbox-c's kube-apiserver is frozen on
-  // its real endpoint: connections are accepted, nothing ever answers.
-  const sandbox = connectSandbox();
-  const fleetRow = (cluster: string) =>
-    page.getByRole('row').filter({
-      has: page.getByRole('link', { name: cluster, exact: true }),
+test.describe('with one cluster black-holed', () => {
+  // Restored after the test whatever happens to it (a timeout included), so
+  // the rest of the run and the next `up` find sandbox-c answering.
+  let sandbox: ReturnType<typeof connectSandbox>;
+  test.beforeAll(() => {
+    sandbox = connectSandbox();
+  });
+  test.afterEach(async () => {
+    await sandbox.cleanup();
+  });
+
+  test('the fleet page still renders the other two and says which one timed out', async ({
+    page,
+  }) => {
+    test.setTimeout(180_000);
+    // The e2e portal refreshes the fleet every 5 s with a 3 s per-cluster
+    // timeout (app-config.e2e.yaml); ./run start's portal every 30 s with 10 s.
+    const fleetRow = (cluster: string) =>
+      page.getByRole('row').filter({
+        has: page.getByRole('link', { name: cluster, exact: true }),
+      });
+    await page.goto('/tenancy/fleet');
+    await expect(fleetRow('sandbox-c').getByText(/^Reachable/)).toBeVisible();
+
+    // sandbox-c's kube-apiserver is frozen on its real endpoint: the kernel
+    // still completes TCP handshakes, nothing ever answers.
+    const cluster = sandbox.cluster('sandbox-c');
+    const faultAt = Date.now();
+    sandbox.blackholeCluster(cluster.name);
+    expect(isClusterBlackholed(cluster.name)).toBe(true);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(
+        Number(new URL(cluster.url).port),
+        '127.0.0.1',
+      );
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', reject);
     });
-  await page.goto('/tenancy/fleet');
-  await expect(fleetRow('sandbox-c').getByText(/^Reachable/)).toBeVisible();
-  const faultAt = Date.now();
-  sandbox.blackholeCluster('sandbox-c');
-  try {
+    const version = cluster.kubeConfig('platform').makeApiClient(VersionApi);
+    await expect(
+      Promise.race([
+        version.getCode().then(() => 'answered'),
+        new Promise(resolve => setTimeout(() => resolve('no answer'), 2_000)),
+      ]),
+    ).resolves.toBe('no answer');
+
     // Wait for a refresh that began after the fault.
     await expect(async () => {
       await page.reload();
       await expect(fleetRow('sandbox-c').getByText('Unreachable')).toBeVisible({
         timeout: 2_000,
       });
-    }).toPass({ timeout: 60_000, intervals: [1_000] });
+    }).toPass({ timeout: 90_000, intervals: [1_000] });
     const shownAfterMs = Date.now() - faultAt;
 
     const loadStart = Date.now();
     await page.reload();
-    for (const cluster of ['sandbox-a', 'sandbox-b']) {
-      const row = fleetRow(cluster);
+    for (const name of ['sandbox-a', 'sandbox-b']) {
+      const row = fleetRow(name);
       await expect(row.getByText(/^Reachable · \d+ ms$/)).toBeVisible();
       await expect(row.getByText('2 / 2 ready')).toBeVisible();
     }
     const renderMs = Date.now() - loadStart;
     const dead = fleetRow('sandbox-c');
     await expect(dead.getByText('Unreachable')).toBeVisible();
-    await expect(dead.getByText(/No answer within 3000 ms/)).toBeVisible();
+    await expect(dead.getByText(/No answer within \d+ ms/)).toBeVisible();
     await expect(
       page.getByRole('heading', { name: '3 clusters', exact: true }),
     ).toBeVisible();
@@ -121,19 +155,20 @@ test('with one cluster black-holed, the fleet page still renders the other two a
     ).toBeVisible();
     // eslint-disable-next-line no-console
     console.log(
-      `[e2e] sandbox-c black-holed: fleet page showed it timed out ${shownAfterMs} ms after the fault (refresh every 5 s, timeout 3 s); a reload rendered sandbox-a and sandbox-b in ${renderMs} ms`,
+      `[e2e] sandbox-c black-holed: fleet page showed it timed out ${shownAfterMs} ms after the fault; a reload rendered sandbox-a and sandbox-b in ${renderMs} ms`,
     );
     await screenshot(page, 'tenancy-fleet-blackholed');
-  } finally {
-    await sandbox.cleanup();
-  }
-  // Once it answers again, the next refresh shows it reachable.
-  await expect(async () => {
-    await page.reload();
-    await expect(fleetRow('sandbox-c').getByText(/^Reachable · /)).toBeVisible({
-      timeout: 2_000,
-    });
-  }).toPass({ timeout: 60_000, intervals: [1_000] });
+
+    // Once it answers again, a later refresh shows it reachable.
+    await sandbox.restoreCluster(cluster.name);
+    expect(isClusterBlackholed(cluster.name)).toBe(false);
+    await expect(async () => {
+      await page.reload();
+      await expect(
+        fleetRow('sandbox-c').getByText(/^Reachable · /),
+      ).toBeVisible({ timeout: 2_000 });
+    }).toPass({ timeout: 90_000, intervals: [1_000] });
+  });
 });
 
 test("the Tenancy tab of team-payments shows its namespaces' quota bars", async ({

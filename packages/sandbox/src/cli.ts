@@ -107,7 +107,7 @@ export function buildProgram(): Command {
           `${state}  ${c.name.padEnd(34)} pid ${c.pid}${note}\n`,
         );
       }
-      if (components.every(c => c.running)) printSummary();
+      if (components.every(c => c.running && !c.paused)) printSummary();
       else process.exitCode = 1;
     });
 

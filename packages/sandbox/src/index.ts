@@ -260,7 +260,15 @@ export class SandboxFixtures {
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        await core.listNamespace({ limit: 1 });
+        await Promise.race([
+          core.listNamespace({ limit: 1 }),
+          new Promise((_, reject) =>
+            setTimeout(
+              () => reject(new Error(`${name} did not answer within 5 s`)),
+              5_000,
+            ).unref(),
+          ),
+        ]);
         return;
       } catch (error) {
         if (Date.now() > deadline) throw error;
@@ -269,9 +277,23 @@ export class SandboxFixtures {
     }
   }
 
-  /** Deletes what this test created. */
+  /**
+   * Undoes what this test did: restores black-holed clusters, deletes its
+   * repositories and namespaces, drops its fault rules. Every item is tried;
+   * the first failure is thrown at the end.
+   */
   async cleanup(): Promise<void> {
-    for (const name of [...this.blackholed]) await this.restoreCluster(name);
+    const failures: unknown[] = [];
+    const attempt = async (fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    for (const name of [...this.blackholed]) {
+      await attempt(() => this.restoreCluster(name));
+    }
     await Promise.all(
       this.repos
         .splice(0)
@@ -289,18 +311,21 @@ export class SandboxFixtures {
       ),
     );
     if (this.accessKeys.length) {
-      const faults = this.faults();
       const keys = new Set(this.accessKeys.splice(0));
-      const listing = await faults.list();
-      await Promise.all(
-        listing.rules
-          .filter(
-            r =>
-              r.rule.match?.accessKeyId && keys.has(r.rule.match.accessKeyId),
-          )
-          .map(r => faults.remove(r.id)),
-      );
+      await attempt(async () => {
+        const faults = this.faults();
+        const listing = await faults.list();
+        await Promise.all(
+          listing.rules
+            .filter(
+              r =>
+                r.rule.match?.accessKeyId && keys.has(r.rule.match.accessKeyId),
+            )
+            .map(r => faults.remove(r.id)),
+        );
+      });
     }
+    if (failures.length) throw failures[0];
   }
 }
 

@@ -207,11 +207,13 @@ async function linkTechdocsGenerator(log: Log): Promise<void> {
     executable: 'mkdocs',
     log,
   });
-  const binDir = path.dirname(mkdocsPath());
-  fs.mkdirSync(binDir, { recursive: true });
   const link = mkdocsPath();
-  fs.rmSync(link, { force: true });
-  fs.symlinkSync(path.join(venv, 'bin', 'mkdocs'), link);
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  // Replaced atomically: a running portal never finds it missing.
+  const temporary = `${link}.${process.pid}`;
+  fs.rmSync(temporary, { force: true });
+  fs.symlinkSync(path.resolve(venv, 'bin', 'mkdocs'), temporary);
+  fs.renameSync(temporary, link);
 }
 
 /** The sandbox's `mkdocs` (TechDocs generator), once `up` has linked it. */
@@ -270,8 +272,10 @@ async function allocatePorts(
   };
   const fixedPort = async () => {
     const port = giteaPort();
-    const ours = previous.gitea === port && supervisor.isRunning('gitea');
-    if (taken.has(port) || !(ours || (await isPortFree(port)))) {
+    const ours =
+      supervisor.isRunning('gitea') &&
+      (previous.gitea === port || previous.gitea === undefined);
+    if (!(ours || (await isPortFree(port)))) {
       throw new Error(
         `Port ${port} (the sandbox's Gitea) is in use by another program. Stop it, or set TENANCY_SANDBOX_GIT_PORT to a free port and add 127.0.0.1:<port> to allowedHosts in templates/create-service/template.yaml.`,
       );
@@ -279,6 +283,8 @@ async function allocatePorts(
     taken.add(port);
     return port;
   };
+  // First, so that no other component is given Gitea's fixed port.
+  const gitea = await fixedPort();
   const ports: Ports = {
     etcdClient: await pick(previous.etcdClient, 'etcd'),
     etcdPeer: await pick(previous.etcdPeer, 'etcd'),
@@ -287,7 +293,7 @@ async function allocatePorts(
     faultLayer: await pick(previous.faultLayer, 'daemon'),
     blackhole: await pick(previous.blackhole, 'daemon'),
     refused: await pick(previous.refused, 'nothing'),
-    gitea: await fixedPort(),
+    gitea,
   };
   for (const cluster of CLUSTERS) {
     const old = previous.clusters?.[cluster.name];
@@ -421,6 +427,15 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
   const supervisor = new ProcessSupervisor(dir);
   const bin = binaries();
 
+  // A cluster left black-holed (a test that was killed, a forgotten `fault
+  // blackhole`) would never become ready: let it answer again.
+  for (const component of supervisor.list()) {
+    if (component.running && supervisor.isPaused(component.name)) {
+      supervisor.resume(component.name);
+      log(`${component.name} was black-holed; restored it`);
+    }
+  }
+
   await timed(
     log,
     `binaries (Kubernetes ${versions.kubernetes}, etcd ${versions.etcd}, kwok ${versions.kwok}, Gitea ${versions.gitea})`,
@@ -429,10 +444,18 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
   const motoServer = await timed(log, `moto ${versions.moto} (venv)`, () =>
     ensureMoto({ cacheDir: cacheDir(), log }),
   );
+  // Only TechDocs needs it: without it the sandbox still comes up.
   await timed(
     log,
     `TechDocs generator (mkdocs-techdocs-core ${versions.techdocsCore}, venv)`,
-    () => linkTechdocsGenerator(log),
+    () =>
+      linkTechdocsGenerator(log).catch(error =>
+        log(
+          `WARNING: no TechDocs generator, so the portal cannot build docs: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        ),
+      ),
   );
   const ports = await allocatePorts(dir, supervisor);
   const identities = ensureIdentities(dir);

@@ -99,9 +99,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await backend?.stop();
-  await sandbox?.cleanup();
   if (rendered) fs.rmSync(rendered, { recursive: true, force: true });
+  try {
+    await backend?.stop();
+  } finally {
+    await sandbox?.cleanup();
+  }
 });
 
 function run(command: string, args: string[]) {
@@ -140,12 +143,12 @@ describe('the rendered create-service skeleton', () => {
         'docs/index.md',
       ]),
     );
-    // Nothing is left unrendered; GitHub Actions' own `${{ github.… }}`
-    // expressions survive in the workflow.
+    // Nothing is left unrendered; GitHub Actions' own `${{ github.… }}` and
+    // `${{ secrets.… }}` expressions survive in the workflow.
     for (const file of files) {
       const text = fs
         .readFileSync(path.join(rendered, file), 'utf8')
-        .replace(/\$\{\{ github\.[a-z_.]+ \}\}/g, '');
+        .replace(/\$\{\{ (github|secrets)\.[A-Za-z_.| ]+\}\}/g, '');
       expect({ file, unrendered: /\$\{\{|\{%|%\}/.test(text) }).toEqual({
         file,
         unrendered: false,
@@ -235,8 +238,8 @@ describe('the rendered create-service skeleton', () => {
       },
       baseline,
     );
-    await applyTenantBaseline(admin, objects, { tenant, timeoutMs: 30_000 });
     sandbox.deleteNamespaceOnCleanup(cluster, name);
+    await applyTenantBaseline(admin, objects, { tenant, timeoutMs: 30_000 });
 
     // The deploy identity CI would use: the namespace's deployer ServiceAccount.
     const token = await admin

@@ -95,7 +95,9 @@ describe('ensureMoto', () => {
       `pip install --disable-pip-version-check --no-input --quiet moto[server]==${MOTO_VERSION}`,
     ]);
     expect(logged[logged.length - 1]).toMatch(
-      new RegExp(`^moto ${MOTO_VERSION} installed in \\d+\\.\\d+s$`),
+      new RegExp(
+        `^moto\\[server\\]==${MOTO_VERSION} installed in \\d+\\.\\d+s$`,
+      ),
     );
 
     await ensureMoto({ cacheDir: cache, log, python });
