@@ -50,7 +50,17 @@ export const tenancyPlugin = createBackendPlugin({
         // the refresh of CPU and can report every cluster as timed out for
         // a whole interval: start it once the backend is up. A request that
         // comes before the first refresh made its snapshot makes one itself.
-        deps.lifecycle.addStartupHook(() => snapshots.schedule(scheduler));
+        deps.lifecycle.addStartupHook(async () => {
+          try {
+            await snapshots.schedule(scheduler);
+          } catch (error) {
+            // A startup hook's error is only logged by the backend: say
+            // what it means. Views still work, refreshing on request.
+            logger.error(
+              `Could not schedule the fleet refresh (tenancy-fleet-refresh); the fleet views will refresh only when their snapshot expires: ${error}`,
+            );
+          }
+        });
         httpRouter.use(await createRouter({ ...deps, snapshots }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },

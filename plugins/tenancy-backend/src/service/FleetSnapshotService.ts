@@ -15,9 +15,13 @@ import {
   readEnvironments,
 } from '@tenancy/plugin-tenancy-node';
 
-const CACHE_KEY = 'fleet-snapshot:v1';
-/** The generatedAt of the snapshot under CACHE_KEY: a small read that says whether a replica's parsed copy is current. */
-const STAMP_KEY = 'fleet-snapshot:v1:generated-at';
+/**
+ * The latest snapshot's generatedAt: a small read that says whether a
+ * replica's parsed copy is current, and names the key of the snapshot itself
+ * ({@link snapshotKey}), so the two can never disagree.
+ */
+const STAMP_KEY = 'fleet-snapshot:v2:latest';
+const snapshotKey = (generatedAt: string) => `fleet-snapshot:v2:${generatedAt}`;
 
 export interface FleetSnapshotOptions {
   registry: ClusterRegistry;
@@ -52,10 +56,18 @@ export class FleetSnapshotService {
     this.timeoutMs = readClusterTimeoutMs(options.config);
   }
 
-  /** Registers the refresh with the scheduler (one replica at a time, cluster-wide). */
+  /**
+   * Registers the refresh with the scheduler: one replica at a time,
+   * cluster-wide, when the cache is shared; on every replica when each has
+   * its own in-memory cache (`backend.cache.store` memory or unset), where a
+   * refresh on one replica would leave the others' snapshots to age.
+   */
   async schedule(scheduler: SchedulerService) {
+    const store =
+      this.options.config.getOptionalString('backend.cache.store') ?? 'memory';
     await scheduler.scheduleTask({
       id: 'tenancy-fleet-refresh',
+      scope: store === 'memory' ? 'local' : 'global',
       frequency: { seconds: this.refreshIntervalSeconds },
       timeout: { milliseconds: this.timeoutMs * 3 + 10_000 },
       initialDelay: { seconds: 0 },
@@ -118,12 +130,13 @@ export class FleetSnapshotService {
       clusters: snapshots,
     };
     // Plain JSON by construction (built from the API's data). The snapshot
-    // first, then its stamp: a reader that sees the new stamp finds the
-    // new snapshot.
+    // under its own key first, then the stamp that points at it.
     const ttl = { seconds: Math.max(this.refreshIntervalSeconds * 10, 60) };
-    await this.options.cache.set(CACHE_KEY, snapshot as unknown as JsonValue, {
-      ttl,
-    });
+    await this.options.cache.set(
+      snapshotKey(snapshot.generatedAt),
+      snapshot as unknown as JsonValue,
+      { ttl },
+    );
     await this.options.cache.set(STAMP_KEY, snapshot.generatedAt, { ttl });
     this.latest = snapshot;
     return snapshot;
@@ -139,13 +152,19 @@ export class FleetSnapshotService {
   async get(): Promise<FleetSnapshot> {
     const stamp = await this.options.cache.get(STAMP_KEY);
     if (this.latest && stamp === this.latest.generatedAt) return this.latest;
-    const cached = (await this.options.cache.get(CACHE_KEY)) as
-      | FleetSnapshot
-      | undefined;
-    if (cached) {
-      this.latest = cached;
-      return cached;
+    if (typeof stamp === 'string') {
+      const cached = (await this.options.cache.get(snapshotKey(stamp))) as
+        | FleetSnapshot
+        | undefined;
+      if (cached) {
+        this.latest = cached;
+        return cached;
+      }
+      // The stamp names a snapshot the cache no longer has (evicted, or its
+      // write failed): this replica's own copy if it has one.
+      if (this.latest) return this.latest;
     }
+    // Nothing recent anywhere (start-up, or every copy expired): refresh now.
     return this.refreshOnce();
   }
 
