@@ -107,7 +107,10 @@ start_e2e_portal() {
     fi
     sleep 1
   done
-  curl -fsS http://localhost:7017/ | grep -q '<div id="root">' ||
+  # Read the whole page first: `curl | grep -q` fails under pipefail when grep
+  # stops reading at the match and curl cannot write the rest (curl exit 23).
+  local page
+  page="$(curl -fsS http://localhost:7017/)" && grep -q '<div id="root">' <<<"$page" ||
     { log "the backend does not serve the frontend at http://localhost:7017/"; return 1; }
 }
 

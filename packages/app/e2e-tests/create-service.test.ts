@@ -333,6 +333,26 @@ test('Create service makes the repository, the namespace on the dev cluster and 
     { headers: { authorization } },
   );
   expect((await list.json()).items).toHaveLength(1);
+
+  // Unregister it (its repository is deleted after the test), so that runs
+  // against ./run start's portal leave no location to a missing repository.
+  const target = entity.metadata.annotations[
+    'backstage.io/managed-by-location'
+  ].replace(/^url:/, '');
+  const locations = await (
+    await page.request.get(`${baseURL}/api/catalog/locations`, {
+      headers: { authorization },
+    })
+  ).json();
+  const location = locations
+    .map((l: { data: { id: string; target: string } }) => l.data)
+    .find((l: { target: string }) => l.target === target);
+  expect(location?.target).toBe(target);
+  const removed = await page.request.delete(
+    `${baseURL}/api/catalog/locations/${location.id}`,
+    { headers: { authorization } },
+  );
+  expect(removed.status()).toBe(204);
 });
 
 test('Create service with a name whose repository already exists makes no namespace at all', async ({
