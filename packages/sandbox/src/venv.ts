@@ -150,8 +150,11 @@ async function install(venv: string, options: EnsureVenvOptions) {
 export async function ensureVenv(options: EnsureVenvOptions): Promise<string> {
   const log = options.log ?? (() => {});
   const venv = path.join(options.cacheDir, options.name);
+  // existsSync follows links: after a Python upgrade the venv's interpreter
+  // link dangles and the venv must be made again.
   const installed = () =>
     fs.existsSync(path.join(venv, INSTALLED_MARKER)) &&
+    fs.existsSync(path.join(venv, 'bin', 'python')) &&
     fs.existsSync(path.join(venv, 'bin', options.executable));
 
   if (installed()) return venv;

@@ -32,6 +32,7 @@ function fakePython(pipExit = 0): string {
 echo "python $*" >> ${callLog}
 venv="$3"
 mkdir -p "$venv/bin"
+ln -s /bin/sh "$venv/bin/python"
 cat > "$venv/bin/pip" <<'PIP'
 #!/bin/sh
 echo "pip $*" >> ${callLog}
@@ -107,6 +108,19 @@ describe('ensureMoto', () => {
     fs.rmSync(path.join(cache, `moto-${MOTO_VERSION}`, '.tenancy-installed'));
     await ensureMoto({ cacheDir: cache, log, python });
     expect(calls()).toHaveLength(4);
+
+    // The Python the venv was made with is gone (e.g. upgraded): its
+    // interpreter link dangles, so the venv is made again.
+    const interpreter = path.join(
+      cache,
+      `moto-${MOTO_VERSION}`,
+      'bin',
+      'python',
+    );
+    fs.rmSync(interpreter);
+    fs.symlinkSync(path.join(dir, 'no-such-python'), interpreter);
+    await ensureMoto({ cacheDir: cache, log, python });
+    expect(calls()).toHaveLength(6);
   });
 
   it('installs once when several processes ask at the same time', async () => {
