@@ -1,28 +1,9 @@
 import { expect, Page, test } from '@playwright/test';
+import { screenshot, sidebar, signInAsGuest } from './helpers';
 import path from 'node:path';
 
-/** Where every end-to-end test leaves a full-page screenshot (git-ignored). */
-const screenshotDir = path.resolve(__dirname, '../../../var/screenshots');
-
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({
-    path: path.join(screenshotDir, `${name}.png`),
-    fullPage: true,
-  });
-}
-
-function sidebar(page: Page) {
-  return page.getByRole('navigation', { name: 'sidebar nav' });
-}
-
 test.beforeEach(async ({ page }) => {
-  await page.goto('/');
-  const enter = page.getByRole('button', { name: 'Enter' });
-  await expect(enter).toBeVisible();
-  await enter.click();
-  await expect(
-    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
+  await signInAsGuest(page);
 });
 
 test('a guest signs in and lands on the portal', async ({ page }) => {

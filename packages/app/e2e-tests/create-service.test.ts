@@ -5,6 +5,7 @@ import {
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
+import { screenshot, signInAsGuest } from './helpers';
 import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
 import path from 'node:path';
 
@@ -16,15 +17,6 @@ import path from 'node:path';
  * catalog API — not the UI alone. Then the same name again: the run fails at
  * the repository step and nothing on the clusters changes.
  */
-
-const screenshotDir = path.resolve(__dirname, '../../../var/screenshots');
-
-async function screenshot(page: Page, name: string, fullPage = true) {
-  await page.screenshot({
-    path: path.join(screenshotDir, `${name}.png`),
-    fullPage,
-  });
-}
 
 // Dev is sandbox-a; prod is sandbox-b and sandbox-c (packages/sandbox).
 const DEV = ['sandbox-a'];
@@ -39,13 +31,7 @@ test.afterAll(async () => {
 });
 
 test.beforeEach(async ({ page }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page
-      .getByRole('navigation', { name: 'sidebar nav' })
-      .getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
+  await signInAsGuest(page);
 });
 
 /** Opens Create → Create service and fills every page; returns on the review page. */

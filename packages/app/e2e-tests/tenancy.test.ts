@@ -1,5 +1,6 @@
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
+import { screenshot, sidebar, signInAsGuest } from './helpers';
 import { connectSandbox, isClusterBlackholed } from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -12,31 +13,11 @@ import path from 'node:path';
  * platform team (tenancy.platformTeams), so the guest sees the fleet.
  */
 
-/** Where every end-to-end test leaves a full-page screenshot (git-ignored). */
-const screenshotDir = path.resolve(__dirname, '../../../var/screenshots');
-
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({
-    path: path.join(screenshotDir, `${name}.png`),
-    fullPage: true,
-  });
-}
-
-function sidebar(page: Page) {
-  return page.getByRole('navigation', { name: 'sidebar nav' });
-}
-
 const CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c'];
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 test.beforeEach(async ({ page }) => {
-  await page.goto('/');
-  const enter = page.getByRole('button', { name: 'Enter' });
-  await expect(enter).toBeVisible();
-  await enter.click();
-  await expect(
-    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
+  await signInAsGuest(page);
 });
 
 test('the fleet page shows the three sandbox clusters and links to each', async ({

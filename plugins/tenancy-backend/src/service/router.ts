@@ -148,7 +148,10 @@ export async function createRouter(
     res.json(clusterView(await snapshots.get(), name));
   });
 
-  router.get('/tenants/:namespace/:name', async (req, res) => {
+  /** The team in the path, once the caller may see it (a member, or the platform team). */
+  const authorizedTeam = async (
+    req: express.Request<{ namespace: string; name: string }>,
+  ) => {
     const groupRef = stringifyEntityRef({
       kind: 'group',
       namespace: param(req.params.namespace, 'namespace'),
@@ -156,6 +159,11 @@ export async function createRouter(
     });
     const credentials = await httpAuth.credentials(req);
     await authorizeTenant(credentials, groupRef);
+    return { groupRef, credentials };
+  };
+
+  router.get('/tenants/:namespace/:name', async (req, res) => {
+    const { groupRef, credentials } = await authorizedTeam(req);
     const [snapshot, resources] = await Promise.all([
       snapshots.get(),
       catalog.getEntities(
@@ -195,13 +203,7 @@ export async function createRouter(
   });
 
   router.get('/teams/:namespace/:name/health', async (req, res) => {
-    const groupRef = stringifyEntityRef({
-      kind: 'group',
-      namespace: param(req.params.namespace, 'namespace'),
-      name: param(req.params.name, 'group name'),
-    });
-    const credentials = await httpAuth.credentials(req);
-    await authorizeTenant(credentials, groupRef);
+    const { groupRef, credentials } = await authorizedTeam(req);
     const [snapshot, owned] = await Promise.all([
       snapshots.get(),
       catalog.getEntities(
