@@ -136,11 +136,29 @@ export class ProcessSupervisor {
    */
   pause(name: string): void {
     process.kill(this.running(name).pid, 'SIGSTOP');
+    this.settle(name, true);
   }
 
   /** Lets a paused process run again (SIGCONT). */
   resume(name: string): void {
     process.kill(this.running(name).pid, 'SIGCONT');
+    this.settle(name, false);
+  }
+
+  /**
+   * Signals are delivered asynchronously: wait (briefly) until /proc shows
+   * the process stopped or running, so callers see the state they asked for.
+   */
+  private settle(name: string, paused: boolean): void {
+    const deadline = Date.now() + 5_000;
+    while (this.isPaused(name) !== paused) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${name} did not ${paused ? 'stop' : 'continue'} within 5 s`,
+        );
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
   }
 
   /** Whether the process is frozen by {@link ProcessSupervisor.pause}. */
