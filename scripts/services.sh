@@ -93,6 +93,51 @@ stop_test_postgres() {
   TENANCY_PG_DIR=""
 }
 
+# Starts a private, throw-away Redis (Debian's redis-server; Backstage's
+# `redis` cache store speaks to Redis and Valkey alike) on a free 127.0.0.1
+# port, with no persistence, and exports its URL as TENANCY_TEST_REDIS_URL for
+# the tests that run several backend replicas on one shared cache. Set
+# TENANCY_TEST_REDIS_URL to use a server you already run instead.
+TENANCY_REDIS_DIR=""
+TENANCY_REDIS_PID=""
+start_test_redis() {
+  if [ -n "${TENANCY_TEST_REDIS_URL:-}" ]; then
+    log "using the Redis server from TENANCY_TEST_REDIS_URL"
+    return 0
+  fi
+  if ! command -v redis-server >/dev/null; then
+    log "installing redis-server from Debian's packages"
+    apt_install redis-server || return $?
+    # The package may start its own server; ours is separate, so stop it.
+    as_root service redis-server stop >/dev/null 2>&1 || true
+  fi
+  local port
+  port="$(free_port)"
+  TENANCY_REDIS_DIR="$(mktemp -d /tmp/tenancy-redis.XXXXXX)"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$TENANCY_REDIS_DIR" \
+    --save '' --appendonly no --daemonize no --logfile "$TENANCY_REDIS_DIR/log" &
+  TENANCY_REDIS_PID=$!
+  local deadline=$((SECONDS + 30))
+  until redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; do
+    if ! kill -0 "$TENANCY_REDIS_PID" 2>/dev/null || [ "$SECONDS" -gt "$deadline" ]; then
+      cat "$TENANCY_REDIS_DIR/log" >&2 2>/dev/null || true
+      die "redis-server did not start"
+    fi
+    sleep 0.2
+  done
+  export TENANCY_TEST_REDIS_URL="redis://127.0.0.1:$port"
+  log "$(redis-server --version | awk '{print $1, $2, $3}') on 127.0.0.1:$port"
+}
+
+stop_test_redis() {
+  [ -n "$TENANCY_REDIS_PID" ] || return 0
+  kill "$TENANCY_REDIS_PID" 2>/dev/null || true
+  wait "$TENANCY_REDIS_PID" 2>/dev/null || true
+  rm -rf "$TENANCY_REDIS_DIR"
+  TENANCY_REDIS_PID=""
+  TENANCY_REDIS_DIR=""
+}
+
 # The sandbox (packages/sandbox): three kube-apiservers with simulated nodes,
 # AWS Organizations on moto behind a fault layer, seed data. The test command
 # uses its own state folder, so it never stops a sandbox `./run start` runs.

@@ -7,13 +7,22 @@
 #
 #   --keep-sandbox   leave the sandbox running on exit (faster next start)
 #   --no-sandbox     start the portal alone
+#
+# TENANCY_APP_PORT / TENANCY_BACKEND_PORT (default 3000 / 7007) move the portal
+# to other ports, e.g. to run a second one beside it (the test command's
+# start-command check does); TENANCY_SANDBOX_DIR picks the sandbox's state folder.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/services.sh
 source "$TENANCY_ROOT/scripts/services.sh"
 cd "$TENANCY_ROOT"
-export TENANCY_SANDBOX_DIR="${TENANCY_SANDBOX_DIR:-$TENANCY_VAR/sandbox}"
+TENANCY_SANDBOX_DIR="${TENANCY_SANDBOX_DIR:-$TENANCY_VAR/sandbox}"
+mkdir -p "$TENANCY_SANDBOX_DIR"
+TENANCY_SANDBOX_DIR="$(cd "$TENANCY_SANDBOX_DIR" && pwd)"
+export TENANCY_SANDBOX_DIR
+APP_PORT="${TENANCY_APP_PORT:-3000}"
+BACKEND_PORT="${TENANCY_BACKEND_PORT:-7007}"
 
 KEEP_SANDBOX=""
 PORTAL_ARGS=()
@@ -29,7 +38,7 @@ T0="$(now)"
 phase "toolchain (Node $TENANCY_NODE_VERSION, yarn 4)" ensure_toolchain || exit 1
 phase "dependencies (yarn install)" ensure_deps || exit 1
 
-for port in 3000 7007; do
+for port in "$APP_PORT" "$BACKEND_PORT"; do
   if port_in_use "$port"; then
     die "port $port is already in use — is the portal already running? ($(command -v ss >/dev/null && ss -ltnpH "sport = :$port" | head -1))"
   fi
@@ -39,7 +48,10 @@ done
 # and survives restarts; delete var/sqlite for a clean slate.
 mkdir -p "$TENANCY_VAR/sqlite"
 
-CONFIGS=(--config app-config.yaml)
+# Absolute paths: `backstage-cli repo start` resolves a relative --config
+# against each package's own folder (packages/backend/app-config.yaml), not
+# against the folder it was started from.
+CONFIGS=(--config "$TENANCY_ROOT/app-config.yaml")
 SANDBOX_STARTED=""
 if [ -z "${NO_SANDBOX:-}" ]; then
   if phase "sandbox (3 clusters, AWS Organizations, seed data)" sandbox_up; then
@@ -53,17 +65,33 @@ if [ -z "${NO_SANDBOX:-}" ]; then
     log "kubernetes.clusterLocatorMethods (see README: 'Using real clusters')."
   fi
 fi
-[ -f app-config.local.yaml ] && CONFIGS+=(--config app-config.local.yaml)
+[ -f app-config.local.yaml ] && CONFIGS+=(--config "$TENANCY_ROOT/app-config.local.yaml")
+if [ "$APP_PORT" != 3000 ] || [ "$BACKEND_PORT" != 7007 ]; then
+  # Written last so it wins over every other file.
+  PORTS_CONFIG="$TENANCY_VAR/app-config.ports-$APP_PORT-$BACKEND_PORT.yaml"
+  cat >"$PORTS_CONFIG" <<YAML
+# Written by ./run start for TENANCY_APP_PORT=$APP_PORT TENANCY_BACKEND_PORT=$BACKEND_PORT.
+app:
+  baseUrl: http://localhost:$APP_PORT
+backend:
+  baseUrl: http://localhost:$BACKEND_PORT
+  listen:
+    port: $BACKEND_PORT
+  cors:
+    origin: http://localhost:$APP_PORT
+YAML
+  CONFIGS+=(--config "$PORTS_CONFIG")
+fi
 print_phase_summary "$T0"
 
-log "starting the portal: frontend http://localhost:3000, backend http://localhost:7007 — Ctrl-C stops it"
+log "starting the portal: frontend http://localhost:$APP_PORT, backend http://localhost:$BACKEND_PORT — Ctrl-C stops it"
 yarn start "${CONFIGS[@]}" "${PORTAL_ARGS[@]}" &
 PORTAL_PID=$!
 
 (
-  if wait_for_url http://localhost:7007/.backstage/health/v1/readiness 600 &&
-    wait_for_url http://localhost:3000 600; then
-    printf '\n\033[1;32m✔ portal ready\033[0m after %ss: http://localhost:3000\n\n' "$(elapsed "$T0")" >&2
+  if wait_for_url "http://localhost:$BACKEND_PORT/.backstage/health/v1/readiness" 600 &&
+    wait_for_url "http://localhost:$APP_PORT" 600; then
+    printf '\n\033[1;32m✔ portal ready\033[0m after %ss: http://localhost:%s\n\n' "$(elapsed "$T0")" "$APP_PORT" >&2
   fi
 ) &
 WATCHER_PID=$!

@@ -5,7 +5,7 @@
 # fails, so one run shows everything that is wrong; the exit code is non-zero
 # when anything failed.
 #
-#   --only NAME   run only that check (tsc, lint, unit, e2e); repeatable
+#   --only NAME   run only that check (tsc, lint, start, unit, e2e); repeatable
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -40,6 +40,7 @@ stop_e2e_portal() {
 cleanup() {
   stop_e2e_portal
   stop_test_postgres
+  stop_test_redis
   if [ -n "$SANDBOX_STARTED" ]; then
     sandbox_down
     SANDBOX_STARTED=""
@@ -133,6 +134,10 @@ if wants lint; then
   phase "lint (eslint, all packages)" yarn backstage-cli repo lint || true
   phase "format (prettier --check)" yarn prettier --check --loglevel warn . || true
 fi
+if wants start; then
+  # The README's first command, exactly as typed, on its own sandbox and ports.
+  phase "./run start (the README's first command; Ctrl-C)" bash scripts/check-start.sh || true
+fi
 if wants unit || wants e2e; then
   phase "sandbox up (3 clusters, moto, seed)" sandbox_up || exit 1
   SANDBOX_STARTED=1
@@ -140,11 +145,13 @@ fi
 if wants unit; then
   phase "template checks (every template, dry run on the sandbox)" yarn templates:check || true
   phase "PostgreSQL for the backend tests" start_test_postgres || exit 1
+  phase "Redis for the two-replica tests" start_test_redis || exit 1
   # CI=true: one run, no watch mode. TENANCY_REQUIRE_POSTGRES makes the
   # backend's database tests fail rather than quietly skip PostgreSQL.
   phase "unit + integration tests (SQLITE_3, $TENANCY_TEST_POSTGRES_ID)" \
     env CI=true TENANCY_REQUIRE_POSTGRES=1 yarn backstage-cli repo test --verbose || true
   stop_test_postgres
+  stop_test_redis
 fi
 if wants e2e; then
   phase "Chromium" ensure_chromium || exit 1

@@ -1,0 +1,150 @@
+// Probes a portal that `./run start` is bringing up, the way a person's
+// browser meets it (scripts/check-start.sh runs it):
+//
+//   1. waits for the backend's readiness endpoint and the frontend dev
+//      server's page, giving up early when `./run start` (--pid) has exited;
+//   2. reads the page the dev server serves and the config it injects into
+//      it, which is where the app in a browser learns the backend's URL;
+//   3. signs in as the guest (the local sign-in) and reads the fleet view
+//      from that URL with the page's Origin, as the app's fetch would, and
+//      checks the backend lets that origin read the answer (CORS).
+//
+// Prints the time to ready and a one-line summary of the answer; exits 1
+// with a message that says what did not come up.
+//
+//   node scripts/start-probe.mjs --app URL --backend URL --pid PID --timeout S
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const appUrl = args.app;
+const backendUrl = args.backend;
+const pid = Number(args.pid);
+const timeoutMs = Number(args.timeout ?? 600) * 1000;
+const started = Date.now();
+
+function fail(message) {
+  console.error(`[start-check] ${message}`);
+  process.exit(1);
+}
+
+function alive() {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+async function get(url, init = {}) {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+}
+
+async function waitFor(what, url) {
+  for (;;) {
+    try {
+      const res = await get(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (!alive()) {
+      fail(
+        `the portal did not come up: ./run start exited before ${what} (${url}) answered — see its output above`,
+      );
+    }
+    if (Date.now() - started > timeoutMs) {
+      fail(
+        `the portal did not come up: ${what} (${url}) did not answer within ${
+          timeoutMs / 1000
+        } s`,
+      );
+    }
+    await sleep(1000);
+  }
+}
+
+const seconds = ms => `${(ms / 1000).toFixed(1)} s`;
+
+await waitFor('the backend', `${backendUrl}/.backstage/health/v1/readiness`);
+const backendReady = Date.now() - started;
+await waitFor('the frontend dev server', appUrl);
+const ready = Date.now() - started;
+
+// The page, and the config the dev server injects into it.
+const page = await (await get(appUrl)).text();
+if (!page.includes('<div id="root">')) {
+  fail(`the frontend dev server's page at ${appUrl} has no app root`);
+}
+const injected = [
+  ...page.matchAll(/<script type="backstage.io\/config">([\s\S]*?)<\/script>/g),
+].flatMap(m => JSON.parse(m[1]));
+const pageBackend = injected
+  .map(c => c?.data?.backend?.baseUrl)
+  .filter(Boolean)
+  .pop();
+if (!pageBackend) {
+  fail(`the page at ${appUrl} carries no backend.baseUrl in its config`);
+}
+const origin = new URL(appUrl).origin;
+
+// Guest sign-in, as the app does it, then one Tenancy answer read as the app
+// in the browser reads it. On a fresh database the catalog needs a moment to
+// read the org: until it knows the guest's teams the token carries none, and
+// the fleet view (platform team only) answers 403 — as a person signing in
+// that early would see. Retried until the catalog has caught up.
+let res;
+let body = '';
+for (;;) {
+  const refresh = await get(`${pageBackend}/api/auth/guest/refresh`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest', origin },
+  });
+  if (!refresh.ok) {
+    fail(
+      `guest sign-in at ${pageBackend}/api/auth/guest/refresh answered ${refresh.status}`,
+    );
+  }
+  const token = (await refresh.json()).backstageIdentity?.token;
+  if (!token) fail('guest sign-in returned no Backstage token');
+  res = await get(`${pageBackend}/api/tenancy/fleet`, {
+    headers: { authorization: `Bearer ${token}`, origin },
+  });
+  body = await res.text();
+  if (res.ok) break;
+  if (res.status !== 403 || Date.now() - started > timeoutMs) {
+    fail(
+      `GET ${pageBackend}/api/tenancy/fleet answered ${
+        res.status
+      }: ${body.slice(0, 300)}`,
+    );
+  }
+  await sleep(1000);
+}
+const answered = Date.now() - started;
+const allowOrigin = res.headers.get('access-control-allow-origin');
+if (allowOrigin !== origin) {
+  fail(
+    `the backend does not let the page's origin ${origin} read its answers (access-control-allow-origin: ${allowOrigin})`,
+  );
+}
+const fleet = JSON.parse(body);
+const clusters = fleet.clusters ?? [];
+if (clusters.length === 0) fail('the fleet view lists no cluster');
+const reachable = clusters.filter(c => c.reachable).length;
+console.log(
+  `[start-check] portal ready in ${seconds(ready)} (backend ${seconds(
+    backendReady,
+  )}; first fleet answer ${seconds(
+    answered,
+  )}); page ${appUrl} → backend ${pageBackend}; /api/tenancy/fleet as guest from ${origin}: ${
+    clusters.length
+  } clusters (${reachable} reachable: ${clusters
+    .map(c => c.name)
+    .join(', ')}), generatedAt ${fleet.generatedAt}`,
+);
