@@ -115,6 +115,13 @@ start_e2e_portal() {
     { log "the backend does not serve the frontend at http://localhost:7017/"; return 1; }
 }
 
+run_process_tests() {
+  (cd packages/backend &&
+    env CI=true TENANCY_REQUIRE_POSTGRES=1 yarn backstage-cli package test \
+      --runInBand --verbose --passWithNoTests=false --testPathIgnorePatterns=/node_modules/ \
+      --testMatch='**/*.process.test.ts')
+}
+
 run_e2e() {
   rm -rf "$TENANCY_VAR/screenshots"
   mkdir -p "$TENANCY_VAR/screenshots"
@@ -150,6 +157,11 @@ if wants unit; then
   # backend's database tests fail rather than quietly skip PostgreSQL.
   phase "unit + integration tests (SQLITE_3, $TENANCY_TEST_POSTGRES_ID)" \
     env CI=true TENANCY_REQUIRE_POSTGRES=1 yarn backstage-cli repo test --verbose || true
+  # Tests that start the portal's backend as real processes and kill -9 them
+  # (packages/backend/src/*.process.test.ts): one at a time, after the others,
+  # so their backends do not starve the timing-sensitive tests above.
+  phase "crash + replica tests (backend processes, kill -9; SQLITE_3, $TENANCY_TEST_POSTGRES_ID, Redis)" \
+    run_process_tests || true
   stop_test_postgres
   stop_test_redis
 fi

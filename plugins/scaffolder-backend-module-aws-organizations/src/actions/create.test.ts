@@ -789,6 +789,30 @@ describe('IN_PROGRESS for a long time (S12)', () => {
     await expectCreatedOnce(f, values.email, values.accountName);
   });
 
+  it('a rerun of a finished step (task recovery) sends no AWS write again', async () => {
+    const f = awsFixture(sb);
+    const values = input(f);
+    const taskId = `task-${values.accountName}`;
+    const checkpoints = new CheckpointStore();
+    const first = await run(f, action(f), values, { taskId, checkpoints });
+    expect(first.error).toBeUndefined();
+    // From now on every AWS write is refused: the rerun must take each one
+    // (CreateAccount, MoveAccount, TagResource) from its checkpoint.
+    for (const operation of ['CreateAccount', 'MoveAccount', 'TagResource']) {
+      await f.fault({
+        type: 'error',
+        operation,
+        error: 'AccessDeniedException',
+        message: `${operation} must not be sent again`,
+        sticky: true,
+      });
+    }
+    const rerun = await run(f, action(f), values, { taskId, checkpoints });
+    expect(rerun.error).toBeUndefined();
+    expect(rerun.outputs.accountId).toBe(first.outputs.accountId);
+    await expectCreatedOnce(f, values.email, values.accountName);
+  });
+
   it('retries MoveAccount and TagResource while the new account is not usable yet', async () => {
     const f = awsFixture(sb);
     await f.fault({

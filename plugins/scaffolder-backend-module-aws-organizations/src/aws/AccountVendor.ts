@@ -569,26 +569,38 @@ export class AccountVendor {
     req: VendRequest,
     ctx: VendContext,
   ): Promise<boolean> {
-    const moved = await this.settled('MoveAccount', async () => {
-      const parent = await this.api.parentOf(accountId);
-      if (parent === req.ou.id) return false;
-      try {
-        await this.api.moveAccount(accountId, parent, req.ou.id);
-      } catch (error) {
-        if (error instanceof DuplicateAccountException) return false;
-        if (error instanceof DestinationParentNotFoundException) {
-          throw new InputError(
-            `OU ${req.ou.path} (${req.ou.id}) no longer exists; account ${accountId} stays where it is`,
-          );
-        }
-        throw error;
-      }
-      return true;
-    });
+    // Each AWS write in a checkpoint: a recovered task does not send it again.
+    const { moved } = (await ctx.checkpoint(
+      `aws.organizations.moveAccount.${accountId}.${req.ou.id}`,
+      async () => ({
+        moved: await this.settled('MoveAccount', async () => {
+          const parent = await this.api.parentOf(accountId);
+          if (parent === req.ou.id) return false;
+          try {
+            await this.api.moveAccount(accountId, parent, req.ou.id);
+          } catch (error) {
+            if (error instanceof DuplicateAccountException) return false;
+            if (error instanceof DestinationParentNotFoundException) {
+              throw new InputError(
+                `OU ${req.ou.path} (${req.ou.id}) no longer exists; account ${accountId} stays where it is`,
+              );
+            }
+            throw error;
+          }
+          return true;
+        }),
+      }),
+    )) as { moved: boolean };
     if (moved)
       ctx.log('info', `Moved account ${accountId} into ${req.ou.path}`);
-    await this.settled('TagResource', () =>
-      this.api.tagResource(accountId, req.tags),
+    await ctx.checkpoint(
+      `aws.organizations.tagResource.${accountId}`,
+      async () => {
+        await this.settled('TagResource', () =>
+          this.api.tagResource(accountId, req.tags),
+        );
+        return { tagged: true };
+      },
     );
     ctx.log(
       'info',

@@ -76,7 +76,9 @@ export async function runOnClusters(
   return Promise.all(
     clusters.map(async (cluster): Promise<ClusterReport> => {
       const started = Date.now();
+      let ran = false;
       const once = async () => {
+        ran = true;
         const result = await options.run(await registry.kubeConfig(cluster));
         return { outcome: result.outcome, objects: result.objects ?? [] };
       };
@@ -88,9 +90,13 @@ export async function runOnClusters(
               fn: once,
             });
         ctx.logger.info(
-          `${cluster.name}: ${result.outcome}${
-            result.objects.length ? ` (${count(result.objects)})` : ''
-          } in ${Date.now() - started} ms`,
+          ran
+            ? `${cluster.name}: ${result.outcome}${
+                result.objects.length ? ` (${count(result.objects)})` : ''
+              } in ${Date.now() - started} ms`
+            : // The checkpoint was saved by an earlier run of this task,
+              // which the backend stopped in the middle (task recovery).
+              `${cluster.name}: ${result.outcome} before the task was interrupted; resumed without touching the cluster again`,
         );
         return { cluster: cluster.name, ...result };
       } catch (error) {

@@ -36,6 +36,8 @@ afterEach(async () => {
 
 const ONBOARD = ['tenancy.namespace.onboard'];
 
+type CheckpointOptions = { key: string; fn: () => Promise<unknown> };
+
 function action(allowed = ONBOARD, harness = h) {
   return createOnboardNamespaceAction({
     config: harness.config,
@@ -77,6 +79,8 @@ async function onboard(
     user?: string;
     allowed?: string[];
     harness?: Harness;
+    /** The task's checkpoints, kept across runs as the scaffolder keeps them. */
+    checkpoints?: Map<string, unknown>;
   } = {},
 ) {
   const { ctx, lines, outputs } = capturingContext(
@@ -86,6 +90,13 @@ async function onboard(
       credentials: mockCredentials.user(`user:default/${opts.user ?? 'alice'}`),
     },
   );
+  const saved = opts.checkpoints;
+  if (saved) {
+    ctx.checkpoint = (async ({ key, fn }: CheckpointOptions) => {
+      if (!saved.has(key)) saved.set(key, await fn());
+      return saved.get(key);
+    }) as typeof ctx.checkpoint;
+  }
   let error: Error | undefined;
   try {
     await action(opts.allowed, opts.harness).handler(ctx as any);
@@ -222,6 +233,34 @@ describe('tenancy:namespace:onboard on the sandbox clusters', () => {
     expect(third.reports.find(r => r.cluster === 'sandbox-a').outcome).toBe(
       'unchanged',
     );
+  });
+
+  it('resumed after a crash (task recovery), takes the finished clusters from their checkpoints and calls none of them again (S41)', async () => {
+    const namespace = tenantNamespace();
+    const checkpoints = new Map<string, unknown>();
+    const first = await onboard(
+      { namespace, environment: 'prod' },
+      { checkpoints },
+    );
+    expect(first.error).toBeUndefined();
+    const calls = h.registry.calls;
+
+    const resumed = await onboard(
+      { namespace, environment: 'prod' },
+      { checkpoints },
+    );
+    expect(resumed.error).toBeUndefined();
+    // No cluster was handed credentials, so none was called.
+    expect(h.registry.calls).toBe(calls);
+    expect(resumed.lines).toEqual(
+      expect.arrayContaining(
+        ['sandbox-b', 'sandbox-c'].map(
+          c =>
+            `${c}: created before the task was interrupted; resumed without touching the cluster again`,
+        ),
+      ),
+    );
+    expect(resumed.reports.map(r => r.outcome)).toEqual(['created', 'created']);
   });
 
   it('reports a field another manager owns instead of forcing it (S26)', async () => {

@@ -1,0 +1,208 @@
+import {
+  Account,
+  OrganizationsClient,
+  paginateListAccounts,
+} from '@aws-sdk/client-organizations';
+import { ClusterProxy } from './__testUtils__/clusterProxy';
+import {
+  createTestDatabase,
+  TestDatabase,
+  testDatabaseIds,
+} from './__testUtils__/databases';
+import {
+  messages,
+  PortalProcess,
+  scaffolder,
+  TaskEvent,
+} from './__testUtils__/portalProcess';
+import {
+  connectSandbox,
+  portalConfigs,
+  portalOverlay,
+  readNamespace,
+} from './__testUtils__/sandboxPortal';
+
+/**
+ * S41: the backend is killed (`kill -9`) in the middle of a task's step and
+ * started again on the same database. With the portal's task recovery on
+ * (app-config.yaml › scaffolder.taskRecovery), the same task resumes and
+ * completes, nothing is created twice — counted with the sandbox's own
+ * clients, not the portal's — and the task's log says it resumed. Real
+ * backend processes, the real sandbox, the shipped templates, the guest
+ * signed in through the guest provider.
+ */
+
+// Two backend starts per test on two busy cores, and a task that waits on
+// AWS polling in between.
+jest.setTimeout(420_000);
+
+const sandbox = connectSandbox();
+
+async function accountsWithEmail(
+  client: OrganizationsClient,
+  email: string,
+): Promise<Account[]> {
+  const found: Account[] = [];
+  for await (const page of paginateListAccounts({ client }, {})) {
+    found.push(...(page.Accounts ?? []).filter(a => a.Email === email));
+  }
+  return found;
+}
+
+function printLog(title: string, events: TaskEvent[]) {
+  // eslint-disable-next-line no-console
+  console.log(
+    `${title}\n${messages(events)
+      .map(m => `  ${m}`)
+      .join('\n')}`,
+  );
+}
+
+describe.each(testDatabaseIds())('task recovery on %s', databaseId => {
+  let database: TestDatabase;
+  const portals: PortalProcess[] = [];
+  const proxies: ClusterProxy[] = [];
+
+  beforeEach(async () => {
+    database = await createTestDatabase(databaseId);
+  });
+
+  afterEach(async () => {
+    for (const portal of portals.splice(0)) {
+      if (portal.pid) {
+        await portal.kill9();
+      }
+    }
+    for (const proxy of proxies.splice(0)) await proxy.close();
+    await sandbox.cleanup();
+    await database.cleanup();
+  });
+
+  async function startPortal(name: string, overlay = portalOverlay(sandbox)) {
+    const portal = await PortalProcess.start({
+      name: `${name}-${databaseId}`,
+      configs: portalConfigs(sandbox),
+      overlay,
+      database: database.config,
+    });
+    portals.push(portal);
+    return portal;
+  }
+
+  it('account vending killed while AWS says IN_PROGRESS resumes after a restart and makes one account', async () => {
+    const name = sandbox.uniqueName('crash');
+    const email = `${name}@crash.example.com`;
+    // CreateAccount answers IN_PROGRESS for 3 polls (5 s + 10 s of backoff
+    // at the action's default timing): the backend is killed in between.
+    await sandbox
+      .faults()
+      .add({ type: 'create-account-in-progress', polls: 3, match: { email } });
+
+    const first = await startPortal('vending-first');
+    const token = await first.signInGuest(['request-aws-account']);
+    const taskId = await scaffolder.start(first, token, 'request-aws-account', {
+      tenant: 'group:default/team-payments',
+      accountName: name,
+      email,
+      environment: 'dev',
+      costCentre: 'CC-4242',
+    });
+    await scaffolder.waitForLog(first, token, taskId, /IN_PROGRESS; checking/);
+    await first.kill9();
+
+    const second = await startPortal('vending-second');
+    const token2 = await second.signInGuest();
+    const task = await scaffolder.waitForEnd(second, token2, taskId);
+    const events = await scaffolder.events(second, token2, taskId);
+    printLog(
+      `[crash] ${databaseId}: account vending, killed while IN_PROGRESS, then restarted — task ${task.status}:`,
+      events,
+    );
+    expect(task.status).toBe('completed');
+    expect(events.map(e => e.type)).toContain('recovered');
+    expect(messages(events)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Resuming account request car-\w+ for /),
+      ]),
+    );
+    // One CreateAccount was sent in all: the log names one request id.
+    const accepted = messages(events).filter(m =>
+      /CreateAccount accepted for/.test(m),
+    );
+    expect(new Set(accepted).size).toBe(1);
+
+    // Counted in the organization itself, not through the portal.
+    const { client } = sandbox.organizations();
+    const accounts = await accountsWithEmail(client, email);
+    // eslint-disable-next-line no-console
+    console.log(
+      `[crash] ${databaseId}: accounts with ${email} in the organization: ${accounts.length}`,
+    );
+    expect(accounts).toHaveLength(1);
+  });
+
+  it('onboarding killed while one cluster is slowed resumes after a restart; the finished cluster is not touched again', async () => {
+    const namespace = sandbox.uniqueName('crash');
+    for (const cluster of ['sandbox-b', 'sandbox-c']) {
+      sandbox.deleteNamespaceOnCleanup(sandbox.cluster(cluster), namespace);
+    }
+    // sandbox-c (prod) answers nothing about this namespace until released.
+    const slow = await ClusterProxy.start(sandbox.cluster('sandbox-c'));
+    proxies.push(slow);
+    slow.hold(r => r.path.includes(`namespaces/${namespace}`));
+
+    const first = await startPortal(
+      'onboard-first',
+      portalOverlay(sandbox, { proxies: { 'sandbox-c': slow } }),
+    );
+    const token = await first.signInGuest(['onboard-tenant']);
+    const taskId = await scaffolder.start(first, token, 'onboard-tenant', {
+      tenant: 'group:default/team-payments',
+      namespace,
+      environment: 'prod',
+      quotaPreset: 'small',
+      podSecurity: 'restricted',
+    });
+    await scaffolder.waitForLog(first, token, taskId, /^sandbox-b: /);
+    expect(slow.heldCount).toBeGreaterThan(0);
+    const before = await readNamespace(sandbox, 'sandbox-b', namespace);
+    expect(before?.metadata?.uid).toEqual(expect.any(String));
+    await first.kill9();
+
+    // The cluster answers again; a new backend on the same database.
+    slow.release();
+    const writesToB = sandbox.cluster('sandbox-b');
+    const second = await startPortal('onboard-second');
+    const token2 = await second.signInGuest();
+    const task = await scaffolder.waitForEnd(second, token2, taskId);
+    const events = await scaffolder.events(second, token2, taskId);
+    printLog(
+      `[crash] ${databaseId}: onboarding, killed while sandbox-c was slowed, then restarted — task ${task.status}:`,
+      events,
+    );
+    expect(task.status).toBe('completed');
+    expect(events.map(e => e.type)).toContain('recovered');
+    expect(messages(events)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^sandbox-b: \w+ before the task was interrupted; resumed without touching the cluster again$/,
+        ),
+        expect.stringMatching(/^sandbox-c: (created|updated|unchanged)/),
+      ]),
+    );
+
+    // Counted on the clusters themselves: one namespace each, the one on
+    // sandbox-b the very object made before the crash.
+    const after = await readNamespace(sandbox, writesToB.name, namespace);
+    expect(after?.metadata?.uid).toBe(before?.metadata?.uid);
+    for (const cluster of ['sandbox-b', 'sandbox-c']) {
+      const ns = await readNamespace(sandbox, cluster, namespace);
+      expect(ns?.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe(
+        'tenancy',
+      );
+    }
+    expect(
+      await readNamespace(sandbox, 'sandbox-a', namespace),
+    ).toBeUndefined();
+  });
+});
