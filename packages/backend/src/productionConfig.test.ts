@@ -46,6 +46,21 @@ describe('app-config.production.yaml', () => {
     },
   );
 
+  it('runs replicas on one shared cache and recovers their tasks (replicas.process.test.ts runs this config)', () => {
+    expect(production.backend.cache).toEqual({
+      store: 'redis',
+      connection: '${REDIS_URL}',
+    });
+    expect(production.scaffolder.taskRecovery).toEqual({
+      enabled: true,
+      staleTimeout: { seconds: 30 },
+    });
+    // The local portal recovers tasks too (taskRecovery.process.test.ts).
+    expect(YAML.parse(read('app-config.yaml')).scaffolder.taskRecovery).toEqual(
+      { enabled: true, staleTimeout: { seconds: 30 } },
+    );
+  });
+
   it('has every template that templates/locations.yaml lists', () => {
     const targets: string[] = YAML.parse(read('templates/locations.yaml')).spec
       .targets;
