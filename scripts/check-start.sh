@@ -73,7 +73,7 @@ rc=0
 node scripts/start-probe.mjs \
   --app "http://localhost:$APP_PORT" \
   --backend "http://localhost:$BACKEND_PORT" \
-  --pid "$PID" --timeout "${TENANCY_START_CHECK_TIMEOUT:-600}" || rc=$?
+  --pid "$PID" --log "$LOG" --timeout "${TENANCY_START_CHECK_TIMEOUT:-600}" || rc=$?
 if [ "$rc" -ne 0 ]; then
   log "last lines of ./run start's output:"
   tail -40 "$LOG" | sed 's/^/    /' >&2
