@@ -3,6 +3,7 @@ import { JsonObject } from '@backstage/types';
 import path from 'node:path';
 import request from 'supertest';
 import { portalFeatures } from './features';
+import { eventually } from './__testUtils__/portalProcess';
 import {
   createTestDatabase,
   TestDatabase,
@@ -62,20 +63,6 @@ async function startPortalBackend(database: JsonObject) {
       mockServices.rootConfig.factory({ data: configFor(database) }),
     ],
   });
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
 }
 
 describe.each(testDatabaseIds())('portal backend on %s', databaseId => {

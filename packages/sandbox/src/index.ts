@@ -48,6 +48,7 @@ export type { SandboxGitState } from './gitea';
 export type { Behaviour, SeedService } from './seedData';
 export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';
 export { applyAll, kubeConfigFor } from './kube';
+export { freePort, isPortFree } from './ports';
 export * from './aws';
 
 export interface SandboxCluster extends SandboxClusterState {

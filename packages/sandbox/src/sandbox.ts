@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { ensureMoto } from './aws/moto';
 import { ensureVenv } from './venv';
@@ -28,6 +27,7 @@ import { nodeObjects, workloadObjects } from './seed';
 import { CLUSTERS, GIT_ORGS, TENANT_USERS } from './seedData';
 import { versions } from './versions';
 import { writeOverlay } from './overlay';
+import { freePort, isPortFree } from './ports';
 
 export type Log = (message: string) => void;
 
@@ -171,25 +171,6 @@ export async function ensureBinaries(log: Log): Promise<void> {
             ),
           ),
     );
-  });
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
   });
 }
 

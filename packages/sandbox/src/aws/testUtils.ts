@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { cacheDir } from '../paths';
+import { freePort } from '../ports';
 import { createFaultLayer, FaultLayer } from './faultLayer';
 import { ensureMoto, startMoto, stopMoto } from './moto';
 import { SANDBOX_REGION } from './organization';
@@ -23,16 +23,7 @@ export interface AwsTestSandbox {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Starts a private moto (installing it on first use) and a fault layer. */
 export async function startAwsTestSandbox(): Promise<AwsTestSandbox> {
