@@ -32,6 +32,8 @@ const backendUrl = args.backend;
 const pid = Number(args.pid);
 const timeoutMs = Number(args.timeout ?? 600) * 1000;
 const logFile = args.log;
+// A cap on set-up too (a stuck install or build must not hang the test run).
+const setupTimeoutMs = Number(args['setup-timeout'] ?? 2700) * 1000;
 const started = Date.now();
 let launched = started;
 
@@ -55,13 +57,20 @@ async function waitForLaunch() {
   if (!logFile) return;
   for (;;) {
     const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-    if (text.includes('starting the portal')) {
+    if (text.includes('starting the portal: ')) {
       launched = Date.now();
       return;
     }
     if (!alive()) {
       fail(
         'the portal did not come up: ./run start exited before it started the portal — see its output above',
+      );
+    }
+    if (Date.now() - started > setupTimeoutMs) {
+      fail(
+        `the portal did not come up: ./run start had not launched it after ${
+          setupTimeoutMs / 1000
+        } s of set-up (toolchain, dependencies, sandbox)`,
       );
     }
     await sleep(1000);
