@@ -191,8 +191,9 @@ function parseArgs(argv: string[]): Settings | undefined {
   return settings;
 }
 
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+export const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+export const sleep = (ms: number) =>
+  new Promise(resolve => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- statistics
 
@@ -230,7 +231,7 @@ function times(x: number, upper = false): string {
   return `${upper ? '< ' : ''}${x.toFixed(3)}x`;
 }
 
-function ms(x: number): string {
+export function ms(x: number): string {
   if (x >= 10_000) return `${(x / 1000).toFixed(1)} s`;
   return x < 10 ? `${x.toFixed(1)} ms` : `${Math.round(x)} ms`;
 }
@@ -239,7 +240,7 @@ function median(xs: number[]): number {
   return stats(xs).p50Ms;
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
   const line = (r: string[]) =>
     r.map((cell, i) => cell.padEnd(widths[i])).join('  ');
@@ -363,7 +364,7 @@ function socketsTo(port: number): number | undefined {
   }
 }
 
-async function portInUse(port: number): Promise<boolean> {
+export async function portInUse(port: number): Promise<boolean> {
   return new Promise(resolve => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => {
@@ -415,7 +416,7 @@ function inotifyHint(): string {
  * The portal backend (packages/backend) as `yarn backstage-cli package start`
  * runs it, in a process group of its own, with the request logger preloaded.
  */
-class Backend {
+export class Backend {
   private child?: ChildProcess;
   private exited = false;
   readonly baseUrl: string;
