@@ -116,10 +116,18 @@ start_e2e_portal() {
 }
 
 run_process_tests() {
-  (cd packages/backend &&
-    env CI=true TENANCY_REQUIRE_POSTGRES=1 yarn backstage-cli package test \
-      --runInBand --verbose --passWithNoTests=false --testPathIgnorePatterns=/node_modules/ \
-      --testMatch='**/*.process.test.ts')
+  local rc=0
+  (cd packages/backend && env CI=true TENANCY_REQUIRE_POSTGRES=1 yarn test:process) || rc=$?
+  # Every backend those tests start carries this marker; none may outlive them.
+  local pids
+  pids="$(grep -lsz -x -F TENANCY_PROCESS_TEST=1 /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | tr '\n' ' ')"
+  if [ -n "$pids" ]; then
+    log "backend processes of the process tests still running: $pids"
+    ps -o pid,cmd -p "${pids// /,}" >&2 || true
+    kill -KILL $pids 2>/dev/null || true
+    rc=1
+  fi
+  return "$rc"
 }
 
 run_e2e() {

@@ -75,8 +75,14 @@ describe('tenancyPlugin', () => {
       apis: [[tenancyApiRef, new FakeTenancyApi({ fleet })]],
       initialRouteEntries: ['/tenancy/fleet'],
     });
+    // The page is loaded lazily with the whole test app: on a busy 2-core
+    // machine its first render takes longer than findByRole's default 1 s.
     expect(
-      await screen.findByRole('heading', { name: '3 clusters' }),
+      await screen.findByRole(
+        'heading',
+        { name: '3 clusters' },
+        { timeout: 15_000 },
+      ),
     ).toBeInTheDocument();
     const nav = within(screen.getByRole('navigation', { name: 'sidebar nav' }));
     expect(nav.getByRole('link', { name: 'Fleet' })).toHaveAttribute(
@@ -89,7 +95,7 @@ describe('tenancyPlugin', () => {
       'href',
       '/tenancy/clusters/sandbox-b',
     );
-  });
+  }, 30_000);
 });
 
 function withAnnotations(

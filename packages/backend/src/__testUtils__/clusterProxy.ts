@@ -60,7 +60,7 @@ export class ClusterProxy {
     this.holdIf = predicate;
   }
 
-  /** Lets every held request through and stops holding. */
+  /** Lets every held request through (unless its client is gone) and stops holding. */
   release(): void {
     this.holdIf = undefined;
     for (const go of this.held) go();
@@ -76,8 +76,10 @@ export class ClusterProxy {
     return this.requests.filter(predicate).length;
   }
 
+  /** Stops: held requests are dropped, never forwarded. */
   async close(): Promise<void> {
-    this.release();
+    this.holdIf = undefined;
+    this.held.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise(resolve => this.server.close(() => resolve(undefined)));
   }
@@ -94,7 +96,9 @@ export class ClusterProxy {
       gone = true;
     });
     const forward = () => {
-      if (gone) return; // the backend went away (e.g. was killed) meanwhile
+      // The backend went away (e.g. was killed) while the request was held:
+      // it must not reach the cluster after all.
+      if (gone || req.socket.destroyed) return;
       const upstream = https.request(
         {
           host: this.upstream.hostname,

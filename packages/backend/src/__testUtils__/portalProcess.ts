@@ -9,6 +9,39 @@ import YAML from 'yaml';
 export const repoRoot = path.resolve(__dirname, '../../../..');
 const backendDir = path.join(repoRoot, 'packages', 'backend');
 
+/**
+ * Every backend process a test started and has not seen exit: killed (with
+ * its process group) when the test process exits, whatever happened — a
+ * jest timeout while a backend was still starting included — so no backend
+ * outlives the test run. `./run test` also checks for the marker
+ * TENANCY_PROCESS_TEST in every process's environment after the phase.
+ */
+const running = new Set<ChildProcess>();
+function killGroup(child: ChildProcess) {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+process.once('exit', () => {
+  for (const child of running) killGroup(child);
+});
+
+/** Kills every backend process this test file started (afterEach/afterAll). */
+export async function killAllPortals(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      child =>
+        new Promise<void>(resolve => {
+          child.once('exit', () => resolve());
+          killGroup(child);
+          if (child.exitCode !== null || child.signalCode !== null) resolve();
+        }),
+    ),
+  );
+}
+
 export const sleep = (ms: number) =>
   new Promise(resolve => setTimeout(resolve, ms));
 
@@ -115,8 +148,11 @@ export class PortalProcess {
       ],
       {
         cwd: backendDir,
+        // A process group of its own: kill(-pid) ends anything it started.
+        detached: true,
         stdio: ['ignore', out, out],
         env: {
+          TENANCY_PROCESS_TEST: '1',
           ...process.env,
           // jest sets NODE_ENV=test; the guest sign-in works in development.
           NODE_ENV: 'development',
@@ -127,7 +163,15 @@ export class PortalProcess {
     );
     fs.closeSync(out);
     const child = this.child;
-    this.exit = new Promise(resolve => child.once('exit', () => resolve()));
+    running.add(child);
+    this.exit = new Promise(resolve =>
+      child.once('exit', () => {
+        running.delete(child);
+        // The overlay holds the sandbox's cluster tokens.
+        fs.rmSync(this.configFile, { force: true });
+        resolve();
+      }),
+    );
     let exited = false;
     void this.exit.then(() => {
       exited = true;
@@ -153,26 +197,25 @@ export class PortalProcess {
       240_000,
       250,
     ).catch(error => {
-      child.kill('SIGKILL');
+      killGroup(child);
       throw error;
     });
     this.startedInMs = Date.now() - started;
   }
 
-  /** `kill -9`: the process ends at once, with whatever it was doing. */
-  async kill9(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill('SIGKILL');
-    await this.exit;
+  private get exited(): boolean {
+    return (
+      !this.child ||
+      this.child.exitCode !== null ||
+      this.child.signalCode !== null
+    );
   }
 
-  /** SIGTERM, then SIGKILL after 20 s. */
-  async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), 20_000);
+  /** `kill -9`: the process ends at once, with whatever it was doing. */
+  async kill9(): Promise<void> {
+    if (this.exited) return;
+    killGroup(this.child!);
     await this.exit;
-    clearTimeout(timer);
   }
 
   log(): string {

@@ -789,7 +789,7 @@ describe('IN_PROGRESS for a long time (S12)', () => {
     await expectCreatedOnce(f, values.email, values.accountName);
   });
 
-  it('a rerun of a finished step (task recovery) sends no AWS write again', async () => {
+  it('a rerun of a finished step (task recovery) takes TagResource from its checkpoint, and no CreateAccount is sent', async () => {
     const f = awsFixture(sb);
     const values = input(f);
     const taskId = `task-${values.accountName}`;

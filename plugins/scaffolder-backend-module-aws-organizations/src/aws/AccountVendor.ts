@@ -570,32 +570,38 @@ export class AccountVendor {
     ctx: VendContext,
   ): Promise<boolean> {
     // Each AWS write in a checkpoint: a recovered task does not send it again.
+    let ranMove = false;
     const { moved } = (await ctx.checkpoint(
       `aws.organizations.moveAccount.${accountId}.${req.ou.id}`,
-      async () => ({
-        moved: await this.settled('MoveAccount', async () => {
-          const parent = await this.api.parentOf(accountId);
-          if (parent === req.ou.id) return false;
-          try {
-            await this.api.moveAccount(accountId, parent, req.ou.id);
-          } catch (error) {
-            if (error instanceof DuplicateAccountException) return false;
-            if (error instanceof DestinationParentNotFoundException) {
-              throw new InputError(
-                `OU ${req.ou.path} (${req.ou.id}) no longer exists; account ${accountId} stays where it is`,
-              );
+      async () => {
+        ranMove = true;
+        return {
+          moved: await this.settled('MoveAccount', async () => {
+            const parent = await this.api.parentOf(accountId);
+            if (parent === req.ou.id) return false;
+            try {
+              await this.api.moveAccount(accountId, parent, req.ou.id);
+            } catch (error) {
+              if (error instanceof DuplicateAccountException) return false;
+              if (error instanceof DestinationParentNotFoundException) {
+                throw new InputError(
+                  `OU ${req.ou.path} (${req.ou.id}) no longer exists; account ${accountId} stays where it is`,
+                );
+              }
+              throw error;
             }
-            throw error;
-          }
-          return true;
-        }),
-      }),
+            return true;
+          }),
+        };
+      },
     )) as { moved: boolean };
-    if (moved)
+    if (moved && ranMove)
       ctx.log('info', `Moved account ${accountId} into ${req.ou.path}`);
+    let ranTag = false;
     await ctx.checkpoint(
       `aws.organizations.tagResource.${accountId}`,
       async () => {
+        ranTag = true;
         await this.settled('TagResource', () =>
           this.api.tagResource(accountId, req.tags),
         );
@@ -604,7 +610,9 @@ export class AccountVendor {
     );
     ctx.log(
       'info',
-      `Tagged account ${accountId}: ${req.tags.map(t => t.Key).join(', ')}`,
+      ranTag
+        ? `Tagged account ${accountId}: ${req.tags.map(t => t.Key).join(', ')}`
+        : `Account ${accountId} was moved and tagged before the task was interrupted; not sent again`,
     );
     return moved;
   }
