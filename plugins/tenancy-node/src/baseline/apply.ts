@@ -16,7 +16,10 @@ import {
 } from '@kubernetes/client-node';
 import {
   FIELD_MANAGER,
+  MANAGED_BY,
+  TENANT_LABEL,
   TENANT_OWNER_ANNOTATION,
+  tenantLabelValue,
 } from '@tenancy/plugin-tenancy-common';
 import { apiMessage, statusOf, withAbortSignal } from '../kube';
 import { BaselineObject, describeObject } from './render';
@@ -91,25 +94,24 @@ function toError(error: unknown, what: string): Error {
 }
 
 /**
+ * The field manager of a namespace's claim: the create that made it, holding
+ * only the owner annotation and the tenant labels. Server-side apply by the
+ * suite's own manager can share those fields but never change them without
+ * forcing (which the suite never does), so nobody — not a second tenant's
+ * onboarding, not a later run of the suite — can rewrite a namespace's owner.
+ * @public
+ */
+export const CLAIM_FIELD_MANAGER = 'tenancy-claim';
+
+/**
  * S21: a namespace that exists must be this tenant's. One that belongs to
  * another tenant, or that the suite never made, is refused — never adopted.
  */
-export async function checkNamespaceOwnership(
-  client: KubernetesObjectApi,
+function checkOwner(
+  existing: V1Namespace,
   namespace: string,
   tenant: CompoundEntityRef,
-): Promise<V1Namespace | undefined> {
-  let existing: V1Namespace;
-  try {
-    existing = await client.read<V1Namespace>({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: namespace },
-    });
-  } catch (error) {
-    if (statusOf(error) === 404) return undefined;
-    throw toError(error, `reading Namespace/${namespace}`);
-  }
+): V1Namespace {
   const owner = existing.metadata?.annotations?.[TENANT_OWNER_ANNOTATION];
   const wanted = stringifyEntityRef(tenant);
   if (!owner) {
@@ -123,6 +125,92 @@ export async function checkNamespaceOwnership(
     );
   }
   return existing;
+}
+
+async function readNamespace(
+  client: KubernetesObjectApi,
+  namespace: string,
+): Promise<V1Namespace | undefined> {
+  try {
+    return await client.read<V1Namespace>({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace },
+    });
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw toError(error, `reading Namespace/${namespace}`);
+  }
+}
+
+/**
+ * Reads a namespace and, when it exists, checks that it is the tenant's
+ * (S21). Undefined when it does not exist.
+ * @public
+ */
+export async function checkNamespaceOwnership(
+  client: KubernetesObjectApi,
+  namespace: string,
+  tenant: CompoundEntityRef,
+): Promise<V1Namespace | undefined> {
+  const existing = await readNamespace(client, namespace);
+  return existing && checkOwner(existing, namespace, tenant);
+}
+
+/**
+ * Claims a namespace for a tenant atomically: a create, which the API server
+ * refuses when the name exists — so of two tenants onboarding the same new
+ * name at the same moment exactly one gets it, and a namespace someone made
+ * by hand is never adopted. A create that loses reads the winner and goes on
+ * only when the namespace is the tenant's own (a concurrent run for the same
+ * tenant). Returns the namespace and whether this call created it.
+ */
+async function claimNamespace(
+  client: KubernetesObjectApi,
+  namespace: string,
+  tenant: CompoundEntityRef,
+): Promise<{ namespace: V1Namespace; created: boolean }> {
+  const existing = await checkNamespaceOwnership(client, namespace, tenant);
+  if (existing) return { namespace: existing, created: false };
+  const claim: V1Namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: namespace,
+      labels: {
+        'app.kubernetes.io/managed-by': MANAGED_BY,
+        [TENANT_LABEL]: tenantLabelValue(tenant),
+      },
+      annotations: { [TENANT_OWNER_ANNOTATION]: stringifyEntityRef(tenant) },
+    },
+  };
+  try {
+    const created = await client.create(
+      claim,
+      undefined,
+      undefined,
+      CLAIM_FIELD_MANAGER,
+    );
+    return { namespace: created, created: true };
+  } catch (error) {
+    if (statusOf(error) !== 409) {
+      throw toError(error, `creating Namespace/${namespace}`);
+    }
+  }
+  // Someone else created it between our read and our create.
+  const winner = await readNamespace(client, namespace);
+  if (!winner) {
+    throw new ConflictError(
+      `Namespace ${namespace} was created and deleted by someone else while it was being claimed; try again.`,
+    );
+  }
+  const owner = winner.metadata?.annotations?.[TENANT_OWNER_ANNOTATION];
+  if (owner && owner !== stringifyEntityRef(tenant)) {
+    throw new ConflictError(
+      `Namespace ${namespace} was just claimed by ${owner}; it is theirs now. Choose another name.`,
+    );
+  }
+  return { namespace: checkOwner(winner, namespace, tenant), created: false };
 }
 
 async function readResourceVersion(
@@ -145,17 +233,41 @@ async function readResourceVersion(
   }
 }
 
+/** An apply refused because the object is not the one that was read. */
+class PreconditionError extends ConflictError {}
+
+function failedPrecondition(error: unknown): boolean {
+  const status = statusOf(error);
+  const message = apiMessage(error);
+  return (
+    (status === 409 && /the object has been modified/.test(message)) ||
+    (status === 422 && /metadata\.uid/.test(message))
+  );
+}
+
 async function apply(
   client: KubernetesObjectApi,
   object: KubernetesObject,
   dryRun: boolean,
-  before: string | undefined,
+  before: { resourceVersion?: string; uid?: string } | undefined,
+  options: { precondition?: boolean; created?: boolean } = {},
 ): Promise<ObjectResult> {
   let after: KubernetesObject;
+  const applied =
+    options.precondition && before?.resourceVersion
+      ? {
+          ...object,
+          metadata: {
+            ...object.metadata,
+            uid: before.uid,
+            resourceVersion: before.resourceVersion,
+          },
+        }
+      : object;
   try {
     // Never forced: a field another manager owns is reported (S26).
     after = await client.patch(
-      object,
+      applied,
       undefined,
       dryRun ? 'All' : undefined,
       FIELD_MANAGER,
@@ -163,10 +275,18 @@ async function apply(
       PatchStrategy.ServerSideApply,
     );
   } catch (error) {
+    if (options.precondition && failedPrecondition(error)) {
+      throw new PreconditionError(
+        `${describeObject(
+          object,
+        )} changed while it was being onboarded (someone else deleted or changed it); nothing was applied to it — check it and try again.`,
+      );
+    }
     throw toError(error, `applying ${describeObject(object)}`);
   }
   const unchanged =
-    before !== undefined && after.metadata?.resourceVersion === before;
+    before?.resourceVersion !== undefined &&
+    after.metadata?.resourceVersion === before.resourceVersion;
   const changes: Record<'create' | 'same' | 'update', ObjectChange> = dryRun
     ? {
         create: 'would-create',
@@ -175,7 +295,8 @@ async function apply(
       }
     : { create: 'created', same: 'unchanged', update: 'updated' };
   let change = changes.update;
-  if (before === undefined) change = changes.create;
+  if (before?.resourceVersion === undefined || options.created)
+    change = changes.create;
   else if (unchanged) change = changes.same;
   return { object: describeObject(object), change };
 }
@@ -197,44 +318,84 @@ export async function applyTenantBaseline(
   if (namespace.kind !== 'Namespace') {
     throw new Error('The baseline must start with its Namespace');
   }
+  const name = namespace.metadata!.name!;
+  const dryRun = options.dryRun ?? false;
   return withClusterTimeout(kc, options.timeoutMs, async bounded => {
     const client = KubernetesObjectApi.makeApiClient(bounded);
-    const existing = await checkNamespaceOwnership(
-      client,
-      namespace.metadata!.name!,
-      options.tenant,
-    );
-    const dryRun = options.dryRun ?? false;
-    const befores = existing
-      ? await Promise.all(rest.map(o => readResourceVersion(client, o)))
-      : rest.map(() => undefined);
-    const results: ObjectResult[] = [
-      await apply(
+    if (dryRun) {
+      const existing = await checkNamespaceOwnership(
         client,
-        namespace,
-        dryRun,
-        existing?.metadata?.resourceVersion,
-      ),
-    ];
-    if (dryRun && !existing) {
-      results.push(
-        ...rest.map(o => ({
-          object: describeObject(o),
-          change: 'would-create' as const,
-        })),
+        name,
+        options.tenant,
       );
-    } else {
-      results.push(
-        ...(await Promise.all(
-          rest.map((o, i) => apply(client, o, dryRun, befores[i])),
-        )),
+      const results: ObjectResult[] = [
+        await apply(client, namespace, true, existing?.metadata),
+      ];
+      if (!existing) {
+        results.push(
+          ...rest.map(o => ({
+            object: describeObject(o),
+            change: 'would-create' as const,
+          })),
+        );
+      } else {
+        const befores = await Promise.all(
+          rest.map(o => readResourceVersion(client, o)),
+        );
+        results.push(
+          ...(await Promise.all(
+            rest.map((o, i) =>
+              apply(client, o, true, { resourceVersion: befores[i] }),
+            ),
+          )),
+        );
+      }
+      return { outcome: 'dry-run' as const, objects: results };
+    }
+
+    // The Namespace is applied with the claim's uid and resourceVersion as
+    // preconditions: if it changed hands since it was read (deleted and
+    // made again by someone else), the API server refuses the apply, and
+    // the claim is made again from the start (its owner checked again).
+    let claim: { namespace: V1Namespace; created: boolean } | undefined;
+    let namespaceResult: ObjectResult | undefined;
+    for (let attempt = 1; !namespaceResult; attempt++) {
+      claim = await claimNamespace(client, name, options.tenant);
+      try {
+        namespaceResult = await apply(
+          client,
+          namespace,
+          false,
+          claim.namespace.metadata,
+          { precondition: true, created: claim.created },
+        );
+      } catch (error) {
+        if (!(error instanceof PreconditionError) || attempt >= 3) throw error;
+      }
+    }
+    const uid = claim!.namespace.metadata?.uid;
+    const befores = claim!.created
+      ? rest.map(() => undefined)
+      : await Promise.all(rest.map(o => readResourceVersion(client, o)));
+    const results: ObjectResult[] = [namespaceResult];
+    results.push(
+      ...(await Promise.all(
+        rest.map((o, i) =>
+          apply(client, o, false, { resourceVersion: befores[i] }),
+        ),
+      )),
+    );
+    // Everything else went into the namespace by name: check it is still the
+    // one this run claimed.
+    const after = await readNamespace(client, name);
+    if (after?.metadata?.uid !== uid) {
+      throw new ConflictError(
+        `Namespace ${name} was deleted and made again by someone else while it was being onboarded; its objects were not applied to the new one's owner's benefit — check it and try again.`,
       );
     }
     let outcome: ClusterOutcome;
-    if (dryRun) outcome = 'dry-run';
-    else if (results.every(r => r.change === 'unchanged'))
-      outcome = 'unchanged';
-    else if (!existing) outcome = 'created';
+    if (results.every(r => r.change === 'unchanged')) outcome = 'unchanged';
+    else if (claim!.created) outcome = 'created';
     else outcome = 'updated';
     return { outcome, objects: results };
   });
@@ -263,46 +424,58 @@ export async function deleteTenantNamespace(
   );
   if (!existing) return { outcome: 'absent' };
   if (options.dryRun) return { outcome: 'dry-run' };
+  const uid = existing.metadata?.uid;
   await withClusterTimeout(kc, options.timeoutMs, async bounded => {
     try {
-      await KubernetesObjectApi.makeApiClient(bounded).delete({
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: namespace },
-      });
+      // Preconditioned on the uid that was checked: if the namespace was
+      // deleted and made again (by another team) since, nothing is deleted.
+      await KubernetesObjectApi.makeApiClient(bounded).delete(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        { preconditions: { uid } },
+      );
     } catch (error) {
+      if (statusOf(error) === 409) {
+        throw new ConflictError(
+          `Namespace ${namespace} changed hands while it was being offboarded (it is no longer the one that belonged to ${stringifyEntityRef(
+            options.tenant,
+          )}); nothing was deleted.`,
+        );
+      }
       if (statusOf(error) !== 404)
         throw toError(error, `deleting Namespace/${namespace}`);
     }
   });
   const deadline = Date.now() + options.waitMs;
   for (;;) {
-    const gone = await withClusterTimeout(
-      kc,
-      options.timeoutMs,
-      async bounded => {
-        try {
-          await KubernetesObjectApi.makeApiClient(bounded).read({
-            apiVersion: 'v1',
-            kind: 'Namespace',
-            metadata: { name: namespace },
-          });
-          return false;
-        } catch (error) {
-          if (statusOf(error) === 404) return true;
-          throw toError(error, `reading Namespace/${namespace}`);
-        }
-      },
+    const current = await withClusterTimeout(kc, options.timeoutMs, bounded =>
+      readNamespace(KubernetesObjectApi.makeApiClient(bounded), namespace),
     );
-    if (gone) return { outcome: 'deleted' };
+    // Gone — or gone and made again by someone else, which is theirs.
+    if (current?.metadata?.uid !== uid) return { outcome: 'deleted' };
     if (Date.now() > deadline) {
       throw new ForwardedError(
         `Namespace ${namespace} is still terminating after ${Math.round(
           options.waitMs / 1000,
         )} s`,
-        new Error('deletion did not finish in time'),
+        new Error(terminatingReason(current)),
       );
     }
     await new Promise(resolve => setTimeout(resolve, 500));
   }
+}
+
+/** Why a namespace is still terminating, from its status conditions. */
+function terminatingReason(namespace: V1Namespace | undefined): string {
+  const conditions = (namespace?.status?.conditions ?? []).filter(
+    c => c.status === 'True',
+  );
+  if (conditions.length === 0) {
+    return 'deletion did not finish in time; the cluster reports no reason (is its namespace controller running?)';
+  }
+  return conditions.map(c => `${c.type}: ${c.message ?? c.reason}`).join('; ');
 }
