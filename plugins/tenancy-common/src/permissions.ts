@@ -42,11 +42,24 @@ export const tenancyTenantReadPermission = createPermission({
   attributes: { action: 'read' },
 });
 
+/**
+ * Inputs that reach past a team's own limits when onboarding a namespace:
+ * Pod Security weaker than the platform's default (e.g. `privileged`), quota
+ * above the chosen preset, and explicit clusters instead of an environment.
+ * The platform team's by default; checked before any remote call.
+ * @public
+ */
+export const tenancyNamespaceOverridePermission = createPermission({
+  name: 'tenancy.namespace.override',
+  attributes: { action: 'update' },
+});
+
 /** Every permission of the suite, for registration with the permissions registry. @public */
 export const tenancyPermissions = [
   tenancyPlatformAdminPermission,
   tenancyNamespaceOnboardPermission,
   tenancyNamespaceOffboardPermission,
+  tenancyNamespaceOverridePermission,
   tenancyFleetReadPermission,
   tenancyTenantReadPermission,
 ];

@@ -17,19 +17,30 @@ export interface ClusterReport {
   error?: string;
 }
 
-/** The target clusters: an environment's, or an explicit list — each must be known. */
-export async function resolveClusters(
-  options: { config: Config; registry: ClusterRegistry },
+/**
+ * The target clusters' names — an environment's (from config), or an
+ * explicit list — without any remote call, so that access is decided first.
+ */
+export function clusterNames(
+  config: Config,
   input: { environment?: string; clusters?: string[] },
-): Promise<TenancyCluster[]> {
+): string[] {
   const names = input.environment
-    ? clustersOfEnvironment(options.config, input.environment)
+    ? clustersOfEnvironment(config, input.environment)
     : [...new Set(input.clusters ?? [])];
   if (names.length === 0) {
     throw new InputError(
       'No target clusters: give an environment or a list of clusters',
     );
   }
+  return names;
+}
+
+/** The target clusters by name: each must be known (a catalog read for catalog clusters). */
+export async function resolveClusters(
+  options: { registry: ClusterRegistry },
+  names: string[],
+): Promise<TenancyCluster[]> {
   return Promise.all(
     names.map(async name => {
       try {

@@ -26,9 +26,12 @@ function deps() {
     config: h.config,
     registry: h.registry,
     auth: mockServices.auth(),
+    // Examples show the platform team's inputs too (explicit clusters, a
+    // raised quota); access control is tested in tenantEscape.process.test.ts.
     permissions: permissionsAllowing([
       'tenancy.namespace.onboard',
       'tenancy.namespace.offboard',
+      'tenancy.namespace.override',
     ]),
     userInfo: seedUserInfo(),
     auditor: h.auditor,

@@ -10,7 +10,7 @@ import {
 import { createOffboardNamespaceAction } from './offboard';
 import { createOnboardNamespaceAction } from './onboard';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 let h: Harness;
 beforeAll(() => {
@@ -22,9 +22,12 @@ function deps() {
     config: h.config,
     registry: h.registry,
     auth: mockServices.auth(),
+    // Not a test of access control (tenantEscape.process.test.ts is): the
+    // stand-in grants what the steps need, explicit clusters included.
     permissions: permissionsAllowing([
       'tenancy.namespace.onboard',
       'tenancy.namespace.offboard',
+      'tenancy.namespace.override',
     ]),
     userInfo: seedUserInfo(),
     auditor: h.auditor,
@@ -81,7 +84,7 @@ describe('tenancy:namespace:offboard', () => {
       tenant: 'group:default/team-payments',
       namespace: ns,
       clusters,
-      waitSeconds: 90,
+      waitSeconds: 240,
     });
     expect(error).toBeUndefined();
     expect(reports.map(r => [r.cluster, r.outcome])).toEqual([

@@ -13,7 +13,12 @@ import {
   AccessDeps,
   authorizeTenantAction,
 } from '@tenancy/plugin-tenancy-node';
-import { resolveClusters, runOnClusters, summarize } from './clusters';
+import {
+  clusterNames,
+  resolveClusters,
+  runOnClusters,
+  summarize,
+} from './clusters';
 import { examples } from './offboard.examples';
 
 export interface OffboardNamespaceActionOptions extends AccessDeps {
@@ -96,18 +101,18 @@ export function createOffboardNamespaceAction(
     async handler(ctx) {
       const tenant = parseTenantRef(ctx.input.tenant);
       const namespace = validateNamespaceName(ctx.input.namespace);
-      const clusters = await resolveClusters(options, ctx.input);
+      const names = clusterNames(options.config, ctx.input);
+      // Authorized before anything remote (S36-S43). Removing a namespace
+      // from named clusters needs no override: it takes nothing past the
+      // team's limits, and only the team's own namespaces are touched.
       await authorizeTenantAction(options, {
         eventId: 'tenancy-namespace-offboard',
         credentials: await ctx.getInitiatorCredentials(),
         permission: tenancyNamespaceOffboardPermission,
         tenant,
-        meta: {
-          namespace,
-          clusters: clusters.map(c => c.name),
-          dryRun: Boolean(ctx.isDryRun),
-        },
+        meta: { namespace, clusters: names, dryRun: Boolean(ctx.isDryRun) },
       });
+      const clusters = await resolveClusters(options, names);
       ctx.logger.info(
         `${
           ctx.isDryRun ? 'Dry run: would remove' : 'Removing'

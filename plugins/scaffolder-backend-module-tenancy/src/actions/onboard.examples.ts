@@ -22,7 +22,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Onboard on explicit clusters, medium quota with more pods, restricted pod security and a label',
+      'The platform team: onboard on explicit clusters with more pods than the medium preset (both need tenancy.namespace.override), restricted pod security and a label',
     example: yaml.stringify({
       steps: [
         {

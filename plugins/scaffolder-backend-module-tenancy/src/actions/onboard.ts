@@ -8,6 +8,7 @@ import {
   applyTenantBaseline,
   ClusterRegistry,
   parseTenantRef,
+  platformOnlyInputs,
   readBaselineOptions,
   readClusterTimeoutMs,
   renderTenantBaseline,
@@ -23,6 +24,7 @@ import {
 import { examples } from './onboard.examples';
 import {
   ClusterReport,
+  clusterNames,
   resolveClusters,
   runOnClusters,
   summarize,
@@ -150,19 +152,25 @@ export function createOnboardNamespaceAction(
         ctx.input.podSecurity ?? baseline.defaultPodSecurity,
       );
       const labels = validateLabels(ctx.input.labels);
-      const clusters = await resolveClusters(options, ctx.input);
+      const names = clusterNames(options.config, ctx.input);
 
+      // Authorized before anything remote — the catalog included — so an
+      // unauthorized caller learns nothing about clusters (S36-S43).
       await authorizeTenantAction(options, {
         eventId: 'tenancy-namespace-onboard',
         credentials: await ctx.getInitiatorCredentials(),
         permission: tenancyNamespaceOnboardPermission,
         tenant,
-        meta: {
-          namespace,
-          clusters: clusters.map(c => c.name),
-          dryRun: Boolean(ctx.isDryRun),
-        },
+        meta: { namespace, clusters: names, dryRun: Boolean(ctx.isDryRun) },
+        overrides: platformOnlyInputs({
+          podSecurity,
+          defaultPodSecurity: baseline.defaultPodSecurity,
+          preset,
+          quota,
+          clusters: ctx.input.clusters,
+        }),
       });
+      const clusters = await resolveClusters(options, names);
 
       const objects = renderTenantBaseline(
         {

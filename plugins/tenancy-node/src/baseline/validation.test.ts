@@ -1,5 +1,6 @@
 import {
   parseTenantRef,
+  platformOnlyInputs,
   validateLabels,
   validateNamespaceName,
   validateQuantity,
@@ -107,5 +108,52 @@ describe('validateLabels', () => {
     expect(validateLabels({ 'example.com/cost-centre': 'cc-1' })).toEqual({
       'example.com/cost-centre': 'cc-1',
     });
+  });
+});
+
+describe('platformOnlyInputs (S39)', () => {
+  const preset = { pods: '20', 'requests.cpu': '2', 'limits.memory': '8Gi' };
+  const within = {
+    podSecurity: 'baseline' as const,
+    defaultPodSecurity: 'baseline' as const,
+    preset,
+    quota: preset,
+  };
+
+  it("finds nothing in a request within the team's limits, stricter ones included", () => {
+    expect(platformOnlyInputs(within)).toEqual([]);
+    expect(
+      platformOnlyInputs({
+        ...within,
+        podSecurity: 'restricted',
+        // Lower than the preset, and a resource the preset does not limit.
+        quota: {
+          ...preset,
+          pods: '10',
+          'limits.memory': '4096Mi',
+          'count/jobs.batch': '5',
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it('names each thing only the platform team may ask for', () => {
+    expect(
+      platformOnlyInputs({
+        ...within,
+        podSecurity: 'privileged',
+        quota: {
+          ...preset,
+          pods: '21',
+          'requests.cpu': '2500m',
+          'limits.memory': '8Gi',
+        },
+        clusters: ['sandbox-b'],
+      }),
+    ).toEqual([
+      'set Pod Security "privileged" (weaker than the platform\'s "baseline")',
+      'raise the quota above its preset (pods 21 > 20, requests.cpu 2500m > 2)',
+      'choose clusters by name (teams onboard to an environment)',
+    ]);
   });
 });

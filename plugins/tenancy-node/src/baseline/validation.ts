@@ -1,5 +1,6 @@
 import { CompoundEntityRef, parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
+import { parseQuantity } from '../fleet/views';
 import {
   ENVIRONMENT_LABEL,
   TENANT_LABEL,
@@ -195,4 +196,46 @@ export function validatePodSecurity(level: unknown): PodSecurityLevel {
     );
   }
   return level as PodSecurityLevel;
+}
+
+/**
+ * What in an onboarding request reaches past a team's own limits, and so
+ * needs `tenancy.namespace.override` (the platform team's): Pod Security
+ * weaker than the platform's default, a quota value above the chosen
+ * preset's, explicit clusters
+ * instead of an environment. Empty when the request stays within them.
+ * Local: no remote call, so it is decided before any.
+ */
+export function platformOnlyInputs(request: {
+  podSecurity: PodSecurityLevel;
+  defaultPodSecurity: PodSecurityLevel;
+  preset: Record<string, string>;
+  quota: Record<string, string>;
+  clusters?: string[];
+}): string[] {
+  const reasons: string[] = [];
+  const strictness = (l: PodSecurityLevel) => POD_SECURITY_LEVELS.indexOf(l);
+  if (
+    strictness(request.podSecurity) < strictness(request.defaultPodSecurity)
+  ) {
+    reasons.push(
+      `set Pod Security "${request.podSecurity}" (weaker than the platform's "${request.defaultPodSecurity}")`,
+    );
+  }
+  const raised = Object.entries(request.quota).filter(([resource, value]) => {
+    const limit = request.preset[resource];
+    // A resource the preset does not limit is only restricted further.
+    return limit !== undefined && parseQuantity(value) > parseQuantity(limit);
+  });
+  if (raised.length > 0) {
+    reasons.push(
+      `raise the quota above its preset (${raised
+        .map(([r, v]) => `${r} ${v} > ${request.preset[r]}`)
+        .join(', ')})`,
+    );
+  }
+  if (request.clusters?.length) {
+    reasons.push('choose clusters by name (teams onboard to an environment)');
+  }
+  return reasons;
 }

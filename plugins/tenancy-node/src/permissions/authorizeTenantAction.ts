@@ -15,7 +15,10 @@ import {
   BasicPermission,
 } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
-import { tenancyPlatformAdminPermission } from '@tenancy/plugin-tenancy-common';
+import {
+  tenancyNamespaceOverridePermission,
+  tenancyPlatformAdminPermission,
+} from '@tenancy/plugin-tenancy-common';
 
 /** What the access check needs: core services of the calling plugin. @public */
 export interface AccessDeps {
@@ -40,13 +43,23 @@ export async function authorizeTenantAction(
     permission: BasicPermission;
     tenant: CompoundEntityRef;
     meta: JsonObject;
+    /**
+     * Why the request needs `tenancy.namespace.override` (privileged Pod
+     * Security, quota above the preset, explicit clusters): empty when it
+     * stays within a team's own limits.
+     */
+    overrides?: string[];
   },
 ): Promise<void> {
   const tenantRef = stringifyEntityRef(options.tenant);
   const event = await deps.auditor.createEvent({
     eventId: options.eventId,
     severityLevel: 'medium',
-    meta: { ...options.meta, tenant: tenantRef },
+    meta: {
+      ...options.meta,
+      tenant: tenantRef,
+      ...(options.overrides?.length ? { overrides: options.overrides } : {}),
+    },
   });
   const deny = async (message: string) => {
     const error = new NotAllowedError(message);
@@ -79,6 +92,19 @@ export async function authorizeTenantAction(
     if (admin.result !== AuthorizeResult.ALLOW) {
       await deny(
         `Only members of ${tenantRef} (or the platform team) may do this; you are not a member of ${tenantRef}`,
+      );
+    }
+  }
+  if (options.overrides?.length) {
+    const [override] = await deps.permissions.authorize(
+      [{ permission: tenancyNamespaceOverridePermission }],
+      { credentials: options.credentials },
+    );
+    if (override.result !== AuthorizeResult.ALLOW) {
+      await deny(
+        `Only the platform team may ${options.overrides.join('; ')} (${
+          tenancyNamespaceOverridePermission.name
+        }). Use the platform's defaults or ask the platform team.`,
       );
     }
   }

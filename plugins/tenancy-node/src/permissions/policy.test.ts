@@ -4,6 +4,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   tenancyFleetReadPermission,
   tenancyNamespaceOnboardPermission,
+  tenancyNamespaceOverridePermission,
   tenancyPlatformAdminPermission,
 } from '@tenancy/plugin-tenancy-common';
 import { TenancyPermissionPolicy } from './policy';
@@ -58,6 +59,17 @@ describe('TenancyPermissionPolicy', () => {
     ).toBe(AuthorizeResult.ALLOW);
     expect(
       (await decide(tenancyFleetReadPermission, 'user:default/alice')).result,
+    ).toBe(AuthorizeResult.DENY);
+  });
+
+  it('keeps the onboarding overrides (privileged, more quota, named clusters) for the platform team', async () => {
+    expect(
+      (await decide(tenancyNamespaceOverridePermission, 'user:default/pat'))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await decide(tenancyNamespaceOverridePermission, 'user:default/alice'))
+        .result,
     ).toBe(AuthorizeResult.DENY);
   });
 

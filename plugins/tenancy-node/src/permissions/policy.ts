@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import {
   tenancyFleetReadPermission,
+  tenancyNamespaceOverridePermission,
   tenancyPlatformAdminPermission,
 } from '@tenancy/plugin-tenancy-common';
 
@@ -18,12 +19,15 @@ import {
 const PLATFORM_ONLY = new Set([
   tenancyPlatformAdminPermission.name,
   tenancyFleetReadPermission.name,
+  tenancyNamespaceOverridePermission.name,
 ]);
 
 /**
  * The suite's permission policy: everything is allowed except what only the
- * platform team may do — act for any team (`tenancy.platform.admin`) and see
- * the whole fleet (`tenancy.fleet.read`) — which only members of
+ * platform team may do — act for any team (`tenancy.platform.admin`), see
+ * the whole fleet (`tenancy.fleet.read`) and onboard past a team's own limits
+ * (`tenancy.namespace.override`: privileged Pod Security, quota above the
+ * preset, explicit clusters) — which only members of
  * `tenancy.platformTeams` may. Team-level checks (a member reads their own
  * tenant, onboards for their own team) are made by the routes and actions.
  * @public
