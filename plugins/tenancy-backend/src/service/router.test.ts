@@ -429,15 +429,17 @@ describe('GET /api/tenancy/tenants/:namespace/:name', () => {
 });
 
 describe('entity and team health', () => {
-  const health = async (name: string) =>
+  // Each service read by a member of its own team (the fixture's team has
+  // no members: the platform team reads it).
+  const health = async (name: string, user = 'alice') =>
     (
       await request(server)
         .get(`/api/tenancy/entities/component/default/${name}/health`)
-        .set(as('alice'))
+        .set(as(user))
     ).body;
 
   it('reports the crash-looping service as failing, with restarts and Warning events', async () => {
-    const body = await health('search-indexer');
+    const body = await health('search-indexer', 'bob');
     expect(body.state).toBe('failing');
     const a = body.clusters.find((c: any) => c.cluster === 'sandbox-a');
     expect(a.state).toBe('failing');
@@ -452,7 +454,7 @@ describe('entity and team health', () => {
   });
 
   it('reports the pending service per cluster: healthy on one, failing with its pods pending on the other', async () => {
-    const body = await health('checkout-web');
+    const body = await health('checkout-web', 'carol');
     const byCluster = Object.fromEntries(
       body.clusters.map((c: any) => [c.cluster, c]),
     );
@@ -467,13 +469,41 @@ describe('entity and team health', () => {
         (e: any) => e.reason === 'FailedScheduling',
       ),
     ).toBe(true);
-    // Clusters that could not be read are there, marked unknown.
+    // Clusters that could not be read are there, marked unknown — and a
+    // team member is not told why (S38).
     expect(byCluster['sandbox-blackhole'].state).toBe('unknown');
+    expect(byCluster['sandbox-blackhole'].error).toEqual({
+      kind: 'timeout',
+      message: 'This cluster could not be read; the platform team can see why.',
+    });
     expect(body.state).toBe('failing');
   });
 
+  it('shows the platform team why a cluster could not be read', async () => {
+    const body = await health('checkout-web', 'pat');
+    const blackhole = body.clusters.find(
+      (c: any) => c.cluster === 'sandbox-blackhole',
+    );
+    expect(blackhole.error.kind).toBe('timeout');
+    expect(blackhole.error.message).toMatch(/No answer within \d+ ms/);
+  });
+
+  it("finds nothing of another team's workloads, whatever the entity's annotations say (S37)", async () => {
+    // alice (team-payments) reads search-indexer, which runs in team-search's
+    // namespace: the catalog lets her see the entity, the health does not.
+    const body = await health('search-indexer', 'alice');
+    expect(body.state).toBe('unknown');
+    expect(
+      body.clusters.filter((c: any) => !c.error).map((c: any) => c.cluster),
+    ).toEqual([]);
+    for (const c of body.clusters) {
+      expect([c.workloads, c.events]).toEqual([[], []]);
+    }
+    expect(JSON.stringify(body)).not.toMatch(/BackOff|"namespace"/);
+  });
+
   it("agrees with the cluster on the fixture's replicas", async () => {
-    const body = await health(fixture.component);
+    const body = await health(fixture.component, 'pat');
     const a = body.clusters.find((c: any) => c.cluster === 'sandbox-a');
     expect(a.workloads).toEqual([
       expect.objectContaining({

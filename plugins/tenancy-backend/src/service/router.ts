@@ -22,6 +22,7 @@ import {
   entityHealth,
   fleetView,
   FleetSnapshot,
+  redactClusterError,
   tenantView,
 } from '@tenancy/plugin-tenancy-node';
 import express from 'express';
@@ -89,18 +90,29 @@ export async function createRouter(
     return decision.result === AuthorizeResult.ALLOW;
   };
 
-  /** Fleet readers may read any tenant; members of a team may read their own (S33). */
-  const authorizeTenant = async (
-    credentials: BackstageCredentials,
-    groupRef: string,
-  ) => {
-    if (await allowed(credentials, tenancyFleetReadPermission)) return;
-    if (await allowed(credentials, tenancyTenantReadPermission)) {
-      if (auth.isPrincipal(credentials, 'user')) {
-        const info = await userInfo.getUserInfo(credentials);
-        if (info.ownershipEntityRefs.includes(groupRef)) return;
-      }
+  /**
+   * What the caller may read: everything (the platform team, holders of
+   * tenancy.fleet.read), or the namespaces of their own teams — and then
+   * never why a cluster could not be read (S37, S38).
+   */
+  type Scope = { platform: true } | { platform: false; teams: string[] };
+  const scopeOf = async (credentials: BackstageCredentials): Promise<Scope> => {
+    if (await allowed(credentials, tenancyFleetReadPermission)) {
+      return { platform: true };
     }
+    if (
+      !auth.isPrincipal(credentials, 'user') ||
+      !(await allowed(credentials, tenancyTenantReadPermission))
+    ) {
+      return { platform: false, teams: [] };
+    }
+    const info = await userInfo.getUserInfo(credentials);
+    return { platform: false, teams: info.ownershipEntityRefs };
+  };
+
+  /** Fleet readers may read any tenant; members of a team may read their own (S33). */
+  const authorizeTenant = async (scope: Scope, groupRef: string) => {
+    if (scope.platform || scope.teams.includes(groupRef)) return;
     throw new NotAllowedError(
       `You may not read ${groupRef}: only its members and the platform team may`,
     );
@@ -109,6 +121,7 @@ export async function createRouter(
   const entityHealthOf = (
     snapshot: FleetSnapshot,
     entity: Entity,
+    scope: Scope,
   ): EntityHealth => {
     const ref = stringifyEntityRef(entity);
     const selector = selectorOf(entity);
@@ -120,7 +133,20 @@ export async function createRouter(
         generatedAt: snapshot.generatedAt,
       };
     }
-    return entityHealth(snapshot, ref, selector);
+    if (scope.platform) return entityHealth(snapshot, ref, selector);
+    // Whatever the entity's annotations say, only the caller's own teams'
+    // namespaces are searched: registering a Component that names another
+    // team's workloads shows nothing of them (S37).
+    const health = entityHealth(snapshot, ref, {
+      ...selector,
+      tenants: scope.teams,
+    });
+    return {
+      ...health,
+      clusters: health.clusters.map(c =>
+        c.error ? { ...c, error: redactClusterError(c.error) } : c,
+      ),
+    };
   };
 
   router.get('/health', (_req, res) => {
@@ -158,12 +184,13 @@ export async function createRouter(
       name: param(req.params.name, 'group name'),
     });
     const credentials = await httpAuth.credentials(req);
-    await authorizeTenant(credentials, groupRef);
-    return { groupRef, credentials };
+    const scope = await scopeOf(credentials);
+    await authorizeTenant(scope, groupRef);
+    return { groupRef, credentials, scope };
   };
 
   router.get('/tenants/:namespace/:name', async (req, res) => {
-    const { groupRef, credentials } = await authorizedTeam(req);
+    const { groupRef, credentials, scope } = await authorizedTeam(req);
     const [snapshot, resources] = await Promise.all([
       snapshots.get(),
       catalog.getEntities(
@@ -184,7 +211,14 @@ export async function createRouter(
         e.metadata.annotations?.['tenancy.dev/aws-account-id'] ??
         e.metadata.annotations?.['amazonaws.com/account-id'],
     }));
-    res.json(tenantView(snapshot, groupRef, accounts));
+    const view = tenantView(snapshot, groupRef, accounts);
+    if (!scope.platform) {
+      view.clusterErrors = view.clusterErrors.map(c => ({
+        ...c,
+        error: redactClusterError(c.error),
+      }));
+    }
+    res.json(view);
   });
 
   router.get('/entities/:kind/:namespace/:name/health', async (req, res) => {
@@ -196,14 +230,17 @@ export async function createRouter(
     const credentials = await httpAuth.credentials(req);
     // Read with the caller's own credentials: the catalog's permissions decide
     // whether they may see the entity at all.
-    const entity = await catalog.getEntityByRef(ref, { credentials });
+    const [entity, scope] = await Promise.all([
+      catalog.getEntityByRef(ref, { credentials }),
+      scopeOf(credentials),
+    ]);
     if (!entity)
       throw new NotFoundError(`No entity ${stringifyEntityRef(ref)}`);
-    res.json(entityHealthOf(await snapshots.get(), entity));
+    res.json(entityHealthOf(await snapshots.get(), entity, scope));
   });
 
   router.get('/teams/:namespace/:name/health', async (req, res) => {
-    const { groupRef, credentials } = await authorizedTeam(req);
+    const { groupRef, credentials, scope } = await authorizedTeam(req);
     const [snapshot, owned] = await Promise.all([
       snapshots.get(),
       catalog.getEntities(
@@ -215,7 +252,7 @@ export async function createRouter(
       team: groupRef,
       generatedAt: snapshot.generatedAt,
       entities: owned.items.map(entity => {
-        const health = entityHealthOf(snapshot, entity);
+        const health = entityHealthOf(snapshot, entity, scope);
         return {
           entityRef: health.entityRef,
           title: entity.metadata.title,

@@ -1,6 +1,7 @@
 import { NotFoundError } from '@backstage/errors';
 import {
   ClusterDetail,
+  ClusterError,
   ClusterHealth,
   ClusterSummary,
   EntityHealth,
@@ -275,6 +276,25 @@ export function tenantView(
 export interface EntitySelector {
   labels: Record<string, string>;
   namespace?: string;
+  /**
+   * The only tenants whose namespaces may be searched (the caller's teams);
+   * all when absent (the platform team). Whatever an entity's annotations
+   * say, workloads in another team's namespace are never found (S37).
+   */
+  tenants?: string[];
+}
+
+/**
+ * What a caller who is not on the platform team may see of a cluster error:
+ * that the cluster could not be read, not why — the reason can name roles,
+ * identities and endpoints (S38).
+ * @public
+ */
+export function redactClusterError(error: ClusterError): ClusterError {
+  return {
+    kind: error.kind,
+    message: 'This cluster could not be read; the platform team can see why.',
+  };
 }
 
 function eventsFor(
@@ -328,8 +348,16 @@ export function entityHealth(
       });
       continue;
     }
+    const allowed = selector.tenants
+      ? new Set(
+          (cluster.namespaces ?? [])
+            .filter(ns => selector.tenants!.includes(tenantOf(ns) ?? ''))
+            .map(ns => ns.name),
+        )
+      : undefined;
     const inScope = (o: { namespace: string }) =>
-      !selector.namespace || o.namespace === selector.namespace;
+      (!selector.namespace || o.namespace === selector.namespace) &&
+      (!allowed || allowed.has(o.namespace));
     const workloads = (cluster.workloads ?? []).filter(
       w => inScope(w) && matches(w.labels, selector.labels),
     );
