@@ -1,4 +1,5 @@
 import {
+  CloseAccountCommand,
   CreateAccountCommand,
   DescribeAccountCommand,
 } from '@aws-sdk/client-organizations';
@@ -7,6 +8,7 @@ import {
   awsFixture,
   AwsFixture,
   capturingContext,
+  CheckpointStore,
   FAST,
   memberOf,
   permissionsAllowing,
@@ -24,7 +26,11 @@ afterEach(() => sb.cleanup());
 const PAYMENTS = 'group:default/team-payments';
 const CLOSE = ['tenancy.aws.account.close'];
 
-function action(f: AwsFixture, allowed = CLOSE) {
+function action(
+  f: AwsFixture,
+  allowed = CLOSE,
+  opts: { closeWaitSeconds?: number } = {},
+) {
   const events = mockServices.events.mock();
   return Object.assign(
     createCloseAwsAccountAction({
@@ -35,6 +41,7 @@ function action(f: AwsFixture, allowed = CLOSE) {
       clients: f.clients,
       events,
       timing: FAST,
+      closeWaitSeconds: opts.closeWaitSeconds ?? 10,
     }),
     { events },
   );
@@ -63,11 +70,16 @@ async function run(
   f: AwsFixture,
   act: ReturnType<typeof action>,
   values: Record<string, unknown>,
-  opts: { isDryRun?: boolean; user?: string } = {},
+  opts: {
+    isDryRun?: boolean;
+    user?: string;
+    checkpoints?: CheckpointStore;
+  } = {},
 ) {
   const c = capturingContext(values as any, {
     user: opts.user ?? memberOf(PAYMENTS),
     isDryRun: opts.isDryRun,
+    checkpoints: opts.checkpoints,
   });
   const error = await act.handler(c.ctx as any).then(
     () => undefined,
@@ -79,6 +91,15 @@ async function run(
   expect(text).not.toContain(f.secretAccessKey);
   expect(text).not.toContain(f.accessKeyId);
   return { ...c, error };
+}
+
+/** Resolves once the fault layer has used up the rule (it then drops it). */
+async function applied(ruleId: string) {
+  for (;;) {
+    const { rules } = await sb.faults().list();
+    if (!rules.some(r => r.id === ruleId)) return;
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
 }
 
 describe('aws:organizations:account:close', () => {
@@ -121,20 +142,107 @@ describe('aws:organizations:account:close', () => {
     expect(rule.applied).toBe(0);
   });
 
-  it('takes CloseAccount answering ConflictException (closure already under way) as done', async () => {
+  // ConflictException as AWS means it: another change to the account (here a
+  // closure) is under way. The fault layer answers the action's CloseAccount
+  // with it; the other closure is a real CloseAccount to moto, sent once the
+  // action got its answer and is reading the account back.
+  it('after ConflictException, reports success once AWS shows the account closed', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    const conflict = await f.fault({
+      type: 'error',
+      operation: 'CloseAccount',
+      error: 'ConflictException',
+      message: 'The request conflicts with another closure of this account',
+    });
+    const act = action(f, CLOSE, { closeWaitSeconds: 30 });
+    const running = run(f, act, {
+      accountId,
+      tenant: PAYMENTS,
+      confirm: accountId,
+    });
+    await applied(conflict);
+    expect(await stateOf(f, accountId)).toBe('ACTIVE');
+    await f.client.send(new CloseAccountCommand({ AccountId: accountId }));
+
+    const { error, outputs, lines } = await running;
+    expect(error).toBeUndefined();
+    expect(outputs.status).toBe('SUSPENDED');
+    expect(lines.join('\n')).toMatch(
+      /answered CloseAccount .* with ConflictException .*reading the account until it is SUSPENDED or PENDING_CLOSURE/,
+    );
+    expect(act.events.publish).toHaveBeenCalledWith({
+      topic: AWS_ACCOUNT_EVENT_TOPIC,
+      eventPayload: { accountId },
+    });
+  });
+
+  // The fault layer's ConflictException is not forwarded, so moto never
+  // closes the account: it really stays ACTIVE.
+  it('fails after ConflictException when the account stays ACTIVE, tells the catalog nothing, and a retry asks AWS again', async () => {
     const f = awsFixture(sb);
     const accountId = await accountOf(f, PAYMENTS);
     await f.fault({
       type: 'error',
       operation: 'CloseAccount',
       error: 'ConflictException',
+      message: 'The account is being modified',
     });
-    const { error } = await run(f, action(f), {
+    const values = { accountId, tenant: PAYMENTS, confirm: accountId };
+    const checkpoints = new CheckpointStore();
+    const act = action(f, CLOSE, { closeWaitSeconds: 1 });
+    const { error, outputs } = await run(f, act, values, { checkpoints });
+
+    expect(error?.name).toBe('ConflictError');
+    expect(error?.message).toContain(
+      `AWS refused to close account ${accountId} (ConflictException: The account is being modified) and it is still ACTIVE after 1 s; nothing was changed in the catalog.`,
+    );
+    expect(error?.message).toMatch(/run this task again/);
+    expect(outputs.status).toBeUndefined();
+    expect(await stateOf(f, accountId)).toBe('ACTIVE');
+    expect(act.events.publish).not.toHaveBeenCalled();
+    expect(checkpoints.values.size).toBe(0);
+
+    // The conflict is over: the retried step sends CloseAccount again.
+    const retry = await run(f, act, values, { checkpoints });
+    expect(retry.error).toBeUndefined();
+    expect(retry.outputs.status).toBe('SUSPENDED');
+    expect(await stateOf(f, accountId)).toBe('SUSPENDED');
+    expect(act.events.publish).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails after ConflictException when the account cannot be read back', async () => {
+    const f = awsFixture(sb);
+    const accountId = await accountOf(f, PAYMENTS);
+    const conflict = await f.fault({
+      type: 'error',
+      operation: 'CloseAccount',
+      error: 'ConflictException',
+    });
+    const act = action(f, CLOSE, { closeWaitSeconds: 30 });
+    const running = run(f, act, {
       accountId,
       tenant: PAYMENTS,
       confirm: accountId,
     });
-    expect(error).toBeUndefined();
+    await applied(conflict);
+    await f.fault({
+      type: 'error',
+      operation: 'DescribeAccount',
+      error: 'ServiceException',
+      message: 'Organizations is unavailable',
+      status: 500,
+      sticky: true,
+    });
+
+    const { error } = await running;
+    expect(error?.name).toBe('ConflictError');
+    expect(error?.message).toMatch(
+      new RegExp(
+        `AWS refused to close account ${accountId} \\(ConflictException: .*\\), and reading the account back failed \\(.*ServiceException.*\\), so it is not known to be closed; nothing was changed in the catalog`,
+      ),
+    );
+    expect(act.events.publish).not.toHaveBeenCalled();
   });
 
   it('requires confirm to repeat the account id, before any AWS call', async () => {
