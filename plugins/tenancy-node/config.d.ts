@@ -23,6 +23,28 @@ export interface Config {
      */
     clusterTimeoutMs?: number;
 
+    /** Rules for the clusters of `kubernetes.clusterLocatorMethods`. */
+    clusters?: {
+      /** Clusters from the `catalog` locator (Resources of type kubernetes-cluster). */
+      catalog?: {
+        /**
+         * IAM roles a catalog cluster may have the portal assume through its
+         * `kubernetes.io/aws-assume-role` annotation. Whoever can register a
+         * catalog entity writes that annotation, so without this list anyone
+         * could make the portal assume any role it can reach (confused
+         * deputy). Entries are role ARNs; `*` matches any run of characters
+         * within one ARN segment (never a `:`), e.g.
+         * `arn:aws:iam::123456789012:role/tenancy-*`. A catalog cluster whose
+         * role is not matched, or that has `kubernetes.io/aws-external-id`
+         * without a role, is left out and logged. Default `[]`: no catalog
+         * cluster may have a role assumed. Clusters from app-config are
+         * trusted and not checked.
+         * @visibility backend
+         */
+        allowedAssumeRoles?: string[];
+      };
+    };
+
     /** The tenant baseline applied to every onboarded namespace. */
     baseline?: {
       /**

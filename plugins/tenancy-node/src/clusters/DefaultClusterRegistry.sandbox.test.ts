@@ -1,14 +1,18 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   ApiException,
   AuthenticationV1Api,
   VersionApi,
 } from '@kubernetes/client-node';
 import { connectSandbox, PLATFORM_USER } from '@tenancy/sandbox';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { DefaultClusterRegistry } from './DefaultClusterRegistry';
+import { DefaultEksTokenProvider } from './EksTokenProvider';
+import { AwsRoleAssumer, StsRoleAssumer } from './StsRoleAssumer';
 import { TenancyCluster } from './types';
 
 /** The running sandbox's portal overlay, as the backend would load it. */
@@ -154,5 +158,98 @@ describe('DefaultClusterRegistry.kubeConfig on the sandbox clusters', () => {
 
     expect(error).toBeInstanceOf(ApiException);
     expect((error as ApiException<unknown>).code).toBe(401);
+  });
+});
+
+describe("Catalog clusters' roles, assumed at the sandbox's STS (moto)", () => {
+  const sandbox = connectSandbox();
+  const ALLOWED = 'arn:aws:iam::123456789012:role/tenancy-eks-reader';
+  const DENIED = 'arn:aws:iam::123456789012:role/admin';
+  const CA_DATA = Buffer.from(
+    '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n',
+  ).toString('base64');
+
+  const entity = (name: string, role: string) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        'kubernetes.io/api-server': `https://${name}.gr7.us-east-1.eks.amazonaws.com`,
+        'kubernetes.io/api-server-certificate-authority': CA_DATA,
+        'kubernetes.io/auth-provider': 'aws',
+        'kubernetes.io/aws-assume-role': role,
+        'kubernetes.io/aws-external-id': 'ext-1',
+      },
+    },
+    spec: { type: 'kubernetes-cluster', owner: 'group:platform' },
+  });
+
+  it('sends AssumeRole to STS only for a role on the allow-list', async () => {
+    // Every AssumeRole the registry makes goes through here to moto.
+    const sts = new StsRoleAssumer({ endpoint: sandbox.state.aws.endpoint });
+    const assumed: string[] = [];
+    const roleAssumer: AwsRoleAssumer = {
+      assumeRole: request => {
+        assumed.push(request.roleArn);
+        return sts.assumeRole(request);
+      },
+    };
+    const source = {
+      accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      secretAccessKey: 'source-secret-key-value',
+    };
+    const awsCredentialsManager = {
+      getCredentialProvider: async () => ({
+        sdkCredentialProvider: async () => source,
+      }),
+    };
+    const config = new ConfigReader({
+      kubernetes: { clusterLocatorMethods: [{ type: 'catalog' }] },
+      tenancy: {
+        clusters: {
+          catalog: {
+            allowedAssumeRoles: ['arn:aws:iam::123456789012:role/tenancy-*'],
+          },
+        },
+      },
+    });
+    const registry = DefaultClusterRegistry.fromConfig(config, {
+      logger: mockServices.logger.mock(),
+      auth: mockServices.auth(),
+      catalog: catalogServiceMock({
+        entities: [entity('allowed', ALLOWED), entity('denied', DENIED)],
+      }),
+      eksTokenProvider: DefaultEksTokenProvider.fromConfig(config, {
+        awsCredentialsManager,
+        roleAssumer,
+      }),
+    });
+
+    expect((await registry.listClusters()).map(c => c.name)).toEqual([
+      'allowed',
+    ]);
+    await expect(registry.getCluster('denied')).rejects.toMatchObject({
+      name: 'NotAllowedError',
+    });
+    const allowed = await registry.getCluster('allowed');
+    await expect(
+      registry.kubeConfig({ ...allowed, assumeRole: DENIED }),
+    ).rejects.toMatchObject({ name: 'NotAllowedError' });
+    expect(assumed).toEqual([]);
+
+    const kc = await registry.kubeConfig(allowed);
+
+    expect(assumed).toEqual([ALLOWED]);
+    // Signed with the temporary credentials moto handed out for the role.
+    const token = kc.getCurrentUser()!.token!;
+    const url = new URL(
+      Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString(),
+    );
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIA\w+\//);
+    expect(url.searchParams.get('X-Amz-Credential')).not.toContain(
+      source.accessKeyId,
+    );
   });
 });

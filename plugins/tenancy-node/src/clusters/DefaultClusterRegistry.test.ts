@@ -4,9 +4,12 @@ import {
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
+import { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { compileRoleAllowList } from './catalogClusters';
 import { DefaultClusterRegistry } from './DefaultClusterRegistry';
-import { EksTokenProvider } from './EksTokenProvider';
+import { DefaultEksTokenProvider, EksTokenProvider } from './EksTokenProvider';
+import { AwsCredentials, AwsRoleAssumer } from './StsRoleAssumer';
 
 const CA_PEM =
   '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
@@ -49,8 +52,13 @@ const eksAnnotations = (extra: Record<string, string> = {}) => ({
 function catalogRegistry(
   entities: Entity[],
   configClusters: object[] = [],
-  options: { eksTokenProvider?: EksTokenProvider } = {},
+  options: {
+    eksTokenProvider?: EksTokenProvider;
+    /** tenancy.clusters.catalog.allowedAssumeRoles; absent when undefined. */
+    allowedAssumeRoles?: string[];
+  } = {},
 ) {
+  const { allowedAssumeRoles, ...registryOptions } = options;
   const logger = mockServices.logger.mock();
   const catalog = catalogServiceMock({ entities });
   const registry = DefaultClusterRegistry.fromConfig(
@@ -61,10 +69,51 @@ function catalogRegistry(
           { type: 'catalog' },
         ],
       },
+      ...(allowedAssumeRoles && {
+        tenancy: { clusters: { catalog: { allowedAssumeRoles } } },
+      }),
     }),
-    { logger, catalog, auth: mockServices.auth(), ...options },
+    { logger, catalog, auth: mockServices.auth(), ...registryOptions },
   );
   return { registry, logger, catalog };
+}
+
+/**
+ * The real token provider over a fake STS: `assumeRole` counts the AssumeRole
+ * calls that would have gone to STS.
+ */
+function countingEksTokenProvider() {
+  const assumeRole = jest.fn<
+    ReturnType<AwsRoleAssumer['assumeRole']>,
+    Parameters<AwsRoleAssumer['assumeRole']>
+  >(
+    async (): Promise<AwsCredentials> => ({
+      accessKeyId: 'ASIAASSUMEDROLEKEY01',
+      secretAccessKey: 'assumed-secret-key',
+      sessionToken: 'assumed-session-token',
+    }),
+  );
+  const awsCredentialsManager: AwsCredentialsManager = {
+    getCredentialProvider: async () => ({
+      sdkCredentialProvider: async () => ({
+        accessKeyId: 'AKIABACKENDKEY000001',
+        secretAccessKey: 'backend-secret-key',
+      }),
+    }),
+  };
+  const eksTokenProvider = DefaultEksTokenProvider.fromConfig(
+    new ConfigReader({}),
+    { awsCredentialsManager, roleAssumer: { assumeRole } },
+  );
+  return { eksTokenProvider, assumeRole };
+}
+
+/** The access key an EKS token is signed with. */
+function signingKeyOf(token: string | undefined): string | undefined {
+  const url = new URL(
+    Buffer.from(token!.slice('k8s-aws-v1.'.length), 'base64url').toString(),
+  );
+  return url.searchParams.get('X-Amz-Credential')?.split('/')[0];
 }
 
 describe('DefaultClusterRegistry from app-config', () => {
@@ -357,17 +406,21 @@ describe('DefaultClusterRegistry from app-config', () => {
 
 describe('DefaultClusterRegistry from the catalog', () => {
   it('includes a valid EKS cluster with its AWS annotations', async () => {
-    const { registry, logger } = catalogRegistry([
-      clusterEntity(
-        'eks-payments',
-        eksAnnotations({
-          'kubernetes.io/x-k8s-aws-id': 'payments-prod',
-          'kubernetes.io/aws-assume-role':
-            'arn:aws:iam::123456789012:role/eks-reader',
-          'kubernetes.io/aws-external-id': 'ext-1',
-        }),
-      ),
-    ]);
+    const { registry, logger } = catalogRegistry(
+      [
+        clusterEntity(
+          'eks-payments',
+          eksAnnotations({
+            'kubernetes.io/x-k8s-aws-id': 'payments-prod',
+            'kubernetes.io/aws-assume-role':
+              'arn:aws:iam::123456789012:role/eks-reader',
+            'kubernetes.io/aws-external-id': 'ext-1',
+          }),
+        ),
+      ],
+      [],
+      { allowedAssumeRoles: ['arn:aws:iam::123456789012:role/eks-reader'] },
+    );
 
     expect(await registry.listClusters()).toEqual([
       {
@@ -397,32 +450,37 @@ describe('DefaultClusterRegistry from the catalog', () => {
     [
       'the metadata service 169.254.169.254',
       { 'kubernetes.io/api-server': 'https://169.254.169.254/' },
-      'points at a link-local or unspecified address',
+      'points at a link-local, unspecified or cloud metadata address',
     ],
     [
       'the metadata service written as one number',
       { 'kubernetes.io/api-server': 'https://2852039166/' },
-      'points at a link-local or unspecified address',
+      'points at a link-local, unspecified or cloud metadata address',
     ],
     [
       'the metadata service as IPv4-mapped IPv6',
       { 'kubernetes.io/api-server': 'https://[::ffff:169.254.169.254]/' },
-      'points at a link-local or unspecified address',
+      'points at a link-local, unspecified or cloud metadata address',
     ],
     [
       'fe80::1',
       { 'kubernetes.io/api-server': 'https://[fe80::1]:6443' },
-      'points at a link-local or unspecified address',
+      'points at a link-local, unspecified or cloud metadata address',
+    ],
+    [
+      "EC2's IPv6 metadata service fd00:ec2::254",
+      { 'kubernetes.io/api-server': 'https://[fd00:ec2::254]/' },
+      'points at a link-local, unspecified or cloud metadata address',
     ],
     [
       '0.0.0.0',
       { 'kubernetes.io/api-server': 'https://0.0.0.0:6443' },
-      'points at a link-local or unspecified address',
+      'points at a link-local, unspecified or cloud metadata address',
     ],
     [
       '[::]',
       { 'kubernetes.io/api-server': 'https://[::]:6443' },
-      'points at a link-local or unspecified address',
+      'points at a link-local, unspecified or cloud metadata address',
     ],
     [
       'user:pass@',
@@ -714,7 +772,10 @@ describe('DefaultClusterRegistry from the catalog', () => {
         ),
       ],
       [],
-      { eksTokenProvider: { getToken } },
+      {
+        eksTokenProvider: { getToken },
+        allowedAssumeRoles: ['arn:aws:iam::123456789012:role/eks-reader'],
+      },
     );
 
     const kc = await registry.kubeConfig(await registry.getCluster('eks'));
@@ -751,6 +812,232 @@ describe('DefaultClusterRegistry from the catalog', () => {
       registry.kubeConfig(await registry.getCluster('eks')),
     ).rejects.toThrow(
       "Could not make an EKS token for cluster 'eks'; caused by Error: Could not load credentials from any providers",
+    );
+  });
+});
+
+describe('DefaultClusterRegistry: roles catalog clusters may have assumed (confused deputy)', () => {
+  const KEY = 'tenancy.clusters.catalog.allowedAssumeRoles';
+  const TENANCY_ROLE = 'arn:aws:iam::123456789012:role/tenancy-eks-reader';
+  const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/admin';
+  const EXACT_ROLE = 'arn:aws:iam::210987654321:role/eks-exact';
+
+  it(`assumes no role for a catalog cluster while ${KEY} is not set`, async () => {
+    const { eksTokenProvider, assumeRole } = countingEksTokenProvider();
+    const { registry, logger } = catalogRegistry(
+      [
+        clusterEntity(
+          'with-role',
+          eksAnnotations({ 'kubernetes.io/aws-assume-role': TENANCY_ROLE }),
+        ),
+        clusterEntity(
+          'with-external-id',
+          eksAnnotations({ 'kubernetes.io/aws-external-id': 'ext-1' }),
+        ),
+        clusterEntity('plain', eksAnnotations()),
+      ],
+      [],
+      { eksTokenProvider },
+    );
+
+    expect((await registry.listClusters()).map(c => c.name)).toEqual(['plain']);
+    expect(warnings(logger)).toEqual([
+      `Ignoring kubernetes-cluster Resource resource:default/with-role: its kubernetes.io/aws-assume-role '${TENANCY_ROLE}' is not allowed by ${KEY}; add the role, or a pattern that matches it, there for the portal to assume it`,
+      `Ignoring kubernetes-cluster Resource resource:default/with-external-id: it has a kubernetes.io/aws-external-id but no kubernetes.io/aws-assume-role; an external id is only sent with a role the portal assumes, and ${KEY} lists those`,
+    ]);
+    await expect(registry.getCluster('with-role')).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: `Cluster 'with-role' from the catalog is refused: kubernetes-cluster Resource resource:default/with-role: its kubernetes.io/aws-assume-role '${TENANCY_ROLE}' is not allowed by ${KEY}; add the role, or a pattern that matches it, there for the portal to assume it`,
+    });
+    await expect(registry.getCluster('with-external-id')).rejects.toMatchObject(
+      {
+        name: 'NotAllowedError',
+        message: expect.stringContaining(
+          'resource:default/with-external-id: it has a kubernetes.io/aws-external-id but no kubernetes.io/aws-assume-role',
+        ),
+      },
+    );
+
+    // A catalog cluster without a role still signs with the backend's own
+    // credentials, as before.
+    const kc = await registry.kubeConfig(await registry.getCluster('plain'));
+    expect(signingKeyOf(kc.getCurrentUser()?.token)).toBe(
+      'AKIABACKENDKEY000001',
+    );
+    expect(assumeRole).not.toHaveBeenCalled();
+  });
+
+  it('refuses a role not on the list without calling STS, and assumes listed ones as before', async () => {
+    const { eksTokenProvider, assumeRole } = countingEksTokenProvider();
+    const { registry, logger } = catalogRegistry(
+      [
+        clusterEntity(
+          'by-pattern',
+          eksAnnotations({
+            'kubernetes.io/aws-assume-role': TENANCY_ROLE,
+            'kubernetes.io/aws-external-id': 'ext-1',
+          }),
+        ),
+        clusterEntity(
+          'exact',
+          eksAnnotations({ 'kubernetes.io/aws-assume-role': EXACT_ROLE }),
+        ),
+        clusterEntity(
+          'admin',
+          eksAnnotations({
+            'kubernetes.io/aws-assume-role': ADMIN_ROLE,
+            'kubernetes.io/aws-external-id': 'ext-1',
+          }),
+        ),
+      ],
+      [],
+      {
+        eksTokenProvider,
+        allowedAssumeRoles: [
+          'arn:aws:iam::123456789012:role/tenancy-*',
+          EXACT_ROLE,
+        ],
+      },
+    );
+
+    expect((await registry.listClusters()).map(c => c.name)).toEqual([
+      'by-pattern',
+      'exact',
+    ]);
+    expect(warnings(logger)).toEqual([
+      `Ignoring kubernetes-cluster Resource resource:default/admin: its kubernetes.io/aws-assume-role '${ADMIN_ROLE}' is not allowed by ${KEY}; add the role, or a pattern that matches it, there for the portal to assume it`,
+    ]);
+    await expect(registry.getCluster('admin')).rejects.toMatchObject({
+      name: 'NotAllowedError',
+    });
+
+    // A cluster object changed after it was read is checked again.
+    const byPattern = await registry.getCluster('by-pattern');
+    await expect(
+      registry.kubeConfig({ ...byPattern, assumeRole: ADMIN_ROLE }),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: `Cluster 'by-pattern' from the catalog is refused: its kubernetes.io/aws-assume-role '${ADMIN_ROLE}' is not allowed by ${KEY}; add the role, or a pattern that matches it, there for the portal to assume it`,
+    });
+    await expect(
+      registry.kubeConfig({ ...byPattern, assumeRole: undefined }),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining(
+        'has a kubernetes.io/aws-external-id but no kubernetes.io/aws-assume-role',
+      ),
+    });
+    expect(assumeRole).not.toHaveBeenCalled();
+
+    const kc = await registry.kubeConfig(byPattern);
+    expect(assumeRole).toHaveBeenCalledTimes(1);
+    expect(assumeRole.mock.calls[0][0]).toMatchObject({
+      roleArn: TENANCY_ROLE,
+      externalId: 'ext-1',
+    });
+    expect(signingKeyOf(kc.getCurrentUser()?.token)).toBe(
+      'ASIAASSUMEDROLEKEY01',
+    );
+
+    await registry.kubeConfig(await registry.getCluster('exact'));
+    expect(assumeRole).toHaveBeenCalledTimes(2);
+    expect(assumeRole.mock.calls[1][0]).toMatchObject({
+      roleArn: EXACT_ROLE,
+      externalId: undefined,
+    });
+  });
+
+  it('trusts the roles of app-config clusters as before, with no list', async () => {
+    const { eksTokenProvider, assumeRole } = countingEksTokenProvider();
+    const { registry } = catalogRegistry(
+      [],
+      [
+        {
+          name: 'cfg',
+          url: EKS_URL,
+          authProvider: 'aws',
+          assumeRole: ADMIN_ROLE,
+          externalId: 'ext-cfg',
+        },
+      ],
+      { eksTokenProvider },
+    );
+
+    await registry.kubeConfig(await registry.getCluster('cfg'));
+
+    expect(assumeRole).toHaveBeenCalledTimes(1);
+    expect(assumeRole.mock.calls[0][0]).toMatchObject({
+      roleArn: ADMIN_ROLE,
+      externalId: 'ext-cfg',
+    });
+  });
+
+  it.each([
+    ['arn:aws:iam::123456789012:role/tenancy-*', TENANCY_ROLE, true],
+    [
+      'arn:aws:iam::123456789012:role/tenancy-*',
+      'arn:aws:iam::123456789012:role/tenancy-a/b',
+      true,
+    ],
+    [
+      'arn:aws:iam::123456789012:role/tenancy-*',
+      'arn:aws:iam::123456789012:role/tenancyadmin',
+      false,
+    ],
+    ['arn:aws:iam::123456789012:role/tenancy-*', ADMIN_ROLE, false],
+    [
+      'arn:aws:iam::123456789012:role/tenancy-*',
+      'arn:aws:iam::999999999999:role/tenancy-eks-reader',
+      false,
+    ],
+    [
+      'arn:aws:iam::123456789012:role/tenancy-*',
+      'arn:aws-cn:iam::123456789012:role/tenancy-eks-reader',
+      false,
+    ],
+    [
+      'arn:aws:iam::*:role/eks-reader',
+      'arn:aws:iam::999999999999:role/eks-reader',
+      true,
+    ],
+    [
+      'arn:aws:iam::*:role/eks-reader',
+      'arn:aws:iam::999999999999:role/x/eks-reader',
+      false,
+    ],
+    // * stays within its ARN segment.
+    ['arn:aws:iam::*:role/r', 'arn:aws:iam::1:2:role/r', false],
+    // Only * is special: a dot is a dot.
+    [
+      'arn:aws:iam::123456789012:role/a.b',
+      'arn:aws:iam::123456789012:role/aXb',
+      false,
+    ],
+    [EXACT_ROLE, EXACT_ROLE, true],
+    [EXACT_ROLE, `${EXACT_ROLE}-2`, false],
+  ])('pattern %s allows %s: %s', (pattern, role, allowed) => {
+    expect(compileRoleAllowList([pattern])(role)).toBe(allowed);
+  });
+
+  it.each([
+    '*',
+    'tenancy-*',
+    'arn:aws:iam::123456789012:role',
+    'arn:aws:iam::123456789012:user/x',
+    'arn:aws:sts::123456789012:assumed-role/x/y',
+    'arn:aws:iam::123456789012:role/x y',
+  ])('refuses to start with the entry %p', entry => {
+    expect(() =>
+      DefaultClusterRegistry.fromConfig(
+        new ConfigReader({
+          tenancy: {
+            clusters: { catalog: { allowedAssumeRoles: [EXACT_ROLE, entry] } },
+          },
+        }),
+        { logger: mockServices.logger.mock() },
+      ),
+    ).toThrow(
+      `${KEY}[1] '${entry}' is not an IAM role ARN or a pattern of one, e.g. arn:aws:iam::123456789012:role/tenancy-*`,
     );
   });
 });

@@ -4,6 +4,7 @@ import { Config } from '@backstage/config';
 import {
   ForwardedError,
   InputError,
+  NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
   toError,
@@ -12,8 +13,12 @@ import { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
+  ALLOWED_ASSUME_ROLES_KEY,
   CATALOG_CLUSTER_FILTER,
+  catalogRoleRefusal,
   clusterFromCatalogEntity,
+  compileRoleAllowList,
+  RoleAllowList,
 } from './catalogClusters';
 import { readConfigClusters } from './configClusters';
 import { DefaultEksTokenProvider, EksTokenProvider } from './EksTokenProvider';
@@ -40,10 +45,14 @@ const MAX_NAME_IN_MESSAGE = 100;
 interface CatalogSource {
   catalog: CatalogService;
   auth: AuthService;
+  /** The roles catalog clusters may have the portal assume. */
+  allowRole: RoleAllowList;
 }
 
 interface CatalogSnapshot {
   clusters: TenancyCluster[];
+  /** Cluster name → why config does not allow its entity (role allow-list). */
+  notAllowed: Map<string, string>;
   fetchedAt: number;
   /** Set when the last read failed; `clusters` are then the previous ones. */
   error?: Error;
@@ -52,8 +61,10 @@ interface CatalogSnapshot {
 /**
  * The clusters of `kubernetes.clusterLocatorMethods`, read the way Backstage's
  * Kubernetes plugin reads them: `config` entries (trusted) and the `catalog`
- * entry (Resources of type kubernetes-cluster, untrusted: S32). Other locator
- * types and auth providers are skipped with a warning.
+ * entry (Resources of type kubernetes-cluster, untrusted: S32; the AWS roles
+ * they name are assumed only when `tenancy.clusters.catalog.allowedAssumeRoles`
+ * allows them). Other locator types and auth providers are skipped with a
+ * warning.
  *
  * @public
  */
@@ -65,6 +76,10 @@ export class DefaultClusterRegistry implements ClusterRegistry {
     const { logger } = options;
     const configClusters: TenancyCluster[] = [];
     let catalogSource: CatalogSource | undefined;
+    // Read even without a catalog locator, so a malformed entry fails early.
+    const allowRole = compileRoleAllowList(
+      config.getOptionalStringArray(ALLOWED_ASSUME_ROLES_KEY) ?? [],
+    );
 
     const locators =
       config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
@@ -97,7 +112,11 @@ export class DefaultClusterRegistry implements ClusterRegistry {
               'kubernetes.clusterLocatorMethods: dangerouslyAllowClusterUrls is ignored by Tenancy; clusters from the catalog must pass its checks',
             );
           }
-          catalogSource = { catalog: options.catalog, auth: options.auth };
+          catalogSource = {
+            catalog: options.catalog,
+            auth: options.auth,
+            allowRole,
+          };
           break;
         default:
           logger.warn(
@@ -167,6 +186,8 @@ export class DefaultClusterRegistry implements ClusterRegistry {
     const clusters = await this.listClusters();
     const cluster = clusters.find(c => c.name === name);
     if (cluster) return cluster;
+    const notAllowed = this.snapshot?.notAllowed.get(name);
+    if (notAllowed) throw new NotAllowedError(notAllowed);
     const shown =
       name.length > MAX_NAME_IN_MESSAGE
         ? `${name.slice(0, MAX_NAME_IN_MESSAGE)}…`
@@ -198,6 +219,19 @@ export class DefaultClusterRegistry implements ClusterRegistry {
         );
       }
     } else if (cluster.authProvider === 'aws') {
+      // Again here, for a cluster object that did not come from readCatalog()
+      // as it is: nothing reaches STS with a role config does not allow.
+      const refusal =
+        cluster.source === 'catalog' &&
+        catalogRoleRefusal(
+          cluster,
+          this.catalogSource?.allowRole ?? (() => false),
+        );
+      if (refusal) {
+        throw new NotAllowedError(
+          `Cluster '${cluster.name}' from the catalog is refused: ${refusal}`,
+        );
+      }
       this.eksTokenProvider ??= this.makeEksTokenProvider();
       try {
         token = await this.eksTokenProvider.getToken({
@@ -255,6 +289,7 @@ export class DefaultClusterRegistry implements ClusterRegistry {
   private async readCatalog({
     catalog,
     auth,
+    allowRole,
   }: CatalogSource): Promise<CatalogSnapshot> {
     try {
       const { items } = await catalog.getEntities(
@@ -262,13 +297,20 @@ export class DefaultClusterRegistry implements ClusterRegistry {
         { credentials: await auth.getOwnServiceCredentials() },
       );
       const clusters: TenancyCluster[] = [];
+      const notAllowed = new Map<string, string>();
       for (const entity of items) {
         const ref = stringifyEntityRef(entity);
-        const result = clusterFromCatalogEntity(entity);
+        const result = clusterFromCatalogEntity(entity, allowRole);
         if ('refused' in result) {
           this.warnOnce(
             `Ignoring kubernetes-cluster Resource ${ref}: ${result.refused}`,
           );
+          if (result.notAllowed && !notAllowed.has(entity.metadata.name)) {
+            notAllowed.set(
+              entity.metadata.name,
+              `Cluster '${entity.metadata.name}' from the catalog is refused: kubernetes-cluster Resource ${ref}: ${result.refused}`,
+            );
+          }
           continue;
         }
         for (const note of result.notes) {
@@ -282,7 +324,7 @@ export class DefaultClusterRegistry implements ClusterRegistry {
         }
         clusters.push(result.cluster);
       }
-      this.snapshot = { clusters, fetchedAt: Date.now() };
+      this.snapshot = { clusters, notAllowed, fetchedAt: Date.now() };
     } catch (e) {
       const error = toError(e);
       this.logger.warn(
@@ -292,6 +334,7 @@ export class DefaultClusterRegistry implements ClusterRegistry {
       );
       this.snapshot = {
         clusters: this.snapshot?.clusters ?? [],
+        notAllowed: this.snapshot?.notAllowed ?? new Map(),
         fetchedAt: Date.now(),
         error,
       };

@@ -27,18 +27,75 @@ const CREDENTIAL_KEY = /token|secret|password/i;
 
 /**
  * Where a cluster URL from the catalog must not point (S32): link-local
- * (169.254.0.0/16 holds the cloud metadata services; fe80::/10) and the
- * unspecified addresses. IPv4-mapped IPv6 forms (`::ffff:169.254.169.254`)
- * are matched by the IPv4 rules.
+ * (169.254.0.0/16 holds the cloud metadata services; fe80::/10), EC2's IPv6
+ * metadata service (fd00:ec2::254, not link-local) and the unspecified
+ * addresses. IPv4-mapped IPv6 forms (`::ffff:169.254.169.254`) are matched by
+ * the IPv4 rules.
  */
 const FORBIDDEN_ADDRESSES = (() => {
   const list = new BlockList();
   list.addSubnet('169.254.0.0', 16, 'ipv4');
   list.addSubnet('0.0.0.0', 8, 'ipv4');
   list.addSubnet('fe80::', 10, 'ipv6');
+  list.addAddress('fd00:ec2::254', 'ipv6');
   list.addAddress('::', 'ipv6');
   return list;
 })();
+
+/** The config key of the roles clusters from the catalog may have assumed. */
+export const ALLOWED_ASSUME_ROLES_KEY =
+  'tenancy.clusters.catalog.allowedAssumeRoles';
+
+/**
+ * An entry of {@link ALLOWED_ASSUME_ROLES_KEY}: an IAM role ARN in which `*`
+ * stands for any run of characters within one ARN segment (never a `:`).
+ */
+const ROLE_PATTERN = /^arn:[a-z*-]+:iam::[\d*]+:role\/[\w+=,.@/*-]+$/;
+
+/** Whether the portal may assume a role a catalog entity names. */
+export type RoleAllowList = (roleArn: string) => boolean;
+
+/**
+ * The allow-list of {@link ALLOWED_ASSUME_ROLES_KEY}: exact role ARNs, or
+ * patterns with `*`. Throws on an entry that is not shaped like a role ARN,
+ * so a typo cannot silently allow nothing or, worse, everything.
+ */
+export function compileRoleAllowList(patterns: string[]): RoleAllowList {
+  const regexes = patterns.map((pattern, index) => {
+    if (!ROLE_PATTERN.test(pattern)) {
+      throw new Error(
+        `${ALLOWED_ASSUME_ROLES_KEY}[${index}] '${pattern}' is not an IAM role ARN or a pattern of one, e.g. arn:aws:iam::123456789012:role/tenancy-*`,
+      );
+    }
+    const source = pattern
+      .split('*')
+      .map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^:]*');
+    return new RegExp(`^${source}$`);
+  });
+  return roleArn => regexes.some(regex => regex.test(roleArn));
+}
+
+/**
+ * Why a cluster from the catalog may not have the portal assume its role
+ * (confused deputy: whoever registers the entity picks the role), or
+ * undefined when it may. Checked before anything is asked of STS.
+ */
+export function catalogRoleRefusal(
+  cluster: { assumeRole?: string; externalId?: string },
+  allowRole: RoleAllowList,
+): string | undefined {
+  const { assumeRole, externalId } = cluster;
+  if (assumeRole) {
+    return allowRole(assumeRole)
+      ? undefined
+      : `its ${ANNOTATION_KUBERNETES_AWS_ASSUME_ROLE} '${assumeRole}' is not allowed by ${ALLOWED_ASSUME_ROLES_KEY}; add the role, or a pattern that matches it, there for the portal to assume it`;
+  }
+  if (externalId) {
+    return `it has a ${ANNOTATION_KUBERNETES_AWS_EXTERNAL_ID} but no ${ANNOTATION_KUBERNETES_AWS_ASSUME_ROLE}; an external id is only sent with a role the portal assumes, and ${ALLOWED_ASSUME_ROLES_KEY} lists those`;
+  }
+  return undefined;
+}
 
 /**
  * EKS API server endpoints. The token sent to a catalog cluster is a bearer
@@ -66,14 +123,22 @@ function isBase64Pem(caData: string): boolean {
 /** A cluster made of a catalog entity, or why there is none. */
 export type CatalogClusterResult =
   | { cluster: TenancyCluster; notes: string[] }
-  | { refused: string };
+  | {
+      refused: string;
+      /** Refused by config (the role allow-list), not for being malformed. */
+      notAllowed?: boolean;
+    };
 
 /**
  * Turns a `kubernetes-cluster` Resource into a cluster, applying the rules
  * for clusters from an untrusted source (S32). Reasons and notes name
- * annotation keys, never their values.
+ * annotation keys, never their values; the one exception is a role ARN that
+ * passed the ARN check and is not allowed, which the operator needs to see.
  */
-export function clusterFromCatalogEntity(entity: Entity): CatalogClusterResult {
+export function clusterFromCatalogEntity(
+  entity: Entity,
+  allowRole: RoleAllowList,
+): CatalogClusterResult {
   const annotations = entity.metadata.annotations ?? {};
 
   const credentialKey = Object.keys(annotations).find(key =>
@@ -114,7 +179,7 @@ export function clusterFromCatalogEntity(entity: Entity): CatalogClusterResult {
   }
   if (forbiddenHost(url.hostname)) {
     return {
-      refused: `its ${ANNOTATION_KUBERNETES_API_SERVER} points at a link-local or unspecified address`,
+      refused: `its ${ANNOTATION_KUBERNETES_API_SERVER} points at a link-local, unspecified or cloud metadata address`,
     };
   }
 
@@ -144,6 +209,9 @@ export function clusterFromCatalogEntity(entity: Entity): CatalogClusterResult {
       refused: `its ${ANNOTATION_KUBERNETES_AWS_ASSUME_ROLE} is not an IAM role ARN`,
     };
   }
+  const externalId = annotations[ANNOTATION_KUBERNETES_AWS_EXTERNAL_ID];
+  const roleRefusal = catalogRoleRefusal({ assumeRole, externalId }, allowRole);
+  if (roleRefusal) return { refused: roleRefusal, notAllowed: true };
 
   const caData = annotations[ANNOTATION_KUBERNETES_API_SERVER_CA];
   if (!caData) {
@@ -172,7 +240,6 @@ export function clusterFromCatalogEntity(entity: Entity): CatalogClusterResult {
     skipTLSVerify: false,
   };
   if (assumeRole) cluster.assumeRole = assumeRole;
-  const externalId = annotations[ANNOTATION_KUBERNETES_AWS_EXTERNAL_ID];
   if (externalId) cluster.externalId = externalId;
   const awsClusterName = annotations[ANNOTATION_KUBERNETES_AWS_CLUSTER_ID];
   if (awsClusterName) cluster.awsClusterName = awsClusterName;
