@@ -6,7 +6,7 @@
 # `./run start` someone already has open. Then:
 #
 #   - waits for the backend's readiness and the frontend dev server's page and
-#     reads the fleet view as the app on that page would (scripts/start-probe.mjs);
+#     reads the guest's team page as the app on that page would (scripts/start-probe.mjs);
 #   - presses Ctrl-C: SIGINT to the whole process group;
 #   - checks that `./run start` exited and that nothing it started is left
 #     (its process group, every sandbox process, the ports).

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 //      server's page, giving up early when `./run start` (--pid) has exited;
 //   2. reads the page the dev server serves and the config it injects into
 //      it, which is where the app in a browser learns the backend's URL;
-//   3. signs in as the guest (the local sign-in) and reads the fleet view
+//   3. signs in as the guest (the local sign-in) and reads its team page
 //      from that URL with the page's Origin, as the app's fetch would, and
 //      checks the backend lets that origin read the answer (CORS).
 //
@@ -132,10 +132,12 @@ if (!pageBackend) {
 const origin = new URL(appUrl).origin;
 
 // Guest sign-in, as the app does it, then one Tenancy answer read as the app
-// in the browser reads it. On a fresh database the catalog needs a moment to
-// read the org: until it knows the guest's teams the token carries none, and
-// the fleet view (platform team only) answers 403 — as a person signing in
-// that early would see. Retried until the catalog has caught up.
+// in the browser reads it: the guest's own team page (the guest is an
+// ordinary member of team-payments). On a fresh database the catalog needs a
+// moment to read the org: until it knows the guest's teams the token carries
+// none, and the team page answers 403 — as a person signing in that early
+// would see. Retried until the catalog has caught up.
+const TEAM_PAGE = '/api/tenancy/tenants/default/team-payments';
 let res;
 let body = '';
 for (;;) {
@@ -149,16 +151,17 @@ for (;;) {
   }
   const token = (await refresh.json()).backstageIdentity?.token;
   if (!token) fail('guest sign-in returned no Backstage token');
-  res = await get(`${pageBackend}/api/tenancy/fleet`, {
+  res = await get(`${pageBackend}${TEAM_PAGE}`, {
     headers: { authorization: `Bearer ${token}`, origin },
   });
   body = await res.text();
   if (res.ok) break;
   if (res.status !== 403 || Date.now() - launched > timeoutMs) {
     fail(
-      `GET ${pageBackend}/api/tenancy/fleet answered ${
-        res.status
-      }: ${body.slice(0, 300)}`,
+      `GET ${pageBackend}${TEAM_PAGE} answered ${res.status}: ${body.slice(
+        0,
+        300,
+      )}`,
     );
   }
   await sleep(1000);
@@ -170,10 +173,16 @@ if (allowOrigin !== origin) {
     `the backend does not let the page's origin ${origin} read its answers (access-control-allow-origin: ${allowOrigin})`,
   );
 }
-const fleet = JSON.parse(body);
-const clusters = fleet.clusters ?? [];
-if (clusters.length === 0) fail('the fleet view lists no cluster');
-const reachable = clusters.filter(c => c.reachable).length;
+const team = JSON.parse(body);
+const clusters = [...new Set((team.namespaces ?? []).map(n => n.cluster))];
+if (clusters.length === 0) {
+  fail(
+    `the team page of team-payments shows no namespace on any cluster (${body.slice(
+      0,
+      300,
+    )})`,
+  );
+}
 console.log(
   `[start-check] portal ready ${seconds(
     ready,
@@ -183,11 +192,11 @@ console.log(
     backendReady - setup,
   )}, to frontend ready ${seconds(
     ready - setup,
-  )}; first fleet answer at ${seconds(
+  )}; first team-page answer at ${seconds(
     answered,
-  )}); page ${appUrl} → backend ${pageBackend}; /api/tenancy/fleet as guest from ${origin}: ${
-    clusters.length
-  } clusters (${reachable} reachable: ${clusters
-    .map(c => c.name)
-    .join(', ')}), generatedAt ${fleet.generatedAt}`,
+  )}); page ${appUrl} → backend ${pageBackend}; ${TEAM_PAGE} as guest from ${origin}: ${
+    team.namespaces.length
+  } namespaces on ${clusters.length} clusters (${clusters.join(
+    ', ',
+  )}), generatedAt ${team.generatedAt}`,
 );

@@ -5,7 +5,7 @@
  * be 0) and the peak RSS of every replica.
  *
  * Replicas are the real portal backend (packages/backend, all features,
- * `yarn backstage-cli package start`, NODE_ENV=development for the guest
+ * `yarn backstage-cli package start`, NODE_ENV=development for the personas
  * sign-in; the Backend class of bench/views) with app-config.yaml, the
  * sandbox's overlay and one overlay per replica: its own port, and ONE
  * PostgreSQL database set (pluginDivisionMode database, a prefix per
@@ -17,7 +17,7 @@
  * and Ctrl-C.
  *
  * Users are closed loops (the next request when the last answered, no think
- * time), each signed in as the guest (on the sandbox's platform team) on its
+ * time), each signed in as pat (the platform team, sandbox personas sign-in) on its
  * replica, spread over the replicas equally like a load balancer would, each
  * going round the three requests. Every scenario warms up first: every
  * route answers 200 on every replica with the seed in the catalog, then
@@ -53,12 +53,12 @@ const ROUTES = [
     path: `/api/tenancy/entities/component/default/${SERVICE}/health`,
   },
 ] as const;
-/** What the routes need in the catalog: the service, the team, the guest and its group. */
+/** What the routes need in the catalog: the service, the team, pat and the platform team. */
 const SEEDED = [
   `component/default/${SERVICE}`,
   `group/default/${TENANT}`,
-  'user/default/guest',
-  'group/default/guests',
+  'user/default/pat',
+  'group/default/platform-team',
 ];
 const SAMPLE_EVERY_MS = 500;
 /** Set on Ctrl-C: the users stop and stay quiet while the cleanup runs. */
@@ -607,13 +607,17 @@ class RssSampler {
 
 // ------------------------------------------------------------------ the users
 
-async function guestToken(baseUrl: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/guest/refresh`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
+/** The platform team's pat, through the sandbox's personas sign-in: the fleet view is theirs. */
+async function platformToken(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/personas/refresh`, {
+    headers: {
+      'x-requested-with': 'XMLHttpRequest',
+      'x-tenancy-persona': 'pat',
+    },
     signal: AbortSignal.timeout(30_000),
   });
   if (!res.ok) {
-    throw new Error(`guest sign-in: ${res.status} ${await res.text()}`);
+    throw new Error(`sign-in as pat: ${res.status} ${await res.text()}`);
   }
   const body = (await res.json()) as { backstageIdentity: { token: string } };
   return body.backstageIdentity.token;
@@ -661,12 +665,12 @@ async function until<T>(
 
 /**
  * Until the replica serves what the users ask for: the seed in the catalog,
- * the guest's token with its catalog memberships (the platform team on the
- * sandbox), every route 200 with a complete answer.
+ * pat's token with its catalog memberships (the platform team), every route
+ * 200 with a complete answer.
  */
 async function warmUpReplica(r: Replica, clusters: string[]): Promise<void> {
-  r.token = await until(`${r.baseUrl}: guest sign-in`, 60_000, () =>
-    guestToken(r.baseUrl),
+  r.token = await until(`${r.baseUrl}: sign-in as pat`, 60_000, () =>
+    platformToken(r.baseUrl),
   );
   for (const ref of SEEDED) {
     await until(`${r.baseUrl}: the catalog has ${ref}`, 600_000, async () =>
@@ -675,7 +679,7 @@ async function warmUpReplica(r: Replica, clusters: string[]): Promise<void> {
         : undefined,
     );
   }
-  r.token = await guestToken(r.baseUrl); // now with the guest's memberships
+  r.token = await platformToken(r.baseUrl); // now with pat's memberships
   for (const route of ROUTES) {
     await until(
       `${r.baseUrl}: ${route.path} answers 200 with every cluster`,
@@ -1424,7 +1428,7 @@ export async function main(argv: string[]): Promise<number> {
         backend:
           'packages/backend, yarn backstage-cli package start, NODE_ENV=development; PostgreSQL (pluginDivisionMode database) and a Redis cache shared by the replicas',
         identity:
-          'guest (user:default/guest, on the platform team on the sandbox)',
+          'pat (user:default/pat, the platform team; the sandbox personas sign-in)',
       },
       scenarios: results,
       ratios2to1: ratios,

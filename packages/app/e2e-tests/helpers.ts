@@ -26,3 +26,29 @@ export async function signInAsGuest(page: Page) {
     sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
   ).toBeVisible();
 }
+
+/**
+ * Signs in as one of the sandbox's personas — alice, bob, carol (members of
+ * team-payments, team-search, team-checkout) or pat (the platform team) —
+ * through the app's own sign-in page. The app offers the guest sign-in; the
+ * page's call for the guest's identity is answered by the portal's real
+ * personas sign-in (`/api/auth/personas/refresh`, sandbox only) for that
+ * person, so every request after it carries their real token and the real
+ * permission policy decides.
+ */
+export async function signInAs(page: Page, persona: string) {
+  await page.route('**/api/auth/guest/refresh*', async route => {
+    const url = route
+      .request()
+      .url()
+      .replace('/auth/guest/', '/auth/personas/');
+    const response = await page.request.get(url, {
+      headers: {
+        'x-requested-with': 'XMLHttpRequest',
+        'x-tenancy-persona': persona,
+      },
+    });
+    await route.fulfill({ response });
+  });
+  await signInAsGuest(page);
+}

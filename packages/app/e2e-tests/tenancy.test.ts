@@ -1,6 +1,6 @@
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
-import { screenshot, sidebar, signInAsGuest } from './helpers';
+import { screenshot, sidebar, signInAs } from './helpers';
 import { connectSandbox, isClusterBlackholed } from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -9,15 +9,16 @@ import path from 'node:path';
 
 /**
  * The Tenancy pages (plugins/tenancy) in Chromium against the running portal
- * on the sandbox's clusters. The e2e portal's config puts the guest on the
- * platform team (tenancy.platformTeams), so the guest sees the fleet.
+ * on the sandbox's clusters, signed in as pat, on the platform team
+ * (tenancy.platformTeams), who sees the fleet and every team. What an
+ * ordinary team member sees is in isolation.test.ts.
  */
 
 const CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c'];
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 test.beforeEach(async ({ page }) => {
-  await signInAsGuest(page);
+  await signInAs(page, 'pat');
 });
 
 test('the fleet page shows the three sandbox clusters and links to each', async ({

@@ -25,6 +25,7 @@ import tenancyBackend from '@tenancy/plugin-tenancy-backend';
 import scaffolderAwsOrganizations, {
   catalogModuleAwsOrganizationsAccounts,
 } from '@tenancy/plugin-scaffolder-backend-module-aws-organizations';
+import { authModulePersonasProvider } from './modules/authPersonasProvider';
 import { permissionModuleTenancyPolicy } from './modules/tenancyPermissionPolicy';
 
 /**
@@ -47,7 +48,9 @@ export const portalFeatures = {
   ],
   techdocs: [techdocsBackend],
   // Guest sign-in for local use: https://backstage.io/docs/auth/guest/provider
-  auth: [authBackend, authGuestProvider],
+  // Personas: the sandbox's team members and platform team, signed in by
+  // name — only where auth.providers.personas is configured (the sandbox).
+  auth: [authBackend, authGuestProvider, authModulePersonasProvider],
   catalog: [
     catalogBackend,
     catalogScaffolderEntityModel,

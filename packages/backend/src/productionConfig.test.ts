@@ -20,6 +20,14 @@ const fileLocations: Array<{ target: string; rules?: unknown }> = (
 ).filter((l: { type: string }) => l.type === 'file');
 
 describe('app-config.production.yaml', () => {
+  it('never offers the sandbox personas sign-in (anyone on its list could sign in as them)', () => {
+    for (const file of ['app-config.production.yaml', 'app-config.yaml']) {
+      expect(
+        Object.keys(YAML.parse(read(file)).auth?.providers ?? {}),
+      ).not.toContain('personas');
+    }
+  });
+
   it('publishes the templates through the one location in templates/', () => {
     expect(fileLocations).toEqual(
       expect.arrayContaining([

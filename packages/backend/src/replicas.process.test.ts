@@ -109,8 +109,9 @@ describe('two backend replicas on one PostgreSQL and one Redis', () => {
     const a = await start('replica-a');
     const b = await start('replica-b');
     const replicas = [a, b];
-    const tokenA = await a.portal.signInGuest(['onboard-tenant']);
-    const tokenB = await b.portal.signInGuest();
+    // The platform team's pat: the fleet view is theirs.
+    const tokenA = await a.portal.signIn('pat', ['onboard-tenant']);
+    const tokenB = await b.portal.signIn('pat');
     const tokens = new Map([
       [a, tokenA],
       [b, tokenB],

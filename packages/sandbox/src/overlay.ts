@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { readGitCredentials } from './gitea';
+import { TENANT_USERS } from './seedData';
 import { repoRoot, stateDir } from './paths';
 import type { SandboxState } from './sandbox';
 
@@ -73,10 +74,22 @@ export function overlayConfig(state: SandboxState) {
         },
       ],
     },
+    auth: {
+      providers: {
+        // Sign in as the seed's people by name (GET /api/auth/personas/refresh
+        // with the x-tenancy-persona header): alice (team-payments), bob
+        // (team-search), carol (team-checkout), pat (platform-team), guest.
+        // Sandbox only; refused outside NODE_ENV=development.
+        personas: {
+          users: [...TENANT_USERS.map(u => u.user), 'pat', 'guest'],
+        },
+      },
+    },
     tenancy: {
-      // The local user signs in as guest; on the sandbox the guest is on the
-      // platform team too, so every page (the fleet included) can be shown.
-      platformTeams: ['group:default/platform-team', 'group:default/guests'],
+      // The local user signs in as guest, an ordinary member of
+      // team-payments: the portal as most people see it. The platform
+      // team's pages are there for pat (see the personas above).
+      platformTeams: ['group:default/platform-team'],
       environments: Object.fromEntries(
         ['dev', 'prod'].map(env => [
           env,

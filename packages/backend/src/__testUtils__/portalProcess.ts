@@ -229,43 +229,76 @@ export class PortalProcess {
     return this.log().split('\n').slice(-lines).join('\n');
   }
 
-  /** The guest's Backstage token (the local sign-in), as the app gets it. */
-  async guestToken(): Promise<string> {
-    const res = await fetch(`${this.baseUrl}/api/auth/guest/refresh`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    });
+  /**
+   * A Backstage token as the app gets one: the guest's (the local sign-in),
+   * or one of the sandbox's personas' (alice, bob, carol: team members;
+   * pat: the platform team) through the sandbox-only personas sign-in.
+   */
+  async token(who = 'guest'): Promise<string> {
+    return (await this.identity(who)).token;
+  }
+
+  /** The sign-in's answer: the token and the teams the catalog gave the person. */
+  async identity(
+    who = 'guest',
+  ): Promise<{ token: string; ownershipEntityRefs: string[] }> {
+    const res = await fetch(
+      `${this.baseUrl}/api/auth/${
+        who === 'guest' ? 'guest' : 'personas'
+      }/refresh`,
+      {
+        headers: {
+          'x-requested-with': 'XMLHttpRequest',
+          ...(who === 'guest' ? {} : { 'x-tenancy-persona': who }),
+        },
+      },
+    );
     if (!res.ok) {
-      throw new Error(`guest sign-in on ${this.options.name}: ${res.status}`);
+      throw new Error(
+        `sign-in as ${who} on ${this.options.name}: ${
+          res.status
+        } ${await res.text()}`,
+      );
     }
-    const token = (await res.json()).backstageIdentity?.token;
-    if (typeof token !== 'string') throw new Error('no guest token');
-    return token;
+    const identity = (await res.json()).backstageIdentity;
+    if (typeof identity?.token !== 'string') {
+      throw new Error(`no token for ${who}`);
+    }
+    return {
+      token: identity.token,
+      ownershipEntityRefs: identity.identity?.ownershipEntityRefs ?? [],
+    };
+  }
+
+  /** The guest's Backstage token (the local sign-in), as the app gets it. */
+  guestToken(): Promise<string> {
+    return this.token('guest');
   }
 
   /**
-   * Signs the guest in once the catalog knows the guest user and its teams
-   * (its token carries them) and the given templates: on a fresh database
-   * the catalog needs a few seconds to read its locations.
+   * Signs `who` in once the catalog knows them and their teams (the token
+   * carries a group) and the given templates: on a fresh database the
+   * catalog needs a few seconds to read its locations.
    */
-  async signInGuest(templates: string[] = []): Promise<string> {
-    await eventually(
-      `${this.options.name}'s catalog to have user:default/guest and ${
+  async signIn(who: string, templates: string[] = []): Promise<string> {
+    return eventually(
+      `${
+        this.options.name
+      }'s catalog to have user:default/${who} in a team and ${
         templates.join(', ') || 'no template'
       }`,
       async () => {
         try {
-          const token = await this.guestToken();
-          await this.api(
-            token,
-            '/api/catalog/entities/by-name/user/default/guest',
-          );
+          const { token, ownershipEntityRefs } = await this.identity(who);
+          if (!ownershipEntityRefs.some(r => r.startsWith('group:')))
+            return undefined;
           for (const name of templates) {
             await this.api(
               token,
               `/api/catalog/entities/by-name/template/default/${name}`,
             );
           }
-          return true;
+          return token;
         } catch {
           return undefined;
         }
@@ -273,7 +306,11 @@ export class PortalProcess {
       180_000,
       500,
     );
-    return this.guestToken();
+  }
+
+  /** {@link PortalProcess.signIn} as the guest. */
+  signInGuest(templates: string[] = []): Promise<string> {
+    return this.signIn('guest', templates);
   }
 
   /** GET/POST as `token`, JSON in and out; throws on a non-2xx answer. */

@@ -295,18 +295,6 @@ describe('aws:organizations:account:close', () => {
     expect(error?.name).toBe('NotFoundError');
   });
 
-  it('denies without the permission before any AWS call (S6)', async () => {
-    const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
-    const { error } = await run(f, action(f, []), {
-      accountId,
-      tenant: PAYMENTS,
-      confirm: accountId,
-    });
-    expect(error?.name).toBe('NotAllowedError');
-    expect(f.credentials.calls).toBe(0);
-  });
-
   it('reports a closure limit and leaves the account open', async () => {
     const f = awsFixture(sb);
     const accountId = await accountOf(f, PAYMENTS);

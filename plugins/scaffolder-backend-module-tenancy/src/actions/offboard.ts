@@ -101,8 +101,7 @@ export function createOffboardNamespaceAction(
     async handler(ctx) {
       const tenant = parseTenantRef(ctx.input.tenant);
       const namespace = validateNamespaceName(ctx.input.namespace);
-      const names = clusterNames(options.config, ctx.input);
-      // Authorized before anything remote (S36-S43). Removing a namespace
+      // Authorized before anything else (S39). Removing a namespace
       // from named clusters needs no override: it takes nothing past the
       // team's limits, and only the team's own namespaces are touched.
       await authorizeTenantAction(options, {
@@ -110,9 +109,18 @@ export function createOffboardNamespaceAction(
         credentials: await ctx.getInitiatorCredentials(),
         permission: tenancyNamespaceOffboardPermission,
         tenant,
-        meta: { namespace, clusters: names, dryRun: Boolean(ctx.isDryRun) },
+        meta: {
+          namespace,
+          ...(ctx.input.environment
+            ? { environment: ctx.input.environment }
+            : { clusters: ctx.input.clusters ?? [] }),
+          dryRun: Boolean(ctx.isDryRun),
+        },
       });
-      const clusters = await resolveClusters(options, names);
+      const clusters = await resolveClusters(
+        options,
+        clusterNames(options.config, ctx.input),
+      );
       ctx.logger.info(
         `${
           ctx.isDryRun ? 'Dry run: would remove' : 'Removing'

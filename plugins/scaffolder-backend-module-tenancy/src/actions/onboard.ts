@@ -152,16 +152,20 @@ export function createOnboardNamespaceAction(
         ctx.input.podSecurity ?? baseline.defaultPodSecurity,
       );
       const labels = validateLabels(ctx.input.labels);
-      const names = clusterNames(options.config, ctx.input);
-
-      // Authorized before anything remote — the catalog included — so an
-      // unauthorized caller learns nothing about clusters (S36-S43).
+      // Authorized before anything else — clusters and environments are
+      // looked up only for a caller who may act (S38, S39).
       await authorizeTenantAction(options, {
         eventId: 'tenancy-namespace-onboard',
         credentials: await ctx.getInitiatorCredentials(),
         permission: tenancyNamespaceOnboardPermission,
         tenant,
-        meta: { namespace, clusters: names, dryRun: Boolean(ctx.isDryRun) },
+        meta: {
+          namespace,
+          ...(ctx.input.environment
+            ? { environment: ctx.input.environment }
+            : { clusters: ctx.input.clusters ?? [] }),
+          dryRun: Boolean(ctx.isDryRun),
+        },
         overrides: platformOnlyInputs({
           podSecurity,
           defaultPodSecurity: baseline.defaultPodSecurity,
@@ -170,7 +174,10 @@ export function createOnboardNamespaceAction(
           clusters: ctx.input.clusters,
         }),
       });
-      const clusters = await resolveClusters(options, names);
+      const clusters = await resolveClusters(
+        options,
+        clusterNames(options.config, ctx.input),
+      );
 
       const objects = renderTenantBaseline(
         {

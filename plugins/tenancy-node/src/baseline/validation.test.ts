@@ -111,7 +111,7 @@ describe('validateLabels', () => {
   });
 });
 
-describe('platformOnlyInputs (S39)', () => {
+describe('platformOnlyInputs (S38)', () => {
   const preset = { pods: '20', 'requests.cpu': '2', 'limits.memory': '8Gi' };
   const within = {
     podSecurity: 'baseline' as const,

@@ -42,7 +42,7 @@ export interface TenancyCluster {
 export interface ClusterRegistry {
   /** Every cluster, from config and catalog; catalog clusters failing S32 are left out and logged. */
   listClusters(): Promise<TenancyCluster[]>;
-  /** One cluster by name; NotFoundError when there is none. */
+  /** One cluster by name; NotFoundError when there is none, NotAllowedError for a catalog cluster whose AWS role is not allowed (S40). */
   getCluster(name: string): Promise<TenancyCluster>;
   /** A KubeConfig for the cluster with fresh credentials (EKS tokens expire after 15 minutes). */
   kubeConfig(cluster: TenancyCluster): Promise<KubeConfig>;

@@ -1,0 +1,68 @@
+import { expect, test } from '@playwright/test';
+import { screenshot, signInAsGuest } from './helpers';
+
+/**
+ * The portal as an ordinary team member sees it (issue #13, acceptance 4):
+ * the guest, a member of team-payments and of no platform team, against the
+ * real portal, the real permission framework and the shipped policy. Their
+ * own team's pages work; another team's tenant page, the fleet and another
+ * team's service health say "not allowed" or show nothing, without naming
+ * that team's namespaces, workloads or cluster errors.
+ */
+
+const CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c'];
+
+test.beforeEach(async ({ page }) => {
+  await signInAsGuest(page);
+});
+
+test("a member's own team page works", async ({ page }) => {
+  await page.goto('/catalog/default/group/team-payments/tenancy');
+  for (const cluster of CLUSTERS) {
+    await expect(page.getByText(new RegExp(`^on ${cluster} `))).toBeVisible();
+  }
+  await expect(page.getByText(/You don't have access/)).toHaveCount(0);
+  await screenshot(page, 'isolation-own-team');
+});
+
+test("another team's tenant page says not allowed and shows none of its namespaces", async ({
+  page,
+}) => {
+  await page.goto('/catalog/default/group/team-search/tenancy');
+  await expect(
+    page.getByText(/You don't have access to/).first(),
+  ).toBeVisible();
+  await expect(page.getByText(/^on sandbox-/)).toHaveCount(0);
+  await expect(page.getByRole('progressbar')).toHaveCount(0);
+  await expect(page.getByText('search-indexer')).toHaveCount(0);
+  await screenshot(page, 'isolation-other-team');
+});
+
+test('the fleet says not allowed and names no cluster', async ({ page }) => {
+  await page.goto('/tenancy/fleet');
+  await expect(
+    page.getByText(/You don't have access to/).first(),
+  ).toBeVisible();
+  for (const cluster of CLUSTERS) {
+    await expect(page.getByText(cluster)).toHaveCount(0);
+  }
+  await screenshot(page, 'isolation-fleet');
+});
+
+test("another team's service shows none of its workloads, restarts or events", async ({
+  page,
+}) => {
+  // search-indexer (team-search) crash-loops on sandbox-a and sandbox-b; the
+  // catalog shows the entity to everyone, the health is team-search's.
+  await page.goto('/catalog/default/component/search-indexer/health');
+  await expect(page.getByText(/search-indexer/).first()).toBeVisible();
+  // Wait until the health has been answered (a state is shown) ...
+  await expect(
+    page.getByText(/unknown|not found|No workloads/i).first(),
+  ).toBeVisible();
+  // ... and it holds nothing of team-search's.
+  await expect(page.getByText(/Failing/)).toHaveCount(0);
+  await expect(page.getByText(/CrashLoopBackOff/)).toHaveCount(0);
+  await expect(page.getByText(/\d+ restarts?/)).toHaveCount(0);
+  await screenshot(page, 'isolation-other-service');
+});

@@ -1,0 +1,687 @@
+/* eslint jest/no-standalone-expect: ["error", { "additionalTestBlockFunctions": ["attack"] }] */
+import { Account, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { JsonObject } from '@backstage/types';
+import {
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  V1Namespace,
+} from '@kubernetes/client-node';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import {
+  createTestDatabase,
+  TestDatabase,
+  testDatabaseIds,
+} from './__testUtils__/databases';
+import {
+  eventually,
+  killAllPortals,
+  messages,
+  PortalProcess,
+  scaffolder,
+} from './__testUtils__/portalProcess';
+import {
+  connectSandbox,
+  portalConfigs,
+  portalOverlay,
+  readNamespace,
+} from './__testUtils__/sandboxPortal';
+
+/**
+ * The tenant-escape attack suite (issue #13): each attack goes through a
+ * public surface — the scaffolder API, `/api/tenancy`, the catalog API —
+ * of the real portal (a backend process on the sandbox's clusters), with
+ * the real permission framework and the shipped policy, signed in as the
+ * sandbox's personas: alice (team-payments), bob (team-search) and pat (the
+ * platform team). Nothing here mocks permissions or user info. Every
+ * attack that does not fail is an escape; the suite prints the count.
+ * docs/security.md maps each threat to its attack here.
+ */
+
+jest.setTimeout(900_000);
+
+const sandbox = connectSandbox();
+const DEV = sandbox.state.clusters
+  .filter(c => c.environment === 'dev')
+  .map(c => c.name);
+const ALL = sandbox.state.clusters.map(c => c.name);
+const BAD_TOKEN = 'not-a-valid-token-0123456789abcdef';
+const REDACTED =
+  'This cluster could not be read; the platform team can see why.';
+
+/** Every credential of the sandbox the portal holds: none may be shown. */
+const SECRETS = [
+  BAD_TOKEN,
+  ...sandbox.state.clusters.flatMap(c =>
+    Object.values(c.identities).map(i => i.token),
+  ),
+];
+
+const attacks: string[] = [];
+const held: string[] = [];
+
+/** One attack: an `it` that counts; a failure is an escape. */
+function attack(name: string, fn: () => Promise<void>, timeoutMs?: number) {
+  // The attacks' expectations are in `fn`; the title is each attack's name.
+  /* eslint-disable jest/expect-expect, jest/valid-title */
+  it(
+    name,
+    async () => {
+      attacks.push(name);
+      await fn();
+      held.push(name);
+    },
+    timeoutMs,
+  );
+  /* eslint-enable jest/expect-expect, jest/valid-title */
+}
+
+let database: TestDatabase;
+let portal: PortalProcess;
+const tokens: Record<string, string> = {};
+const onboarded = new Set<string>();
+
+function escapeOverlay(): JsonObject {
+  const overlay = portalOverlay(sandbox) as any;
+  const sandboxOverlay = YAML.parse(
+    fs.readFileSync(sandbox.state.overlay, 'utf8'),
+  );
+  const a = sandbox.state.clusters.find(c => c.name === 'sandbox-a')!;
+  // Two clusters that fail: one refuses the portal's token (401), one
+  // accepts connections and never answers (a timeout).
+  overlay.kubernetes.clusterLocatorMethods[0].clusters.push(
+    {
+      name: 'sandbox-badtoken',
+      url: a.url,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: BAD_TOKEN,
+      caData: a.caData,
+      skipMetricsLookup: true,
+    },
+    {
+      name: 'sandbox-blackhole',
+      url: sandbox.state.endpoints.blackhole,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: a.identities.platform.token,
+      caData: a.caData,
+      skipMetricsLookup: true,
+    },
+  );
+  overlay.tenancy.clusterTimeoutMs = 5_000;
+  overlay.tenancy.environments = {
+    faulty: ['sandbox-a', 'sandbox-badtoken', 'sandbox-blackhole'],
+  };
+  overlay.tenancy.fleet = { refreshIntervalSeconds: 15 };
+  overlay.catalog = {
+    locations: [
+      ...sandboxOverlay.catalog.locations,
+      {
+        type: 'file',
+        target: path.join(
+          __dirname,
+          '__testUtils__/fixtures/escapeTemplates.yaml',
+        ),
+        rules: [{ allow: ['Template'] }],
+      },
+    ],
+  };
+  return overlay;
+}
+
+async function run(who: string, template: string, values: JsonObject) {
+  const token = tokens[who];
+  const id = await scaffolder.start(portal, token, template, values);
+  const task = await scaffolder.waitForEnd(portal, token, id, 300_000);
+  const log = messages(await scaffolder.events(portal, token, id)).join('\n');
+  return { status: task.status, log };
+}
+
+/** GET as a persona: the status and the body as text (all of it is checked for leaks). */
+async function get(who: string, urlPath: string) {
+  const res = await fetch(`${portal.baseUrl}${urlPath}`, {
+    headers: { authorization: `Bearer ${tokens[who]}` },
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+function admin(cluster: string) {
+  return sandbox.cluster(cluster).kubeConfig('admin');
+}
+
+async function developersOf(cluster: string, namespace: string) {
+  const rb = await admin(cluster)
+    .makeApiClient(RbacAuthorizationV1Api)
+    .readNamespacedRoleBinding({ name: 'tenant-developers', namespace });
+  return (rb.subjects ?? []).map(s => s.name);
+}
+
+const ownerOf = (ns: V1Namespace | undefined) =>
+  ns?.metadata?.annotations?.['tenancy.dev/owner'];
+
+function expectNoSecret(text: string) {
+  for (const secret of SECRETS) expect(text).not.toContain(secret);
+  expect(text).not.toMatch(/Bearer [A-Za-z0-9._-]{10,}/);
+}
+
+/** Audit events the portal's log has recorded as failed for `eventId`. */
+function failedAudits(eventId: string): number {
+  return portal
+    .log()
+    .split('\n')
+    .filter(
+      l => l.includes(eventId) && /isAuditEvent/.test(l) && /failed/.test(l),
+    ).length;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase(testDatabaseIds().at(-1)!);
+  portal = await PortalProcess.start({
+    name: 'tenant-escape',
+    configs: portalConfigs(sandbox),
+    overlay: escapeOverlay(),
+    database: database.config,
+  });
+  const templates = [
+    'onboard-tenant',
+    'escape-onboard',
+    'escape-onboard-clusters',
+    'escape-offboard',
+    'escape-close',
+    'request-aws-account',
+  ];
+  for (const who of ['alice', 'bob', 'pat']) {
+    tokens[who] = await portal.signIn(who, templates);
+  }
+}, 900_000);
+
+afterAll(async () => {
+  await killAllPortals();
+  await Promise.all(
+    ALL.flatMap(cluster =>
+      [...onboarded].map(name =>
+        admin(cluster)
+          .makeApiClient(CoreV1Api)
+          .deleteNamespace({ name })
+          .catch(() => undefined),
+      ),
+    ),
+  );
+  await sandbox.cleanup();
+  await database?.cleanup();
+  // eslint-disable-next-line no-console
+  console.log(
+    `[tenant-escape] ${attacks.length} attacks, ${
+      attacks.length - held.length
+    } escapes${
+      attacks.length > held.length
+        ? `: ${attacks.filter(a => !held.includes(a)).join('; ')}`
+        : ''
+    }`,
+  );
+});
+
+describe('tenant escape: namespaces', () => {
+  attack(
+    '20 same-name onboarding pairs by two teams at once: exactly one owner each time, the loser told why',
+    async () => {
+      const outcomes: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const ns = sandbox.uniqueName('race');
+        onboarded.add(ns);
+        const values = (team: string) => ({
+          tenant: `group:default/${team}`,
+          namespace: ns,
+          environment: 'dev',
+          quotaPreset: 'small',
+          podSecurity: 'baseline',
+        });
+        const [payments, search] = await Promise.all([
+          run('alice', 'onboard-tenant', values('team-payments')),
+          run('bob', 'onboard-tenant', values('team-search')),
+        ]);
+        const results = [
+          { team: 'team-payments', ...payments },
+          { team: 'team-search', ...search },
+        ];
+        const winners = results.filter(r => r.status === 'completed');
+        expect(winners).toHaveLength(1);
+        const loser = results.find(r => r.status !== 'completed')!;
+        expect(loser.log).toMatch(
+          new RegExp(
+            `(belongs to|was just claimed by) group:default/${winners[0].team}`,
+          ),
+        );
+        for (const cluster of DEV) {
+          const namespace = await readNamespace(sandbox, cluster, ns);
+          expect(ownerOf(namespace)).toBe(`group:default/${winners[0].team}`);
+          expect(await developersOf(cluster, ns)).toEqual([winners[0].team]);
+        }
+        outcomes.push(winners[0].team);
+      }
+      // eslint-disable-next-line no-console
+      console.log(
+        `[tenant-escape] race: 20/20 pairs with exactly one owner and matching RoleBinding subjects (${
+          outcomes.filter(t => t === 'team-payments').length
+        } won by team-payments, ${
+          outcomes.filter(t => t === 'team-search').length
+        } by team-search)`,
+      );
+    },
+  );
+
+  attack(
+    'a namespace made by hand in the create window is never adopted',
+    async () => {
+      for (let i = 0; i < 5; i++) {
+        const ns = sandbox.uniqueName('hand');
+        onboarded.add(ns);
+        const core = admin(DEV[0]).makeApiClient(CoreV1Api);
+        const [task, byHand] = await Promise.all([
+          run('alice', 'onboard-tenant', {
+            tenant: 'group:default/team-payments',
+            namespace: ns,
+            environment: 'dev',
+            quotaPreset: 'small',
+            podSecurity: 'baseline',
+          }),
+          core.createNamespace({ body: { metadata: { name: ns } } }).then(
+            () => 'created',
+            () => 'refused',
+          ),
+        ]);
+        const namespace = await readNamespace(sandbox, DEV[0], ns);
+        if (byHand === 'created') {
+          // The hand-made one exists: the task must have failed, and the
+          // namespace carries nothing of the team's.
+          expect(task.status).toBe('failed');
+          expect(task.log).toMatch(/was not made by Tenancy|changed while/);
+          expect(ownerOf(namespace)).toBeUndefined();
+          await expect(developersOf(DEV[0], ns)).rejects.toMatchObject({
+            code: 404,
+          });
+        } else {
+          expect(task.status).toBe('completed');
+          expect(ownerOf(namespace)).toBe('group:default/team-payments');
+        }
+      }
+    },
+  );
+
+  attack(
+    "offboarding another team's namespace is refused and it is left alone",
+    async () => {
+      const before = await readNamespace(sandbox, DEV[0], 'payments');
+      expect(before).toBeDefined();
+      // As a non-member, for the owning team:
+      const direct = await run('bob', 'escape-offboard', {
+        tenant: 'group:default/team-payments',
+        namespace: 'payments',
+        environment: 'dev',
+      });
+      expect(direct.status).toBe('failed');
+      expect(direct.log).toMatch(
+        /Only members of group:default\/team-payments \(or the platform team\) may do this/,
+      );
+      // As a member of their own team, naming the other team's namespace:
+      const lying = await run('bob', 'escape-offboard', {
+        tenant: 'group:default/team-search',
+        namespace: 'payments',
+        environment: 'dev',
+      });
+      expect(lying.status).toBe('failed');
+      expect(lying.log).toMatch(
+        /Namespace payments belongs to group:default\/team-payments/,
+      );
+      const after = await readNamespace(sandbox, DEV[0], 'payments');
+      expect(after?.metadata?.uid).toBe(before?.metadata?.uid);
+      expect(after?.metadata?.deletionTimestamp).toBeUndefined();
+    },
+  );
+});
+
+describe('tenant escape: self-escalation through inputs', () => {
+  const onboard = (who: string, overrides: JsonObject) => {
+    const ns = sandbox.uniqueName('esc');
+    onboarded.add(ns);
+    return {
+      ns,
+      result: run(who, 'escape-onboard', {
+        tenant: 'group:default/team-payments',
+        namespace: ns,
+        environment: 'dev',
+        quotaPreset: 'small',
+        podSecurity: 'baseline',
+        quota: {},
+        ...overrides,
+      }),
+    };
+  };
+
+  async function expectRefused(
+    attempt: { ns: string; result: ReturnType<typeof run> },
+    reason: RegExp,
+  ) {
+    const { status, log } = await attempt.result;
+    expect(status).toBe('failed');
+    expect(log).toMatch(/Only the platform team may/);
+    expect(log).toMatch(reason);
+    for (const cluster of ALL) {
+      expect(await readNamespace(sandbox, cluster, attempt.ns)).toBeUndefined();
+    }
+  }
+
+  attack('a team member cannot ask for privileged pods', async () => {
+    await expectRefused(
+      onboard('alice', { podSecurity: 'privileged' }),
+      /Pod Security "privileged"/,
+    );
+    // The same request by the platform team goes through: the refusal
+    // above is the policy's, not a broken template.
+    const platform = onboard('pat', { podSecurity: 'privileged' });
+    expect((await platform.result).status).toBe('completed');
+    const ns = await readNamespace(sandbox, DEV[0], platform.ns);
+    expect(ns?.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe(
+      'privileged',
+    );
+  });
+
+  attack('a team member cannot raise their own quota', async () => {
+    await expectRefused(
+      onboard('alice', { quota: { pods: '500', 'requests.cpu': '64' } }),
+      /raise the quota above its preset \(.*pods 500 > 20/,
+    );
+    // Lowering it is theirs to do.
+    const lower = onboard('alice', { quota: { pods: '5' } });
+    expect((await lower.result).status).toBe('completed');
+  });
+
+  attack(
+    'a team member cannot reach a cluster outside the environment, and learns nothing about clusters',
+    async () => {
+      const ns = sandbox.uniqueName('esc');
+      onboarded.add(ns);
+      const named = await run('alice', 'escape-onboard-clusters', {
+        tenant: 'group:default/team-payments',
+        namespace: ns,
+        clusters: ['sandbox-b'],
+      });
+      expect(named.status).toBe('failed');
+      expect(named.log).toMatch(/Only the platform team may choose clusters/);
+      expect(await readNamespace(sandbox, 'sandbox-b', ns)).toBeUndefined();
+      // A non-member naming an unknown cluster is refused before the
+      // clusters are looked up: no list of clusters in the answer.
+      const unknown = await run('bob', 'escape-onboard-clusters', {
+        tenant: 'group:default/team-payments',
+        namespace: ns,
+        clusters: ['nowhere'],
+      });
+      expect(unknown.status).toBe('failed');
+      expect(unknown.log).toMatch(
+        /not a member of group:default\/team-payments/,
+      );
+      for (const cluster of ALL) expect(unknown.log).not.toContain(cluster);
+      // Nor environments (S39).
+      const env = await run('bob', 'escape-onboard', {
+        tenant: 'group:default/team-payments',
+        namespace: ns,
+        environment: 'staging',
+        quotaPreset: 'small',
+        podSecurity: 'baseline',
+        quota: {},
+      });
+      expect(env.status).toBe('failed');
+      expect(env.log).toMatch(/not a member of group:default\/team-payments/);
+      expect(env.log).not.toMatch(/Unknown environment|known: /);
+    },
+  );
+});
+
+describe('tenant escape: reads', () => {
+  attack(
+    "reading another team's tenant page answers 403 and nothing else",
+    async () => {
+      const { status, text } = await get(
+        'bob',
+        '/api/tenancy/tenants/default/team-payments',
+      );
+      expect(status).toBe(403);
+      expect(text).not.toMatch(/"namespaces"|sandbox-|"quota"/);
+      // Their own works.
+      expect(
+        (await get('bob', '/api/tenancy/tenants/default/team-search')).status,
+      ).toBe(200);
+    },
+  );
+
+  attack(
+    'the fleet and cluster views answer 403 to a team member',
+    async () => {
+      for (const url of [
+        '/api/tenancy/fleet',
+        '/api/tenancy/clusters/sandbox-a',
+      ]) {
+        const { status, text } = await get('alice', url);
+        expect(status).toBe(403);
+        expect(text).not.toMatch(/"namespaces"|"version"|"latencyMs"/);
+      }
+      expect((await get('pat', '/api/tenancy/fleet')).status).toBe(200);
+    },
+  );
+
+  attack(
+    "a Component registered with another team's kubernetes-id shows none of its workloads",
+    async () => {
+      const repo = await sandbox.createRepo('team-payments', {
+        autoInit: true,
+      });
+      const name = sandbox.uniqueName('spoof');
+      const entity = {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name,
+          annotations: { 'backstage.io/kubernetes-id': 'search-indexer' },
+        },
+        spec: {
+          type: 'service',
+          lifecycle: 'experimental',
+          owner: 'group:default/team-payments',
+        },
+      };
+      const put = await sandbox
+        .git()
+        .api(`/repos/team-payments/${repo.name}/contents/catalog-info.yaml`, {
+          method: 'POST',
+          body: {
+            content: Buffer.from(YAML.stringify(entity)).toString('base64'),
+            message: 'spoof',
+            branch: 'main',
+          },
+        });
+      expect(put.status).toBe(201);
+      await portal.api(tokens.alice, '/api/catalog/locations', {
+        method: 'POST',
+        body: {
+          type: 'url',
+          target: `${repo.htmlUrl}/src/branch/main/catalog-info.yaml`,
+        },
+      });
+      const url = `/api/tenancy/entities/component/default/${name}/health`;
+      // The platform team sees what the annotation points at (so the spoof
+      // is real) once the fleet snapshot has it ...
+      const platform = await eventually(
+        `the spoofing Component ${name} in the catalog and its health`,
+        async () => {
+          const res = await get('pat', url);
+          if (res.status !== 200) return undefined;
+          const body = JSON.parse(res.text);
+          return body.clusters.some((c: any) => c.workloads?.length)
+            ? body
+            : undefined;
+        },
+        180_000,
+        2_000,
+      );
+      expect(JSON.stringify(platform)).toMatch(/"namespace":"search"/);
+      // ... the team member who registered it sees nothing of team-search's.
+      const mine = await get('alice', url);
+      expect(mine.status).toBe(200);
+      const body = JSON.parse(mine.text);
+      for (const c of body.clusters) {
+        expect([c.workloads, c.events]).toEqual([[], []]);
+      }
+      expect(mine.text).not.toMatch(/"namespace":"search"|BackOff/);
+    },
+  );
+
+  attack(
+    "another team's service health and every cluster error reach a member without detail",
+    async () => {
+      const url =
+        '/api/tenancy/entities/component/default/search-indexer/health';
+      const member = await eventually(
+        'the failing clusters in the snapshot',
+        async () => {
+          const res = await get('alice', url);
+          const body = JSON.parse(res.text);
+          return body.clusters?.some(
+            (c: any) => c.cluster === 'sandbox-badtoken',
+          )
+            ? res
+            : undefined;
+        },
+        120_000,
+        2_000,
+      );
+      const body = JSON.parse(member.text);
+      expect(body.clusters.filter((c: any) => !c.error)).toEqual([]);
+      for (const c of body.clusters) {
+        expect(c.error.message).toBe(REDACTED);
+      }
+      expectNoSecret(member.text);
+      const tenant = await get(
+        'alice',
+        '/api/tenancy/tenants/default/team-payments',
+      );
+      expect(tenant.status).toBe(200);
+      const errors = JSON.parse(tenant.text).clusterErrors;
+      expect(errors.map((e: any) => e.cluster).sort()).toEqual([
+        'sandbox-badtoken',
+        'sandbox-blackhole',
+      ]);
+      for (const e of errors) expect(e.error.message).toBe(REDACTED);
+      // The platform team is told why.
+      const platform = JSON.parse((await get('pat', url)).text);
+      const badtoken = platform.clusters.find(
+        (c: any) => c.cluster === 'sandbox-badtoken',
+      );
+      expect(badtoken.error.kind).toBe('unauthorized');
+      expect(badtoken.error.message).not.toBe(REDACTED);
+      expectNoSecret(JSON.stringify(platform));
+    },
+  );
+});
+
+describe('tenant escape: AWS accounts', () => {
+  const organizations = () => sandbox.organizations().client;
+
+  async function accountsWithEmail(email: string) {
+    const found: Account[] = [];
+    for await (const page of paginateListAccounts(
+      { client: organizations() },
+      {},
+    )) {
+      found.push(...(page.Accounts ?? []).filter(a => a.Email === email));
+    }
+    return found;
+  }
+
+  const request = (who: string, tenant: string, name: string) =>
+    run(who, 'request-aws-account', {
+      tenant,
+      accountName: name,
+      email: `${name}@escape.example.com`,
+      environment: 'dev',
+      costCentre: 'CC-1',
+    });
+
+  attack(
+    'requesting an AWS account for another team is refused before AWS hears of it',
+    async () => {
+      const name = sandbox.uniqueName('acct');
+      const { status, log } = await request(
+        'bob',
+        'group:default/team-payments',
+        name,
+      );
+      expect(status).toBe('failed');
+      expect(log).toMatch(/not a member of group:default\/team-payments/);
+      expect(await accountsWithEmail(`${name}@escape.example.com`)).toEqual([]);
+    },
+  );
+
+  attack(
+    "closing another team's AWS account is refused and it stays ACTIVE",
+    async () => {
+      const name = sandbox.uniqueName('acct');
+      const made = await request('alice', 'group:default/team-payments', name);
+      expect(made.status).toBe('completed');
+      const [account] = await accountsWithEmail(`${name}@escape.example.com`);
+      expect(account?.Id).toMatch(/^\d{12}$/);
+      for (const tenant of [
+        'group:default/team-payments',
+        'group:default/team-search',
+      ]) {
+        // As a non-member for the owning team, and for their own team.
+        const { status, log } = await run('bob', 'escape-close', {
+          tenant,
+          accountId: account.Id!,
+        });
+        expect(status).toBe('failed');
+        expect(log).toMatch(
+          /not a member of group:default\/team-payments|only the owning team may close it/,
+        );
+      }
+      const [after] = await accountsWithEmail(`${name}@escape.example.com`);
+      expect(after.Status ?? after.State).toBe('ACTIVE');
+    },
+  );
+});
+
+describe('tenant escape: secrets and audit', () => {
+  attack(
+    'no credential reaches a task log or error when clusters answer 401 or time out',
+    async () => {
+      const ns = sandbox.uniqueName('faulty');
+      onboarded.add(ns);
+      const faulty = await run('pat', 'escape-onboard', {
+        tenant: 'group:default/team-payments',
+        namespace: ns,
+        environment: 'faulty',
+        quotaPreset: 'small',
+        podSecurity: 'baseline',
+        quota: {},
+      });
+      expect(faulty.status).toBe('failed');
+      expect(faulty.log).toMatch(/sandbox-badtoken: failed .*401/);
+      expect(faulty.log).toMatch(
+        /sandbox-blackhole: failed .*no answer within 5000 ms/,
+      );
+      expect(faulty.log).toMatch(/sandbox-a: created/);
+      expectNoSecret(faulty.log);
+      expectNoSecret(portal.log());
+    },
+  );
+
+  attack('every denial is an audit event', async () => {
+    // The denials above: alice's privileged, quota and named-cluster
+    // requests, bob's onboarding for another team; bob's offboarding for
+    // another team.
+    expect(failedAudits('tenancy-namespace-onboard')).toBeGreaterThanOrEqual(4);
+    expect(failedAudits('tenancy-namespace-offboard')).toBeGreaterThanOrEqual(
+      1,
+    );
+  });
+});
