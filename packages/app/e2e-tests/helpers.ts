@@ -38,13 +38,12 @@ export async function signInAsGuest(page: Page) {
  */
 export async function signInAs(page: Page, persona: string) {
   await page.route('**/api/auth/guest/refresh*', async route => {
-    const url = route
-      .request()
-      .url()
-      .replace('/auth/guest/', '/auth/personas/');
-    const response = await page.request.get(url, {
+    // The browser's own request (its Origin, cookies), sent to the personas
+    // sign-in instead, naming the persona.
+    const response = await route.fetch({
+      url: route.request().url().replace('/auth/guest/', '/auth/personas/'),
       headers: {
-        'x-requested-with': 'XMLHttpRequest',
+        ...(await route.request().allHeaders()),
         'x-tenancy-persona': persona,
       },
     });

@@ -3,8 +3,15 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { tenancyPermissions } from '@tenancy/plugin-tenancy-common';
-import { DefaultClusterRegistry } from '@tenancy/plugin-tenancy-node';
+import {
+  tenancyNamespaceReadPermission,
+  tenancyPermissions,
+} from '@tenancy/plugin-tenancy-common';
+import {
+  DefaultClusterRegistry,
+  tenancyNamespaceResourceRef,
+  tenancyNamespaceRules,
+} from '@tenancy/plugin-tenancy-node';
 import { FleetSnapshotService } from './service/FleetSnapshotService';
 import { createRouter } from './service/router';
 
@@ -34,7 +41,17 @@ export const tenancyPlugin = createBackendPlugin({
       async init(deps) {
         const { config, logger, httpRouter, scheduler, cache, catalog, auth } =
           deps;
-        deps.permissionsRegistry.addPermissions(tenancyPermissions);
+        deps.permissionsRegistry.addPermissions(
+          tenancyPermissions.filter(p => p !== tenancyNamespaceReadPermission),
+        );
+        // Namespaces as a permission resource type, so that policies can
+        // answer reads of them with conditions (IS_TENANT_MEMBER); adopters
+        // may add rules of their own to it.
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: tenancyNamespaceResourceRef,
+          permissions: [tenancyNamespaceReadPermission],
+          rules: Object.values(tenancyNamespaceRules),
+        });
         const registry = DefaultClusterRegistry.fromConfig(config, {
           logger,
           catalog,
@@ -61,7 +78,15 @@ export const tenancyPlugin = createBackendPlugin({
             );
           }
         });
-        httpRouter.use(await createRouter({ ...deps, snapshots }));
+        httpRouter.use(
+          await createRouter({
+            ...deps,
+            snapshots,
+            namespaceRules: deps.permissionsRegistry.getPermissionRuleset(
+              tenancyNamespaceResourceRef,
+            ),
+          }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -54,6 +54,25 @@ export const tenancyNamespaceOverridePermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * The permission resource type of tenant namespaces: policies can answer
+ * reads of them with conditions (e.g. `IS_TENANT_MEMBER`) instead of a yes
+ * or no. @public
+ */
+export const TENANCY_NAMESPACE_RESOURCE_TYPE = 'tenancy-namespace';
+
+/**
+ * Read a tenant namespace — its quota, policies, workloads, health and
+ * events. The shipped policy allows the platform team everything and
+ * everyone else the namespaces of their own teams (`IS_TENANT_MEMBER`).
+ * @public
+ */
+export const tenancyNamespaceReadPermission = createPermission({
+  name: 'tenancy.namespace.read',
+  attributes: { action: 'read' },
+  resourceType: TENANCY_NAMESPACE_RESOURCE_TYPE,
+});
+
 /** Every permission of the suite, for registration with the permissions registry. @public */
 export const tenancyPermissions = [
   tenancyPlatformAdminPermission,
@@ -62,4 +81,5 @@ export const tenancyPermissions = [
   tenancyNamespaceOverridePermission,
   tenancyFleetReadPermission,
   tenancyTenantReadPermission,
+  tenancyNamespaceReadPermission,
 ];

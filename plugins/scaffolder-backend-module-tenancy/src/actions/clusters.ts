@@ -65,6 +65,13 @@ function count(objects: ObjectResult[]): string {
  * own checkpoint, so a recovered task does not redo a cluster that already
  * succeeded (S7), and each cluster gets one line in the task log. A failing
  * cluster does not stop the others.
+ *
+ * With `claimFirst`, the clusters are taken in name order, one at a time,
+ * until one succeeds — and the others then at once. A namespace is claimed
+ * atomically on each cluster, but two teams onboarding the same new name
+ * onto several clusters could each win some of them; claimed first on one
+ * cluster in a fixed order, the name goes to one team (S36). A conflict
+ * there stops the run: the other clusters are not touched.
  */
 export async function runOnClusters(
   ctx: {
@@ -79,53 +86,84 @@ export async function runOnClusters(
   clusters: TenancyCluster[],
   options: {
     checkpointKey: (cluster: string) => string;
+    /** Claim on one cluster first, in name order (see above). */
+    claimFirst?: boolean;
     run: (
       kc: KubeConfig,
     ) => Promise<{ outcome: ClusterOutcome; objects?: ObjectResult[] }>;
   },
 ): Promise<ClusterReport[]> {
-  return Promise.all(
-    clusters.map(async (cluster): Promise<ClusterReport> => {
-      const started = Date.now();
-      let ran = false;
-      const once = async () => {
-        ran = true;
-        const result = await options.run(await registry.kubeConfig(cluster));
-        return { outcome: result.outcome, objects: result.objects ?? [] };
+  let conflict: string | undefined;
+  const runOne = async (cluster: TenancyCluster): Promise<ClusterReport> => {
+    const started = Date.now();
+    let ran = false;
+    const once = async () => {
+      ran = true;
+      const result = await options.run(await registry.kubeConfig(cluster));
+      return { outcome: result.outcome, objects: result.objects ?? [] };
+    };
+    try {
+      const result = ctx.isDryRun
+        ? await once()
+        : await ctx.checkpoint({
+            key: options.checkpointKey(cluster.name),
+            fn: once,
+          });
+      ctx.logger.info(
+        ran
+          ? `${cluster.name}: ${result.outcome}${
+              result.objects.length ? ` (${count(result.objects)})` : ''
+            } in ${Date.now() - started} ms`
+          : // The checkpoint was saved by an earlier run of this task,
+            // which the backend stopped in the middle (task recovery).
+            `${cluster.name}: ${result.outcome} before the task was interrupted; resumed without touching the cluster again`,
+      );
+      return { cluster: cluster.name, ...result };
+    } catch (error) {
+      const message = isError(error) ? error.message : String(error);
+      if (isError(error) && error.name === 'ConflictError') {
+        conflict = `${cluster.name}: ${message}`;
+      }
+      ctx.logger.error(
+        `${cluster.name}: failed after ${Date.now() - started} ms: ${message}`,
+      );
+      return {
+        cluster: cluster.name,
+        outcome: 'failed',
+        objects: [],
+        error: message,
       };
-      try {
-        const result = ctx.isDryRun
-          ? await once()
-          : await ctx.checkpoint({
-              key: options.checkpointKey(cluster.name),
-              fn: once,
-            });
-        ctx.logger.info(
-          ran
-            ? `${cluster.name}: ${result.outcome}${
-                result.objects.length ? ` (${count(result.objects)})` : ''
-              } in ${Date.now() - started} ms`
-            : // The checkpoint was saved by an earlier run of this task,
-              // which the backend stopped in the middle (task recovery).
-              `${cluster.name}: ${result.outcome} before the task was interrupted; resumed without touching the cluster again`,
-        );
-        return { cluster: cluster.name, ...result };
-      } catch (error) {
-        const message = isError(error) ? error.message : String(error);
-        ctx.logger.error(
-          `${cluster.name}: failed after ${
-            Date.now() - started
-          } ms: ${message}`,
-        );
-        return {
-          cluster: cluster.name,
+    }
+  };
+  if (!options.claimFirst) return Promise.all(clusters.map(runOne));
+
+  const ordered = [...clusters].sort((a, b) => a.name.localeCompare(b.name));
+  const reports = new Map<string, ClusterReport>();
+  let rest = ordered;
+  while (rest.length > 0) {
+    const [first, ...others] = rest;
+    const report = await runOne(first);
+    reports.set(first.name, report);
+    rest = others;
+    if (report.outcome !== 'failed') break;
+    if (conflict) {
+      for (const c of rest) {
+        const error = `not attempted: ${conflict}`;
+        ctx.logger.error(`${c.name}: ${error}`);
+        reports.set(c.name, {
+          cluster: c.name,
           outcome: 'failed',
           objects: [],
-          error: message,
-        };
+          error,
+        });
       }
-    }),
-  );
+      rest = [];
+    }
+  }
+  for (const report of await Promise.all(rest.map(runOne))) {
+    reports.set(report.cluster, report);
+  }
+  return clusters.map(c => reports.get(c.name)!);
 }
 
 /** Fails the step, naming every failed cluster, when any cluster failed. */

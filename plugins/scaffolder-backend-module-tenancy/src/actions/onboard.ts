@@ -204,6 +204,8 @@ export function createOnboardNamespaceAction(
         clusters,
         {
           checkpointKey: cluster => `tenancy.onboard.${cluster}.${namespace}`,
+          // One team gets a new name on every cluster, not some each (S36).
+          claimFirst: !ctx.isDryRun,
           run: kc =>
             applyTenantBaseline(kc, objects, {
               tenant,

@@ -231,8 +231,17 @@ beforeAll(async () => {
               ),
             );
           },
-          async authorizeConditional() {
-            throw new Error('not used');
+          async authorizeConditional(reqs: any[], options: any) {
+            return Promise.all(
+              reqs.map(async r =>
+                options.credentials.principal.type === 'user'
+                  ? policy.handle(
+                      { permission: r.permission },
+                      { credentials: options.credentials, info: {} as any },
+                    )
+                  : { result: AuthorizeResult.ALLOW },
+              ),
+            );
           },
         }),
       }),

@@ -1,9 +1,7 @@
 import {
-  AuthService,
   BackstageCredentials,
   HttpAuthService,
   PermissionsService,
-  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
@@ -12,6 +10,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   EntityHealth,
   tenancyFleetReadPermission,
+  tenancyNamespaceReadPermission,
   tenancyTenantReadPermission,
   TeamHealth,
   TenantAccount,
@@ -22,7 +21,10 @@ import {
   entityHealth,
   fleetView,
   FleetSnapshot,
+  namespaceMatches,
   redactClusterError,
+  TenancyNamespaceResource,
+  TenancyNamespaceRuleset,
   tenantView,
 } from '@tenancy/plugin-tenancy-node';
 import express from 'express';
@@ -32,10 +34,13 @@ import { FleetSnapshotService } from './FleetSnapshotService';
 export interface RouterOptions {
   snapshots: Pick<FleetSnapshotService, 'get'>;
   httpAuth: HttpAuthService;
-  auth: AuthService;
   permissions: PermissionsService;
-  userInfo: UserInfoService;
   catalog: CatalogService;
+  /** The rules of the `tenancy-namespace` resource type, to apply conditional decisions. */
+  namespaceRules: Pick<
+    PermissionRuleset<TenancyNamespaceResource>,
+    'getRuleByName'
+  >;
 }
 
 // Entity ref parts and cluster names: what Backstage and Kubernetes allow,
@@ -76,7 +81,7 @@ export function selectorOf(entity: Entity): EntitySelector | undefined {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { snapshots, httpAuth, auth, permissions, userInfo, catalog } = options;
+  const { snapshots, httpAuth, permissions, catalog, namespaceRules } = options;
   const router = Router();
   router.use(express.json());
 
@@ -91,31 +96,53 @@ export async function createRouter(
   };
 
   /**
-   * What the caller may read: everything (the platform team, holders of
-   * tenancy.fleet.read), or the namespaces of their own teams — and then
-   * never why a cluster could not be read (S37, S38).
+   * What the caller may read, as the permission policy decides it for
+   * `tenancy.namespace.read`: every namespace (the platform team's ALLOW),
+   * none (DENY), or those meeting the policy's conditions — the shipped
+   * policy's `IS_TENANT_MEMBER` with the caller's teams (S37). Only holders
+   * of tenancy.fleet.read are told why a cluster could not be read (S38).
    */
-  type Scope = { platform: true } | { platform: false; teams: string[] };
+  type Scope = {
+    platform: boolean;
+    visible?: (namespace: TenancyNamespaceResource) => boolean;
+  };
   const scopeOf = async (credentials: BackstageCredentials): Promise<Scope> => {
-    if (await allowed(credentials, tenancyFleetReadPermission)) {
-      return { platform: true };
+    const [[namespaces], platform] = await Promise.all([
+      permissions.authorizeConditional(
+        [{ permission: tenancyNamespaceReadPermission }],
+        { credentials },
+      ),
+      allowed(credentials, tenancyFleetReadPermission),
+    ]);
+    if (namespaces.result === AuthorizeResult.ALLOW) return { platform };
+    if (namespaces.result === AuthorizeResult.DENY) {
+      return { platform, visible: () => false };
     }
-    if (
-      !auth.isPrincipal(credentials, 'user') ||
-      !(await allowed(credentials, tenancyTenantReadPermission))
-    ) {
-      return { platform: false, teams: [] };
-    }
-    const info = await userInfo.getUserInfo(credentials);
-    return { platform: false, teams: info.ownershipEntityRefs };
+    return {
+      platform,
+      visible: ns =>
+        namespaceMatches(namespaces.conditions, ns, namespaceRules),
+    };
   };
 
-  /** Fleet readers may read any tenant; members of a team may read their own (S33). */
-  const authorizeTenant = async (scope: Scope, groupRef: string) => {
-    if (scope.platform || scope.teams.includes(groupRef)) return;
-    throw new NotAllowedError(
-      `You may not read ${groupRef}: only its members and the platform team may`,
-    );
+  /**
+   * A team's page: for those who may read the team's namespaces — its
+   * members, and the platform team (S33) — and hold tenancy.tenant.read.
+   */
+  const authorizeTenant = async (
+    credentials: BackstageCredentials,
+    scope: Scope,
+    groupRef: string,
+  ) => {
+    const mayRead =
+      (!scope.visible ||
+        scope.visible({ name: '', cluster: '', tenant: groupRef })) &&
+      (await allowed(credentials, tenancyTenantReadPermission));
+    if (!mayRead) {
+      throw new NotAllowedError(
+        `You may not read ${groupRef}: only its members and the platform team may`,
+      );
+    }
   };
 
   const entityHealthOf = (
@@ -133,14 +160,14 @@ export async function createRouter(
         generatedAt: snapshot.generatedAt,
       };
     }
-    if (scope.platform) return entityHealth(snapshot, ref, selector);
-    // Whatever the entity's annotations say, only the caller's own teams'
-    // namespaces are searched: registering a Component that names another
-    // team's workloads shows nothing of them (S37).
+    // Whatever the entity's annotations say, only namespaces the caller may
+    // read are searched: registering a Component that names another team's
+    // workloads shows nothing of them (S37).
     const health = entityHealth(snapshot, ref, {
       ...selector,
-      tenants: scope.teams,
+      visible: scope.visible,
     });
+    if (scope.platform) return health;
     return {
       ...health,
       clusters: health.clusters.map(c =>
@@ -185,7 +212,7 @@ export async function createRouter(
     });
     const credentials = await httpAuth.credentials(req);
     const scope = await scopeOf(credentials);
-    await authorizeTenant(scope, groupRef);
+    await authorizeTenant(credentials, scope, groupRef);
     return { groupRef, credentials, scope };
   };
 

@@ -253,16 +253,12 @@ async function apply(
   options: { precondition?: boolean; created?: boolean } = {},
 ): Promise<ObjectResult> {
   let after: KubernetesObject;
+  // The uid alone: a namespace deleted and made again (by someone else)
+  // has another, and the API server refuses the apply (422). No
+  // resourceVersion: other controllers touching the namespace are fine.
   const applied =
-    options.precondition && before?.resourceVersion
-      ? {
-          ...object,
-          metadata: {
-            ...object.metadata,
-            uid: before.uid,
-            resourceVersion: before.resourceVersion,
-          },
-        }
+    options.precondition && before?.uid
+      ? { ...object, metadata: { ...object.metadata, uid: before.uid } }
       : object;
   try {
     // Never forced: a field another manager owns is reported (S26).
@@ -353,10 +349,10 @@ export async function applyTenantBaseline(
       return { outcome: 'dry-run' as const, objects: results };
     }
 
-    // The Namespace is applied with the claim's uid and resourceVersion as
-    // preconditions: if it changed hands since it was read (deleted and
-    // made again by someone else), the API server refuses the apply, and
-    // the claim is made again from the start (its owner checked again).
+    // The Namespace is applied with the claim's uid as a precondition: if it
+    // changed hands since it was read (deleted and made again by someone
+    // else), the API server refuses the apply, and the claim is made again
+    // from the start (its owner checked again).
     let claim: { namespace: V1Namespace; created: boolean } | undefined;
     let namespaceResult: ObjectResult | undefined;
     for (let attempt = 1; !namespaceResult; attempt++) {
@@ -390,7 +386,11 @@ export async function applyTenantBaseline(
     const after = await readNamespace(client, name);
     if (after?.metadata?.uid !== uid) {
       throw new ConflictError(
-        `Namespace ${name} was deleted and made again by someone else while it was being onboarded; its objects were not applied to the new one's owner's benefit — check it and try again.`,
+        `Namespace ${name} was deleted${
+          after ? ' and made again' : ''
+        } while it was being onboarded, so some of its objects may have been applied to ${
+          after ? 'the new one' : 'nothing'
+        }; check it and try again.`,
       );
     }
     let outcome: ClusterOutcome;
@@ -425,7 +425,11 @@ export async function deleteTenantNamespace(
   if (!existing) return { outcome: 'absent' };
   if (options.dryRun) return { outcome: 'dry-run' };
   const uid = existing.metadata?.uid;
+  // Already being deleted (a rerun, or an earlier run that timed out
+  // waiting): only wait. Deleting again would answer 409.
+  const terminating = Boolean(existing.metadata?.deletionTimestamp);
   await withClusterTimeout(kc, options.timeoutMs, async bounded => {
+    if (terminating) return;
     try {
       // Preconditioned on the uid that was checked: if the namespace was
       // deleted and made again (by another team) since, nothing is deleted.
@@ -439,14 +443,18 @@ export async function deleteTenantNamespace(
         { preconditions: { uid } },
       );
     } catch (error) {
-      if (statusOf(error) === 409) {
+      if (
+        statusOf(error) === 409 &&
+        /Precondition failed/.test(apiMessage(error))
+      ) {
         throw new ConflictError(
           `Namespace ${namespace} changed hands while it was being offboarded (it is no longer the one that belonged to ${stringifyEntityRef(
             options.tenant,
           )}); nothing was deleted.`,
         );
       }
-      if (statusOf(error) !== 404)
+      // 404: gone already; 409 otherwise: already being deleted. Wait.
+      if (![404, 409].includes(statusOf(error) ?? 0))
         throw toError(error, `deleting Namespace/${namespace}`);
     }
   });

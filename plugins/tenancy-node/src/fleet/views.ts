@@ -277,11 +277,15 @@ export interface EntitySelector {
   labels: Record<string, string>;
   namespace?: string;
   /**
-   * The only tenants whose namespaces may be searched (the caller's teams);
-   * all when absent (the platform team). Whatever an entity's annotations
-   * say, workloads in another team's namespace are never found (S37).
+   * The namespaces the caller may read (their own teams'); all when absent
+   * (the platform team). Whatever an entity's annotations say, workloads in
+   * a namespace the caller may not read are never found (S37).
    */
-  tenants?: string[];
+  visible?: (namespace: {
+    name: string;
+    cluster: string;
+    tenant?: string;
+  }) => boolean;
 }
 
 /**
@@ -348,10 +352,16 @@ export function entityHealth(
       });
       continue;
     }
-    const allowed = selector.tenants
+    const allowed = selector.visible
       ? new Set(
           (cluster.namespaces ?? [])
-            .filter(ns => selector.tenants!.includes(tenantOf(ns) ?? ''))
+            .filter(ns =>
+              selector.visible!({
+                name: ns.name,
+                cluster: cluster.name,
+                tenant: tenantOf(ns),
+              }),
+            )
             .map(ns => ns.name),
         )
       : undefined;

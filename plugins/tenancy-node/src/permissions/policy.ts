@@ -2,6 +2,7 @@ import { UserInfoService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
   AuthorizeResult,
+  isResourcePermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import {
@@ -10,10 +11,15 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  TENANCY_NAMESPACE_RESOURCE_TYPE,
   tenancyFleetReadPermission,
   tenancyNamespaceOverridePermission,
   tenancyPlatformAdminPermission,
 } from '@tenancy/plugin-tenancy-common';
+import {
+  createTenancyNamespaceConditionalDecision,
+  tenancyNamespaceConditions,
+} from './namespaces';
 
 /** What only the platform team may do. */
 const PLATFORM_ONLY = new Set([
@@ -28,8 +34,11 @@ const PLATFORM_ONLY = new Set([
  * the whole fleet (`tenancy.fleet.read`) and onboard past a team's own limits
  * (`tenancy.namespace.override`: privileged Pod Security, quota above the
  * preset, explicit clusters) — which only members of
- * `tenancy.platformTeams` may. Team-level checks (a member reads their own
- * tenant, onboards for their own team) are made by the routes and actions.
+ * `tenancy.platformTeams` may. Reads of namespaces
+ * (`tenancy.namespace.read`, resource type `tenancy-namespace`) are allowed
+ * to the platform team and conditional for everyone else: `IS_TENANT_MEMBER`
+ * with their own teams. Onboarding for a team one is not a member of is
+ * checked by the actions (`authorizeTenantAction`).
  * @public
  */
 export class TenancyPermissionPolicy implements PermissionPolicy {
@@ -51,19 +60,36 @@ export class TenancyPermissionPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (!PLATFORM_ONLY.has(request.permission.name)) {
+    const { permission } = request;
+    if (isResourcePermission(permission, TENANCY_NAMESPACE_RESOURCE_TYPE)) {
+      // Namespaces: all for the platform team, their own teams' for
+      // everyone else — a condition the router applies to each namespace.
+      if (!user) return { result: AuthorizeResult.DENY };
+      const teams = await this.teamsOf(user);
+      if (teams.some(ref => this.platformTeams.includes(ref))) {
+        return { result: AuthorizeResult.ALLOW };
+      }
+      return createTenancyNamespaceConditionalDecision(
+        permission,
+        tenancyNamespaceConditions.isTenantMember({ claims: teams }),
+      );
+    }
+    if (!PLATFORM_ONLY.has(permission.name)) {
       return { result: AuthorizeResult.ALLOW };
     }
     if (!user) {
       return { result: AuthorizeResult.DENY };
     }
-    const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
-      user.credentials,
-    );
+    const teams = await this.teamsOf(user);
     return {
-      result: ownershipEntityRefs.some(ref => this.platformTeams.includes(ref))
+      result: teams.some(ref => this.platformTeams.includes(ref))
         ? AuthorizeResult.ALLOW
         : AuthorizeResult.DENY,
     };
+  }
+
+  private async teamsOf(user: PolicyQueryUser): Promise<string[]> {
+    return (await this.userInfo.getUserInfo(user.credentials))
+      .ownershipEntityRefs;
   }
 }
