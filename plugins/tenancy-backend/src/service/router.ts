@@ -37,10 +37,7 @@ export interface RouterOptions {
   permissions: PermissionsService;
   catalog: CatalogService;
   /** The rules of the `tenancy-namespace` resource type, to apply conditional decisions. */
-  namespaceRules: Pick<
-    PermissionRuleset<TenancyNamespaceResource>,
-    'getRuleByName'
-  >;
+  namespaceRules: TenancyNamespaceRuleset;
 }
 
 // Entity ref parts and cluster names: what Backstage and Kubernetes allow,
@@ -115,13 +112,13 @@ export async function createRouter(
       allowed(credentials, tenancyFleetReadPermission),
     ]);
     if (namespaces.result === AuthorizeResult.ALLOW) return { platform };
-    if (namespaces.result === AuthorizeResult.DENY) {
+    if (namespaces.result !== AuthorizeResult.CONDITIONAL) {
       return { platform, visible: () => false };
     }
+    const { conditions } = namespaces;
     return {
       platform,
-      visible: ns =>
-        namespaceMatches(namespaces.conditions, ns, namespaceRules),
+      visible: ns => namespaceMatches(conditions, ns, namespaceRules),
     };
   };
 
