@@ -713,11 +713,21 @@ describe('tenant escape: clusters from the catalog', () => {
       }
       // Even the platform team, who may name clusters, cannot use them.
       const ns = sandbox.uniqueName('esc');
-      const viaRole = await run('pat', 'escape-onboard-clusters', {
-        tenant: 'group:default/team-payments',
-        namespace: ns,
-        clusters: [role],
-      });
+      // The portal reads catalog clusters at most every 30 s: until it has
+      // read these, they are merely unknown. Asked again until they are not.
+      const viaRole = await eventually(
+        `the portal to have read ${role} from the catalog`,
+        async () => {
+          const attempt = await run('pat', 'escape-onboard-clusters', {
+            tenant: 'group:default/team-payments',
+            namespace: ns,
+            clusters: [role],
+          });
+          return /No cluster named/.test(attempt.log) ? undefined : attempt;
+        },
+        120_000,
+        5_000,
+      );
       expect(viaRole.status).toBe('failed');
       expect(viaRole.log).toMatch(
         /is not allowed by tenancy\.clusters\.catalog\.allowedAssumeRoles/,
