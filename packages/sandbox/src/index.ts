@@ -46,7 +46,11 @@ export {
 export { GITEA_ADMIN, GITEA_TOKEN_SCOPES } from './gitea';
 export type { SandboxGitState } from './gitea';
 export type { Behaviour, SeedService } from './seedData';
-export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';
+export {
+  PLATFORM_GROUP,
+  PLATFORM_USER,
+  platformRbac,
+} from '@tenancy/plugin-tenancy-node';
 export { applyAll, kubeConfigFor } from './kube';
 export { freePort, isPortFree } from './ports';
 export * from './aws';

@@ -22,7 +22,11 @@ import {
 import { ensureClusterPki, newToken } from './pki';
 import { ensureGitea, SandboxGitState } from './gitea';
 import { ProcessSupervisor } from './processes';
-import { platformRbac, PLATFORM_GROUP, PLATFORM_USER } from './rbac';
+import {
+  platformRbac,
+  PLATFORM_GROUP,
+  PLATFORM_USER,
+} from '@tenancy/plugin-tenancy-node';
 import { nodeObjects, workloadObjects } from './seed';
 import { CLUSTERS, GIT_ORGS, TENANT_USERS } from './seedData';
 import { versions } from './versions';

@@ -10,3 +10,4 @@ export * from './environments';
 export { apiMessage, statusOf, withAbortSignal } from './kube';
 export * from './fleet';
 export * from './permissions';
+export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';

@@ -1,6 +1,6 @@
 import { V1ClusterRole, V1ClusterRoleBinding } from '@kubernetes/client-node';
 
-/** The portal backend's identity on every sandbox cluster. */
+/** The portal backend's identity on every tenant cluster (a certificate or token subject). */
 export const PLATFORM_USER = 'tenancy-portal';
 export const PLATFORM_GROUP = 'tenancy:portal';
 
