@@ -31,12 +31,12 @@ import type {
 import { ConfigReader } from '@backstage/config';
 import type { JsonValue } from '@backstage/types';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { FleetSnapshotService } from '@tenancy/plugin-tenancy-backend';
 import {
-  DefaultClusterRegistry,
   FleetSnapshot,
+  FleetSnapshotService,
   fleetView,
-} from '@tenancy/plugin-tenancy-node';
+} from '@tenancy/plugin-tenancy-backend';
+import { DefaultClusterRegistry } from '@tenancy/plugin-tenancy-node';
 import {
   connectSandbox,
   SandboxFixtures,

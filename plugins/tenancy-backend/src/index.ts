@@ -5,4 +5,13 @@
  */
 export { tenancyPlugin as default } from './plugin';
 export { FleetSnapshotService } from './service/FleetSnapshotService';
+export type { FleetSnapshotOptions } from './service/FleetSnapshotService';
 export { createRouter, selectorOf } from './service/router';
+export { fleetView, readFleetOptions } from './fleet';
+export type {
+  ClusterSnapshot,
+  FleetOptions,
+  FleetSnapshot,
+  PodSnapshot,
+  WorkloadSnapshot,
+} from './fleet';

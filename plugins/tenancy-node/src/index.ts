@@ -8,6 +8,6 @@ export * from './baseline';
 export * from './clusters';
 export * from './environments';
 export { apiMessage, statusOf, withAbortSignal } from './kube';
-export * from './fleet';
 export * from './permissions';
+export { parseQuantity } from './quantity';
 export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';

@@ -6,14 +6,15 @@ import {
 import { Config } from '@backstage/config';
 import { isError } from '@backstage/errors';
 import { JsonValue } from '@backstage/types';
+import { ClusterRegistry } from '@tenancy/plugin-tenancy-node';
 import {
-  ClusterRegistry,
   ClusterSnapshot,
   collectCluster,
+  environmentOf,
+  FleetOptions,
   FleetSnapshot,
-  readClusterTimeoutMs,
-  readEnvironments,
-} from '@tenancy/plugin-tenancy-node';
+  readFleetOptions,
+} from '../fleet';
 
 /**
  * The latest snapshot's generatedAt: a small read that says whether a
@@ -39,21 +40,18 @@ export interface FleetSnapshotOptions {
  * a slow cluster for longer than the per-cluster timeout.
  */
 export class FleetSnapshotService {
-  readonly refreshIntervalSeconds: number;
-  private readonly timeoutMs: number;
-  private readonly concurrency: number;
-  private readonly pageSize: number;
+  private readonly fleet: FleetOptions;
   private inFlight?: Promise<FleetSnapshot>;
   /** This replica's parsed copy of the latest snapshot it saw. */
   private latest?: FleetSnapshot;
 
   constructor(private readonly options: FleetSnapshotOptions) {
-    const fleet = options.config.getOptionalConfig('tenancy.fleet');
-    this.refreshIntervalSeconds =
-      fleet?.getOptionalNumber('refreshIntervalSeconds') ?? 30;
-    this.concurrency = fleet?.getOptionalNumber('concurrencyPerCluster') ?? 4;
-    this.pageSize = fleet?.getOptionalNumber('pageSize') ?? 500;
-    this.timeoutMs = readClusterTimeoutMs(options.config);
+    this.fleet = readFleetOptions(options.config);
+  }
+
+  /** How often one replica refreshes the snapshot, in seconds. */
+  get refreshIntervalSeconds(): number {
+    return this.fleet.refreshIntervalSeconds;
   }
 
   /**
@@ -63,13 +61,11 @@ export class FleetSnapshotService {
    * refresh on one replica would leave the others' snapshots to age.
    */
   async schedule(scheduler: SchedulerService) {
-    const store =
-      this.options.config.getOptionalString('backend.cache.store') ?? 'memory';
     await scheduler.scheduleTask({
       id: 'tenancy-fleet-refresh',
-      scope: store === 'memory' ? 'local' : 'global',
+      scope: this.fleet.sharedCache ? 'global' : 'local',
       frequency: { seconds: this.refreshIntervalSeconds },
-      timeout: { milliseconds: this.timeoutMs * 3 + 10_000 },
+      timeout: { milliseconds: this.fleet.timeoutMs * 3 + 10_000 },
       initialDelay: { seconds: 0 },
       fn: async () => {
         await this.refreshOnce();
@@ -79,24 +75,22 @@ export class FleetSnapshotService {
 
   /** Reads every cluster now (in parallel, each under its own timeout) and stores the snapshot. */
   async refresh(): Promise<FleetSnapshot> {
-    const environments = readEnvironments(this.options.config);
-    const environmentOf = (cluster: string) =>
-      Object.entries(environments).find(([, clusters]) =>
-        clusters.includes(cluster),
-      )?.[0];
     const clusters = await this.options.registry.listClusters();
     const snapshots = await Promise.all(
       clusters.map(async (cluster): Promise<ClusterSnapshot> => {
-        const environment = environmentOf(cluster.name);
+        const environment = environmentOf(
+          this.fleet.environments,
+          cluster.name,
+        );
         try {
           const kc = await this.options.registry.kubeConfig(cluster);
           return await collectCluster(
             kc,
             { name: cluster.name, environment },
             {
-              timeoutMs: this.timeoutMs,
-              concurrency: this.concurrency,
-              pageSize: this.pageSize,
+              timeoutMs: this.fleet.timeoutMs,
+              concurrency: this.fleet.concurrency,
+              pageSize: this.fleet.pageSize,
               onRequest:
                 this.options.onRequest &&
                 (() => this.options.onRequest!(cluster.name)),

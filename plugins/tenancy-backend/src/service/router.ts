@@ -16,17 +16,19 @@ import {
   TenantAccount,
 } from '@tenancy/plugin-tenancy-common';
 import {
+  namespaceMatches,
+  TenancyNamespaceResource,
+  TenancyNamespaceRuleset,
+} from '@tenancy/plugin-tenancy-node';
+import {
   clusterView,
   EntitySelector,
   entityHealth,
   fleetView,
   FleetSnapshot,
-  namespaceMatches,
   redactClusterError,
-  TenancyNamespaceResource,
-  TenancyNamespaceRuleset,
   tenantView,
-} from '@tenancy/plugin-tenancy-node';
+} from '../fleet';
 import express from 'express';
 import Router from 'express-promise-router';
 import { FleetSnapshotService } from './FleetSnapshotService';

@@ -1,6 +1,6 @@
 import { CompoundEntityRef, parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
-import { parseQuantity } from '../fleet/views';
+import { parseQuantity } from '../quantity';
 import {
   ENVIRONMENT_LABEL,
   TENANT_LABEL,

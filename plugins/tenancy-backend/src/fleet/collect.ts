@@ -10,7 +10,11 @@ import {
   VersionApi,
 } from '@kubernetes/client-node';
 import { ClusterError } from '@tenancy/plugin-tenancy-common';
-import { apiMessage, statusOf, withAbortSignal } from '../kube';
+import {
+  apiMessage,
+  statusOf,
+  withAbortSignal,
+} from '@tenancy/plugin-tenancy-node';
 import { ClusterSnapshot, PodSnapshot } from './types';
 
 export interface CollectOptions {

@@ -1,3 +1,4 @@
 export * from './collect';
+export * from './options';
 export * from './types';
 export * from './views';
