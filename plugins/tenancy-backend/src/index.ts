@@ -6,7 +6,8 @@
 export { tenancyPlugin as default } from './plugin';
 export { FleetSnapshotService } from './service/FleetSnapshotService';
 export type { FleetSnapshotOptions } from './service/FleetSnapshotService';
-export { createRouter, selectorOf } from './service/router';
+export { createRouter } from './service/router';
+export type { RouterOptions } from './service/router';
 export { fleetView, readFleetOptions } from './fleet';
 export type {
   ClusterSnapshot,

@@ -1,3 +1,4 @@
+import { parseEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
   ClusterDetail,
@@ -23,9 +24,7 @@ export interface TenancyApi {
 }
 
 function refPath(ref: string, defaultKind: string): string {
-  const match = /^(?:([^:/]+):)?(?:([^/]+)\/)?([^/]+)$/.exec(ref);
-  if (!match) throw new TypeError(`Not an entity ref: ${ref}`);
-  const [, kind = defaultKind, namespace = 'default', name] = match;
+  const { kind, namespace, name } = parseEntityRef(ref, { defaultKind });
   return [kind, namespace, name].map(p => encodeURIComponent(p)).join('/');
 }
 

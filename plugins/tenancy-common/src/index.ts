@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from './entities';
 export * from './labels';
 export * from './permissions';
 export * from './api';

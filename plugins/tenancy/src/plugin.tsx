@@ -9,30 +9,13 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import type { FilterPredicate } from '@backstage/filter-predicates';
 import DnsIcon from '@material-ui/icons/Dns';
-import { TenancyClient } from '@tenancy/plugin-tenancy-common';
+import {
+  hasKubernetesWorkloads,
+  TenancyClient,
+} from '@tenancy/plugin-tenancy-common';
 import { tenancyApiRef } from './api';
 import { clusterRouteRef, rootRouteRef, tenantRouteRef } from './routes';
-
-/** Components Backstage's Kubernetes plugin can find workloads for, as the backend matches them. */
-const hasKubernetesWorkloads: FilterPredicate = {
-  $all: [
-    { kind: 'component' },
-    {
-      $any: [
-        {
-          'metadata.annotations.backstage.io/kubernetes-id': { $exists: true },
-        },
-        {
-          'metadata.annotations.backstage.io/kubernetes-label-selector': {
-            $exists: true,
-          },
-        },
-      ],
-    },
-  ],
-};
 
 /** `api:tenancy` — the Tenancy backend client. */
 export const tenancyApi = ApiBlueprint.make({

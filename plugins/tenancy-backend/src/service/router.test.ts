@@ -199,7 +199,7 @@ beforeAll(async () => {
             kind: 'Resource',
             metadata: {
               name: 'payments-prod-account',
-              annotations: { 'tenancy.dev/aws-account-id': '111122223333' },
+              annotations: { 'amazonaws.com/account-id': '111122223333' },
             },
             spec: { type: 'aws-account', owner: 'group:default/team-payments' },
           },

@@ -1,28 +1,37 @@
 import {
+  AuthService,
   BackstageCredentials,
   HttpAuthService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  makeValidator,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  AWS_ACCOUNT_ID_ANNOTATION,
+  AWS_ACCOUNT_RESOURCE_TYPE,
   EntityHealth,
   tenancyFleetReadPermission,
   tenancyNamespaceReadPermission,
   tenancyTenantReadPermission,
   TeamHealth,
   TenantAccount,
+  workloadSelectorOf,
 } from '@tenancy/plugin-tenancy-common';
 import {
+  authorizeTenant,
   namespaceMatches,
   TenancyNamespaceResource,
   TenancyNamespaceRuleset,
 } from '@tenancy/plugin-tenancy-node';
 import {
   clusterView,
-  EntitySelector,
   entityHealth,
   fleetView,
   FleetSnapshot,
@@ -36,45 +45,39 @@ import { FleetSnapshotService } from './FleetSnapshotService';
 export interface RouterOptions {
   snapshots: Pick<FleetSnapshotService, 'get'>;
   httpAuth: HttpAuthService;
+  auth: AuthService;
+  userInfo: UserInfoService;
   permissions: PermissionsService;
   catalog: CatalogService;
   /** The rules of the `tenancy-namespace` resource type, to apply conditional decisions. */
   namespaceRules: TenancyNamespaceRuleset;
 }
 
-// Entity ref parts and cluster names: what Backstage and Kubernetes allow,
-// and no more — anything else is a 400 before any work (S35).
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
-const KIND = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+const validators = makeValidator();
 
-function param(value: string, what: string, pattern = NAME): string {
-  if (!pattern.test(value)) {
+// Entity ref parts as the catalog validates them, and cluster names as
+// Kubernetes allows names: anything else is a 400 before any work.
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+const PARTS = {
+  kind: (v: string) => validators.isValidKind(v),
+  namespace: (v: string) => validators.isValidNamespace(v),
+  name: (v: string) => validators.isValidEntityName(v),
+  cluster: (v: string) => CLUSTER_NAME.test(v),
+};
+
+function param(
+  value: string,
+  what: keyof typeof PARTS,
+  label: string = what,
+): string {
+  if (!PARTS[what](value)) {
     throw new InputError(
-      `Invalid ${what} "${value.slice(0, 40)}${
+      `Invalid ${label} "${value.slice(0, 40)}${
         value.length > 40 ? '…' : ''
-      }": expected letters, digits, '.', '_' or '-', at most 253 characters`,
+      }": see Backstage's entity naming rules (letters, digits, '.', '_' or '-')`,
     );
   }
   return value;
-}
-
-/** How Backstage's Kubernetes plugin finds an entity's workloads, from its annotations. */
-export function selectorOf(entity: Entity): EntitySelector | undefined {
-  const annotations = entity.metadata.annotations ?? {};
-  const namespace = annotations['backstage.io/kubernetes-namespace'];
-  const id = annotations['backstage.io/kubernetes-id'];
-  if (id) return { labels: { 'backstage.io/kubernetes-id': id }, namespace };
-  const selector = annotations['backstage.io/kubernetes-label-selector'];
-  if (selector) {
-    const labels: Record<string, string> = {};
-    for (const part of selector.split(',')) {
-      const [key, value] = part.split('=').map(s => s.trim());
-      if (!key || value === undefined) return undefined;
-      labels[key] = value;
-    }
-    return { labels, namespace };
-  }
-  return undefined;
 }
 
 export async function createRouter(
@@ -124,33 +127,13 @@ export async function createRouter(
     };
   };
 
-  /**
-   * A team's page: for those who may read the team's namespaces — its
-   * members, and the platform team (S33) — and hold tenancy.tenant.read.
-   */
-  const authorizeTenant = async (
-    credentials: BackstageCredentials,
-    scope: Scope,
-    groupRef: string,
-  ) => {
-    const mayRead =
-      (!scope.visible ||
-        scope.visible({ name: '', cluster: '', tenant: groupRef })) &&
-      (await allowed(credentials, tenancyTenantReadPermission));
-    if (!mayRead) {
-      throw new NotAllowedError(
-        `You may not read ${groupRef}: only its members and the platform team may`,
-      );
-    }
-  };
-
   const entityHealthOf = (
     snapshot: FleetSnapshot,
     entity: Entity,
     scope: Scope,
   ): EntityHealth => {
     const ref = stringifyEntityRef(entity);
-    const selector = selectorOf(entity);
+    const selector = workloadSelectorOf(entity);
     if (!selector) {
       return {
         entityRef: ref,
@@ -190,7 +173,7 @@ export async function createRouter(
   });
 
   router.get('/clusters/:name', async (req, res) => {
-    const name = param(req.params.name, 'cluster name');
+    const name = param(req.params.name, 'cluster', 'cluster name');
     const credentials = await httpAuth.credentials(req);
     if (!(await allowed(credentials, tenancyFleetReadPermission))) {
       throw new NotAllowedError(
@@ -207,11 +190,15 @@ export async function createRouter(
     const groupRef = stringifyEntityRef({
       kind: 'group',
       namespace: param(req.params.namespace, 'namespace'),
-      name: param(req.params.name, 'group name'),
+      name: param(req.params.name, 'name', 'group name'),
     });
     const credentials = await httpAuth.credentials(req);
     const scope = await scopeOf(credentials);
-    await authorizeTenant(credentials, scope, groupRef);
+    await authorizeTenant(options, {
+      credentials,
+      permission: tenancyTenantReadPermission,
+      tenant: groupRef,
+    });
     return { groupRef, credentials, scope };
   };
 
@@ -223,7 +210,7 @@ export async function createRouter(
         {
           filter: {
             kind: 'Resource',
-            'spec.type': 'aws-account',
+            'spec.type': AWS_ACCOUNT_RESOURCE_TYPE,
             'relations.ownedBy': groupRef,
           },
         },
@@ -233,9 +220,7 @@ export async function createRouter(
     const accounts: TenantAccount[] = resources.items.map(e => ({
       entityRef: stringifyEntityRef(e),
       title: e.metadata.title,
-      accountId:
-        e.metadata.annotations?.['tenancy.dev/aws-account-id'] ??
-        e.metadata.annotations?.['amazonaws.com/account-id'],
+      accountId: e.metadata.annotations?.[AWS_ACCOUNT_ID_ANNOTATION],
     }));
     const view = tenantView(snapshot, groupRef, accounts);
     if (!scope.platform) {
@@ -249,7 +234,7 @@ export async function createRouter(
 
   router.get('/entities/:kind/:namespace/:name/health', async (req, res) => {
     const ref = {
-      kind: param(req.params.kind, 'kind', KIND),
+      kind: param(req.params.kind, 'kind'),
       namespace: param(req.params.namespace, 'namespace'),
       name: param(req.params.name, 'name'),
     };

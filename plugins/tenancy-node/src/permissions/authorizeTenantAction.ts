@@ -1,9 +1,6 @@
 import {
   AuditorService,
-  AuthService,
   BackstageCredentials,
-  PermissionsService,
-  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
   CompoundEntityRef,
@@ -15,24 +12,19 @@ import {
   BasicPermission,
 } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
-import {
-  tenancyNamespaceOverridePermission,
-  tenancyPlatformAdminPermission,
-} from '@tenancy/plugin-tenancy-common';
+import { tenancyNamespaceOverridePermission } from '@tenancy/plugin-tenancy-common';
+import { authorizeTenant, TenantAccessDeps } from './authorizeTenant';
 
 /** What the access check needs: core services of the calling plugin. @public */
-export interface AccessDeps {
-  auth: AuthService;
-  permissions: PermissionsService;
-  userInfo: UserInfoService;
+export interface AccessDeps extends TenantAccessDeps {
   auditor: AuditorService;
 }
 
 /**
- * The suite's access check for actions taken for a team (S6, S27), made
- * before any remote call: the initiator must hold `permission`, and must be a
- * member of the tenant group unless they hold the platform admin permission.
- * Every decision is audited.
+ * The access check of a scaffolder action taken for a team, made before any
+ * remote call: {@link authorizeTenant}, then `tenancy.namespace.override`
+ * when the request goes beyond a team's own limits. Every decision is
+ * audited.
  * @public
  */
 export async function authorizeTenantAction(
@@ -67,33 +59,15 @@ export async function authorizeTenantAction(
     throw error;
   };
 
-  const [decision] = await deps.permissions.authorize(
-    [{ permission: options.permission }],
-    {
+  try {
+    await authorizeTenant(deps, {
       credentials: options.credentials,
-    },
-  );
-  if (decision.result !== AuthorizeResult.ALLOW) {
-    await deny(`You are not allowed to use ${options.permission.name}`);
-  }
-
-  let member = false;
-  if (deps.auth.isPrincipal(options.credentials, 'user')) {
-    const info = await deps.userInfo.getUserInfo(options.credentials);
-    member = info.ownershipEntityRefs.includes(tenantRef);
-  }
-  if (!member) {
-    const [admin] = await deps.permissions.authorize(
-      [{ permission: tenancyPlatformAdminPermission }],
-      {
-        credentials: options.credentials,
-      },
-    );
-    if (admin.result !== AuthorizeResult.ALLOW) {
-      await deny(
-        `Only members of ${tenantRef} (or the platform team) may do this; you are not a member of ${tenantRef}`,
-      );
-    }
+      permission: options.permission,
+      tenant: tenantRef,
+    });
+  } catch (error) {
+    await event.fail({ error: error as Error });
+    throw error;
   }
   if (options.overrides?.length) {
     const [override] = await deps.permissions.authorize(

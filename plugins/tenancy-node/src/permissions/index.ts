@@ -1,3 +1,4 @@
 export * from './policy';
 export * from './authorizeTenantAction';
 export * from './namespaces';
+export * from './authorizeTenant';
