@@ -51,13 +51,29 @@ function printSummary() {
   process.stdout.write(lines.join('\n'));
 }
 
-export function buildProgram(): Command {
-  const program = new Command('tenancy-sandbox')
-    .description(
-      'Real local infrastructure for Tenancy: three Kubernetes clusters with simulated nodes, AWS Organizations on moto with a fault layer, and seed data.',
-    )
-    .showHelpAfterError();
+/** `status`: one line per process; the summary when all of them run. */
+function printStatus() {
+  const components = status();
+  if (components.length === 0) {
+    process.stdout.write(
+      'The sandbox is not running (yarn sandbox up starts it).\n',
+    );
+    return;
+  }
+  for (const c of components) {
+    let state = c.running ? 'running' : 'STOPPED';
+    if (c.paused) state = 'PAUSED ';
+    const note = c.paused ? '  (black-holed: yarn sandbox fault restore)' : '';
+    process.stdout.write(
+      `${state}  ${c.name.padEnd(34)} pid ${c.pid}${note}\n`,
+    );
+  }
+  if (components.every(c => c.running && !c.paused)) printSummary();
+  else process.exitCode = 1;
+}
 
+/** `up`, `down`, `reset` and `status`: the sandbox's life cycle. */
+function registerLifecycleCommands(program: Command) {
   program
     .command('up')
     .description(
@@ -89,28 +105,11 @@ export function buildProgram(): Command {
   program
     .command('status')
     .description('show which sandbox processes run')
-    .action(() => {
-      const components = status();
-      if (components.length === 0) {
-        process.stdout.write(
-          'The sandbox is not running (yarn sandbox up starts it).\n',
-        );
-        return;
-      }
-      for (const c of components) {
-        let state = c.running ? 'running' : 'STOPPED';
-        if (c.paused) state = 'PAUSED ';
-        const note = c.paused
-          ? '  (black-holed: yarn sandbox fault restore)'
-          : '';
-        process.stdout.write(
-          `${state}  ${c.name.padEnd(34)} pid ${c.pid}${note}\n`,
-        );
-      }
-      if (components.every(c => c.running && !c.paused)) printSummary();
-      else process.exitCode = 1;
-    });
+    .action(printStatus);
+}
 
+/** `seed`: the seed namespaces and workloads, applied again. */
+function registerSeedCommand(program: Command) {
   program
     .command('seed')
     .description('apply the seed namespaces and workloads again (idempotent)')
@@ -131,40 +130,53 @@ export function buildProgram(): Command {
         ),
       );
     });
+}
 
+/** Writes `kubeconfigs/<cluster>-<identity>.yaml` (mode 0600); returns its path. */
+function writeKubeconfigFor(clusterName: string, as: string): string {
+  const state = readState();
+  const cluster = state.clusters.find(c => c.name === clusterName);
+  if (!cluster) {
+    throw new Error(
+      `No cluster ${clusterName}; the sandbox has ${state.clusters
+        .map(c => c.name)
+        .join(', ')}`,
+    );
+  }
+  const identity = cluster.identities[as];
+  if (!identity) {
+    throw new Error(
+      `No identity ${as}; use one of ${Object.keys(cluster.identities).join(
+        ', ',
+      )}`,
+    );
+  }
+  const dir = path.join(stateDir(), 'kubeconfigs');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${cluster.name}-${as}.yaml`);
+  fs.writeFileSync(
+    file,
+    kubeConfigYaml(cluster, identity.user, identity.token),
+    {
+      mode: 0o600,
+    },
+  );
+  return file;
+}
+
+/** `kubeconfig <cluster> [--as identity]`: for kubectl and people. */
+function registerKubeconfigCommand(program: Command) {
   program
     .command('kubeconfig <cluster>')
     .description('write a kubeconfig for a sandbox cluster and print its path')
     .option('--as <identity>', 'admin, platform, alice, bob or carol', 'admin')
     .action((clusterName: string, opts: { as: string }) => {
-      const state = readState();
-      const cluster = state.clusters.find(c => c.name === clusterName);
-      if (!cluster) {
-        throw new Error(
-          `No cluster ${clusterName}; the sandbox has ${state.clusters
-            .map(c => c.name)
-            .join(', ')}`,
-        );
-      }
-      const identity = cluster.identities[opts.as];
-      if (!identity) {
-        throw new Error(
-          `No identity ${opts.as}; use one of ${Object.keys(
-            cluster.identities,
-          ).join(', ')}`,
-        );
-      }
-      const dir = path.join(stateDir(), 'kubeconfigs');
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(dir, `${cluster.name}-${opts.as}.yaml`);
-      fs.writeFileSync(
-        file,
-        kubeConfigYaml(cluster, identity.user, identity.token),
-        { mode: 0o600 },
-      );
-      process.stdout.write(`${file}\n`);
+      process.stdout.write(`${writeKubeconfigFor(clusterName, opts.as)}\n`);
     });
+}
 
+/** `fault clusters|blackhole|restore`: unreachable clusters, on demand. */
+function registerClusterFaultCommands(program: Command) {
   const fault = program
     .command('fault')
     .description('inject faults into the running sandbox');
@@ -195,6 +207,18 @@ export function buildProgram(): Command {
       restoreCluster(cluster);
       log(`${cluster} answers again`);
     });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tenancy-sandbox')
+    .description(
+      'Real local infrastructure for Tenancy: three Kubernetes clusters with simulated nodes, AWS Organizations on moto with a fault layer, and seed data.',
+    )
+    .showHelpAfterError();
+  registerLifecycleCommands(program);
+  registerSeedCommand(program);
+  registerKubeconfigCommand(program);
+  registerClusterFaultCommands(program);
   registerAwsCommands(program, async () => readState().aws.endpoint);
   return program;
 }

@@ -4,6 +4,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
+import { makeKubeConfig } from '@tenancy/plugin-tenancy-node';
 
 /** The field manager under which the sandbox applies everything it owns. */
 export const SANDBOX_FIELD_MANAGER = 'tenancy-sandbox';
@@ -21,23 +22,13 @@ export function kubeConfigFor(
   user: string,
   token: string,
 ): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: cluster.name,
-        server: cluster.url,
-        caData: cluster.caData,
-        skipTLSVerify: false,
-      },
-    ],
-    users: [{ name: user, token }],
-    contexts: [
-      { name: `${user}@${cluster.name}`, cluster: cluster.name, user },
-    ],
-    currentContext: `${user}@${cluster.name}`,
+  return makeKubeConfig({
+    name: cluster.name,
+    server: cluster.url,
+    caData: cluster.caData,
+    user,
+    token,
   });
-  return kc;
 }
 
 /** The same as a kubeconfig file, for the control-plane processes and for people. */

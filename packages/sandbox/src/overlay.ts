@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { readGitCredentials } from './gitea';
 import { TENANT_USERS } from './seedData';
 import { repoRoot, stateDir } from './paths';
-import type { SandboxState } from './sandbox';
+import type { SandboxState } from './types';
 
 /**
  * The app-config overlay that points the portal at the sandbox: its clusters

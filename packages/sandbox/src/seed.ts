@@ -1,13 +1,14 @@
 import {
   KubernetesObject,
   V1Deployment,
-  V1LimitRange,
-  V1NetworkPolicy,
   V1Namespace,
   V1Node,
-  V1ResourceQuota,
-  V1RoleBinding,
 } from '@kubernetes/client-node';
+import {
+  BaselineObject,
+  BaselineOptions,
+  renderTenantBaseline,
+} from '@tenancy/plugin-tenancy-node';
 import {
   Behaviour,
   MANAGED_BY_LABEL,
@@ -87,111 +88,116 @@ function deployment(
   };
 }
 
+/** The seeded namespaces' quota: the same everywhere, smaller than a real team's. */
+const SEED_QUOTA: Record<string, string> = {
+  'requests.cpu': '4',
+  'requests.memory': '8Gi',
+  'limits.cpu': '8',
+  'limits.memory': '16Gi',
+  pods: '20',
+};
+
 /**
- * The tenant namespaces with their baseline (quota, limits, team binding) and
- * the seeded services' Deployments on one cluster.
+ * The baseline settings the seed renders with: the suite's default roles
+ * and group subjects, and no ingress controller namespace (the sandbox has
+ * none, so there is no allow-from-ingress policy to render).
+ */
+const SEED_BASELINE: BaselineOptions = {
+  groupSubjectTemplate: '{name}',
+  tenantRole: 'tenancy-tenant-developer',
+  deployRole: 'tenancy-deployer',
+  deployServiceAccount: 'deployer',
+  defaultPodSecurity: 'baseline',
+  ingressNamespaces: [],
+  defaultQuotaPreset: 'seed',
+  quotaPresets: { seed: SEED_QUOTA },
+  limitRange: {
+    defaultRequest: { cpu: '100m', memory: '128Mi' },
+    default: { cpu: '500m', memory: '256Mi' },
+  },
+};
+
+/**
+ * The parts of the tenant baseline the seed applies, by kind and name: the
+ * quota, the default limits, the team's RoleBinding, and the two
+ * NetworkPolicies the views show as "NetworkPolicy ×2 · default deny" (the
+ * end-to-end tests read that).
+ */
+const SEEDED_BASELINE_OBJECTS = new Set([
+  'ResourceQuota/tenant-quota',
+  'LimitRange/tenant-defaults',
+  'RoleBinding/tenant-developers',
+  'NetworkPolicy/default-deny',
+  'NetworkPolicy/allow-same-namespace',
+]);
+
+/**
+ * A seeded namespace as onboarding would have made it, rendered by the
+ * suite's own baseline renderer so that the objects' shape has one home.
+ * The seed labels them as its own (managed by tenancy-sandbox) so that they
+ * are told apart from what the portal applies.
+ */
+function seededBaseline(
+  cluster: SandboxClusterSpec,
+  namespace: string,
+  tenant: string,
+): KubernetesObject[] {
+  const labels = {
+    [TENANT_LABEL]: tenant,
+    [MANAGED_BY_LABEL]: 'tenancy-sandbox',
+  };
+  // The Namespace stays the seed's own: onboarding's adds Pod Security
+  // enforcement, which would change what the seeded workloads may run.
+  const ns: V1Namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: namespace,
+      labels: { ...labels, 'tenancy.dev/environment': cluster.environment },
+      annotations: { 'tenancy.dev/owner': `group:default/${tenant}` },
+    },
+  };
+  const rendered = renderTenantBaseline(
+    {
+      tenant: { kind: 'group', namespace: 'default', name: tenant },
+      namespace,
+      environment: cluster.environment,
+      quota: SEED_QUOTA,
+      podSecurity: SEED_BASELINE.defaultPodSecurity,
+    },
+    SEED_BASELINE,
+  );
+  const parts = rendered
+    .filter(o => SEEDED_BASELINE_OBJECTS.has(`${o.kind}/${o.metadata?.name}`))
+    .map(
+      (o): BaselineObject => ({
+        ...o,
+        metadata: { name: o.metadata?.name, namespace, labels },
+      }),
+    );
+  // A renamed baseline object must not silently drop out of the seed.
+  if (parts.length !== SEEDED_BASELINE_OBJECTS.size) {
+    throw new Error(
+      `the tenant baseline no longer renders all of ${[
+        ...SEEDED_BASELINE_OBJECTS,
+      ].join(', ')}`,
+    );
+  }
+  return [ns, ...parts];
+}
+
+/**
+ * The tenant namespaces with their baseline (quota, limits, team binding,
+ * network policies) and the seeded services' Deployments on one cluster.
  */
 export function workloadObjects(
   cluster: SandboxClusterSpec,
 ): KubernetesObject[] {
   const services = SERVICES.filter(s => s.placement[cluster.name]);
   const namespaces = new Map(services.map(s => [s.namespace, s.tenant]));
-  const objects: Array<
-    | V1Namespace
-    | V1ResourceQuota
-    | V1LimitRange
-    | V1NetworkPolicy
-    | V1RoleBinding
-    | V1Deployment
-  > = [];
+  const objects: KubernetesObject[] = [];
   for (const [namespace, tenant] of namespaces) {
-    // Labelled like the suite's own baseline, so the views list them.
-    const meta = (name: string) => ({
-      name,
-      namespace,
-      labels: {
-        [TENANT_LABEL]: tenant,
-        [MANAGED_BY_LABEL]: 'tenancy-sandbox',
-      },
-    });
-    objects.push(
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: {
-          name: namespace,
-          labels: {
-            [TENANT_LABEL]: tenant,
-            [MANAGED_BY_LABEL]: 'tenancy-sandbox',
-            'tenancy.dev/environment': cluster.environment,
-          },
-          annotations: { 'tenancy.dev/owner': `group:default/${tenant}` },
-        },
-      } satisfies V1Namespace,
-      {
-        apiVersion: 'v1',
-        kind: 'ResourceQuota',
-        metadata: meta('tenant-quota'),
-        spec: {
-          hard: {
-            'requests.cpu': '4',
-            'requests.memory': '8Gi',
-            'limits.cpu': '8',
-            'limits.memory': '16Gi',
-            pods: '20',
-          },
-        },
-      } satisfies V1ResourceQuota,
-      {
-        apiVersion: 'v1',
-        kind: 'LimitRange',
-        metadata: meta('tenant-defaults'),
-        spec: {
-          limits: [
-            {
-              type: 'Container',
-              // The client's model names it _default; it is sent as `default`.
-              _default: { cpu: '500m', memory: '256Mi' },
-              defaultRequest: { cpu: '100m', memory: '128Mi' },
-            },
-          ],
-        },
-      } satisfies V1LimitRange,
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: meta('tenant-developers'),
-        roleRef: {
-          apiGroup: 'rbac.authorization.k8s.io',
-          kind: 'ClusterRole',
-          name: 'tenancy-tenant-developer',
-        },
-        subjects: [
-          {
-            apiGroup: 'rbac.authorization.k8s.io',
-            kind: 'Group',
-            name: tenant,
-          },
-        ],
-      } satisfies V1RoleBinding,
-      {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: meta('default-deny'),
-        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-      } satisfies V1NetworkPolicy,
-      {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: meta('allow-same-namespace'),
-        spec: {
-          podSelector: {},
-          policyTypes: ['Ingress', 'Egress'],
-          ingress: [{ _from: [{ podSelector: {} }] }],
-          egress: [{ to: [{ podSelector: {} }] }],
-        },
-      } satisfies V1NetworkPolicy,
-    );
+    objects.push(...seededBaseline(cluster, namespace, tenant));
   }
   for (const service of services) {
     objects.push(deployment(service, service.placement[cluster.name]));

@@ -92,33 +92,21 @@ function formatListing(listing: FaultListing): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Adds `fault aws …` to the sandbox CLI: commands that drive the AWS
- * Organizations fault layer through its admin API. Reuses an existing
- * `fault` command so other fault families can sit beside it.
- *
- * @param resolveFaultUrl - finds the running fault layer's URL (from the
- *   sandbox state); called only when a command runs.
- */
-export function registerAwsCommands(
-  program: Command,
-  resolveFaultUrl: () => Promise<string>,
-  output: AwsCliOutput = process.stdout,
-): Command {
-  const fault =
-    program.commands.find(c => c.name() === 'fault') ??
-    program
-      .command('fault')
-      .description('inject faults into the running sandbox');
-  const aws = fault
-    .command('aws')
-    .description(
-      'AWS Organizations faults: the layer in front of moto answers as AWS does when things go wrong',
-    );
+/** Sends a rule (as the CLI built it) to the fault layer and says what it does. */
+type AddRule = (input: unknown) => Promise<void>;
 
-  const client = async () => new FaultClient(await resolveFaultUrl());
+/** What every `fault aws …` command needs: the layer's client and where to print. */
+interface AwsCommandContext {
+  client: () => Promise<FaultClient>;
+  add: AddRule;
+  output: AwsCliOutput;
+}
 
-  const add = async (input: unknown) => {
+function addRuleWith(
+  client: () => Promise<FaultClient>,
+  output: AwsCliOutput,
+): AddRule {
+  return async input => {
     let rule: FaultRule;
     try {
       rule = parseFaultRule(input);
@@ -132,7 +120,13 @@ export function registerAwsCommands(
     const times = rule.sticky ? 'until cleared' : `${rule.times ?? 1}×`;
     output.write(`Added ${id}: ${describeFaultRule(rule)} [${times}]\n`);
   };
+}
 
+/** `fault aws list`, `clear` and `remove <id>`: the rules already there. */
+function registerRuleListCommands(
+  aws: Command,
+  { client, output }: AwsCommandContext,
+) {
   aws
     .command('list')
     .description(
@@ -163,7 +157,10 @@ export function registerAwsCommands(
       await (await client()).remove(id);
       output.write(`Removed ${id}.\n`);
     });
+}
 
+/** `fault aws add <json>`: any rule, as the admin API takes it. */
+function registerAddCommand(aws: Command, { add }: AwsCommandContext) {
   aws
     .command('add <json>')
     .description(
@@ -178,7 +175,10 @@ export function registerAwsCommands(
       }
       await add(parsed);
     });
+}
 
+/** `fault aws in-progress`: CreateAccount stays IN_PROGRESS for some polls. */
+function registerInProgressCommand(aws: Command, { add }: AwsCommandContext) {
   withCommonOptions(
     aws
       .command('in-progress')
@@ -199,7 +199,10 @@ export function registerAwsCommands(
       polls: options.polls,
     });
   });
+}
 
+/** `fault aws fail <reason>`: CreateAccount ends FAILED. */
+function registerFailCommand(aws: Command, { add }: AwsCommandContext) {
   withCommonOptions(
     aws
       .command('fail <reason>')
@@ -223,7 +226,10 @@ export function registerAwsCommands(
       });
     },
   );
+}
 
+/** `fault aws throttle`: TooManyRequestsException, which the SDK retries. */
+function registerThrottleCommand(aws: Command, { add }: AwsCommandContext) {
   withCommonOptions(
     aws
       .command('throttle')
@@ -243,7 +249,10 @@ export function registerAwsCommands(
       message: 'Rate exceeded',
     });
   });
+}
 
+/** `fault aws error <exception>`: any AWS error on any operation. */
+function registerErrorCommand(aws: Command, { add }: AwsCommandContext) {
   withCommonOptions(
     aws
       .command('error <exception>')
@@ -277,6 +286,43 @@ export function registerAwsCommands(
       await add(rule);
     },
   );
+}
 
+/**
+ * Adds `fault aws …` to the sandbox CLI: commands that drive the AWS
+ * Organizations fault layer through its admin API. Reuses an existing
+ * `fault` command so other fault families can sit beside it.
+ *
+ * @param resolveFaultUrl - finds the running fault layer's URL (from the
+ *   sandbox state); called only when a command runs.
+ */
+export function registerAwsCommands(
+  program: Command,
+  resolveFaultUrl: () => Promise<string>,
+  output: AwsCliOutput = process.stdout,
+): Command {
+  const fault =
+    program.commands.find(c => c.name() === 'fault') ??
+    program
+      .command('fault')
+      .description('inject faults into the running sandbox');
+  const aws = fault
+    .command('aws')
+    .description(
+      'AWS Organizations faults: the layer in front of moto answers as AWS does when things go wrong',
+    );
+
+  const client = async () => new FaultClient(await resolveFaultUrl());
+  const context: AwsCommandContext = {
+    client,
+    add: addRuleWith(client, output),
+    output,
+  };
+  registerRuleListCommands(aws, context);
+  registerAddCommand(aws, context);
+  registerInProgressCommand(aws, context);
+  registerFailCommand(aws, context);
+  registerThrottleCommand(aws, context);
+  registerErrorCommand(aws, context);
   return aws;
 }

@@ -22,6 +22,7 @@ import {
 } from './catalogClusters';
 import { readConfigClusters } from './configClusters';
 import { DefaultEksTokenProvider, EksTokenProvider } from './EksTokenProvider';
+import { makeKubeConfig } from './kubeConfig';
 import { ClusterRegistry, TenancyCluster } from './types';
 
 /** @public */
@@ -252,25 +253,18 @@ export class DefaultClusterRegistry implements ClusterRegistry {
       );
     }
 
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: cluster.name,
-          server: cluster.url,
-          caData: cluster.caData,
-          // Never from the catalog, whatever the object says (S32).
-          skipTLSVerify:
-            cluster.source === 'config' && cluster.skipTLSVerify === true,
-        },
-      ],
-      users: [{ name: KUBECONFIG_USER, token }],
-      contexts: [
-        { name: cluster.name, cluster: cluster.name, user: KUBECONFIG_USER },
-      ],
-      currentContext: cluster.name,
+    return makeKubeConfig({
+      name: cluster.name,
+      server: cluster.url,
+      caData: cluster.caData,
+      // Never from the catalog, whatever the object says: whoever can
+      // register an entity must not be able to turn verification off.
+      skipTLSVerify:
+        cluster.source === 'config' && cluster.skipTLSVerify === true,
+      user: KUBECONFIG_USER,
+      token,
+      context: cluster.name,
     });
-    return kc;
   }
 
   private async catalogClusters(): Promise<{ clusters: TenancyCluster[] }> {

@@ -13,6 +13,7 @@ export {
   type EksTokenProvider,
   type EksTokenRequest,
 } from './EksTokenProvider';
+export { makeKubeConfig, type KubeConfigOptions } from './kubeConfig';
 export {
   StsRoleAssumer,
   type AwsCredentials,
