@@ -22,9 +22,8 @@ import techdocsBackend from '@backstage/plugin-techdocs-backend';
 import userSettingsBackend from '@backstage/plugin-user-settings-backend';
 import scaffolderTenancy from '@tenancy/plugin-scaffolder-backend-module-tenancy';
 import tenancyBackend from '@tenancy/plugin-tenancy-backend';
-import scaffolderAwsOrganizations, {
-  catalogModuleAwsOrganizationsAccounts,
-} from '@tenancy/plugin-scaffolder-backend-module-aws-organizations';
+import scaffolderAwsOrganizations from '@tenancy/plugin-scaffolder-backend-module-aws-organizations';
+import catalogAwsOrganizations from '@tenancy/plugin-catalog-backend-module-aws-organizations';
 import { authModulePersonasProvider } from './modules/authPersonasProvider';
 import { permissionModuleTenancyPolicy } from './modules/tenancyPermissionPolicy';
 
@@ -56,7 +55,7 @@ export const portalFeatures = {
     catalogScaffolderEntityModel,
     catalogLogs,
     // Tenancy: AWS accounts of the organization as Resources owned by their team.
-    catalogModuleAwsOrganizationsAccounts,
+    catalogAwsOrganizations,
   ],
   // Everything allowed except acting as the platform team (tenancy.platformTeams).
   permission: [permissionBackend, permissionModuleTenancyPolicy],

@@ -8,9 +8,12 @@ import {
   AwsFixture,
   FakeConnection,
   connectToSandbox,
-} from '../__testUtils__/harness';
+} from '@tenancy/test-utils';
 import { AwsAccountEntityProvider } from './AwsAccountEntityProvider';
-import { AWS_ACCOUNT_EVENT_TOPIC, awsAccountEntityRef } from './entity';
+import {
+  AWS_ACCOUNT_EVENT_TOPIC,
+  awsAccountEntityRef,
+} from '@tenancy/plugin-tenancy-node';
 
 jest.setTimeout(60_000);
 

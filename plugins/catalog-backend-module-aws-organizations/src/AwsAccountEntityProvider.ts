@@ -16,15 +16,16 @@ import {
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
 import { EventParams, EventsService } from '@backstage/plugin-events-node';
-import { CONFIG_KEY, OrganizationsClientProvider } from '../aws/config';
-import { OrganizationsApi } from '../aws/OrganizationsApi';
-import { DEFAULT_TIMING } from '../aws/timing';
 import {
   AccountFacts,
   accountToEntity,
   AWS_ACCOUNT_EVENT_TOPIC,
+  AWS_ORGANIZATIONS_CONFIG_KEY as CONFIG_KEY,
   awsAccountEntityRef,
-} from './entity';
+  DEFAULT_TIMING,
+  OrganizationsApi,
+  OrganizationsClientProvider,
+} from '@tenancy/plugin-tenancy-node';
 
 const PROVIDER_NAME = 'tenancy-aws-organizations-accounts';
 

@@ -4,8 +4,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import { CONFIG_KEY } from './aws/config';
-import { AwsAccountEntityProvider } from './catalog/AwsAccountEntityProvider';
+import { AwsAccountEntityProvider } from './AwsAccountEntityProvider';
+import { AWS_ORGANIZATIONS_CONFIG_KEY as CONFIG_KEY } from '@tenancy/plugin-tenancy-node';
 
 /**
  * The catalog side of account vending: adds {@link AwsAccountEntityProvider},

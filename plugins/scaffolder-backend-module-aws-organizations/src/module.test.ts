@@ -17,8 +17,8 @@ import {
   parentOf,
   connectToSandbox,
   tagsOf,
-} from './__testUtils__/harness';
-import { catalogModuleAwsOrganizationsAccounts } from './catalogModule';
+} from '@tenancy/test-utils';
+import { catalogModuleAwsOrganizationsAccounts } from '@tenancy/plugin-catalog-backend-module-aws-organizations';
 import scaffolderModuleAwsOrganizations from './index';
 
 jest.setTimeout(60_000);

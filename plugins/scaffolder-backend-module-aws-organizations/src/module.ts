@@ -10,12 +10,12 @@ import {
   createCreateAwsAccountAction,
   createRegisterAwsAccountAction,
 } from './actions';
+import { AccountRequestStore } from './database/AccountRequestStore';
+import { awsOrganizationsPermissions } from './permissions';
 import {
   OrganizationsClientProvider,
   readAwsOrganizationsConfig,
-} from './aws/config';
-import { AccountRequestStore } from './database/AccountRequestStore';
-import { awsOrganizationsPermissions } from './permissions';
+} from '@tenancy/plugin-tenancy-node';
 
 /**
  * Adds the AWS account vending actions to the scaffolder:

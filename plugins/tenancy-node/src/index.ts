@@ -11,3 +11,4 @@ export { apiMessage, statusOf, withAbortSignal } from './kube';
 export * from './permissions';
 export { parseQuantity } from './quantity';
 export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';
+export * from './aws';

@@ -14,9 +14,9 @@ import {
   permissionsAllowing,
   connectToSandbox,
   seedUserInfo,
-} from '../__testUtils__/harness';
-import { AWS_ACCOUNT_EVENT_TOPIC } from '../catalog/entity';
+} from '@tenancy/test-utils';
 import { createCloseAwsAccountAction } from './close';
+import { AWS_ACCOUNT_EVENT_TOPIC } from '@tenancy/plugin-tenancy-node';
 
 jest.setTimeout(60_000);
 

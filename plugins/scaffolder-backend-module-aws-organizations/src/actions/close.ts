@@ -14,28 +14,27 @@ import {
 } from '@backstage/errors';
 import { EventsService } from '@backstage/plugin-events-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { parseTenantRef } from '@tenancy/plugin-tenancy-node';
-import { OrganizationsClientProvider } from '../aws/config';
-import { accountConsoleUrl } from '../aws/links';
-import {
-  describeAwsError,
-  OrganizationsApi,
-  toActionError,
-} from '../aws/OrganizationsApi';
-import {
-  Deadline,
-  resolveTiming,
-  VendingTiming,
-  VendingTimingOverrides,
-} from '../aws/timing';
-import { TAG_KEYS, validateAccountId } from '../aws/validation';
-import { AWS_ACCOUNT_EVENT_TOPIC } from '../catalog/entity';
 import { awsAccountClosePermission } from '../permissions';
 import {
   AccessDeps,
   authorizeTenantAction,
 } from '@tenancy/plugin-tenancy-node';
 import { examples } from './close.examples';
+import {
+  accountConsoleUrl,
+  AWS_ACCOUNT_EVENT_TOPIC,
+  Deadline,
+  describeAwsError,
+  OrganizationsApi,
+  OrganizationsClientProvider,
+  parseTenantRef,
+  resolveTiming,
+  TAG_KEYS,
+  toActionError,
+  validateAccountId,
+  VendingTiming,
+  VendingTimingOverrides,
+} from '@tenancy/plugin-tenancy-node';
 
 /** @public */
 export interface CloseAwsAccountActionOptions extends AccessDeps {

@@ -2,9 +2,7 @@ import { CreateAccountCommand } from '@aws-sdk/client-organizations';
 import { mockServices } from '@backstage/backend-test-utils';
 import { validate } from 'jsonschema';
 import { Knex } from 'knex';
-import { readAwsOrganizationsConfig } from '../aws/config';
 import { VendingHooks } from '../aws/AccountVendor';
-import { VendingTimingOverrides } from '../aws/timing';
 import { AccountRequestStore } from '../database/AccountRequestStore';
 import {
   accountsWithEmail,
@@ -21,10 +19,14 @@ import {
   requestsNamed,
   connectToSandbox,
   seedUserInfo,
-  storeOn,
   tagsOf,
-} from '../__testUtils__/harness';
+} from '@tenancy/test-utils';
+import { storeOn } from '../__testUtils__/harness';
 import { createCreateAwsAccountAction } from './create';
+import {
+  readAwsOrganizationsConfig,
+  VendingTimingOverrides,
+} from '@tenancy/plugin-tenancy-node';
 
 jest.setTimeout(60_000);
 

@@ -1,22 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { parseTenantRef } from '@tenancy/plugin-tenancy-node';
 import { AccountVendor, VendingHooks } from '../aws/AccountVendor';
-import {
-  AwsOrganizationsConfig,
-  OrganizationsClientProvider,
-} from '../aws/config';
-import { accountConsoleUrl } from '../aws/links';
-import { OrganizationsApi, toActionError } from '../aws/OrganizationsApi';
-import { Deadline, resolveTiming, VendingTimingOverrides } from '../aws/timing';
-import {
-  buildTags,
-  parseOuRef,
-  validateAccountName,
-  validateEmail,
-  validateRoleName,
-} from '../aws/validation';
 import { AccountRequestStore } from '../database/AccountRequestStore';
 import { awsAccountCreatePermission } from '../permissions';
 import {
@@ -24,6 +9,22 @@ import {
   authorizeTenantAction,
 } from '@tenancy/plugin-tenancy-node';
 import { examples } from './create.examples';
+import {
+  accountConsoleUrl,
+  AwsOrganizationsConfig,
+  buildTags,
+  Deadline,
+  OrganizationsApi,
+  OrganizationsClientProvider,
+  parseOuRef,
+  parseTenantRef,
+  resolveTiming,
+  toActionError,
+  validateAccountName,
+  validateEmail,
+  validateRoleName,
+  VendingTimingOverrides,
+} from '@tenancy/plugin-tenancy-node';
 
 /** @public */
 export interface CreateAwsAccountActionOptions extends AccessDeps {

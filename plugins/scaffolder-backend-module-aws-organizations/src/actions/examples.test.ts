@@ -4,8 +4,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { validate } from 'jsonschema';
 import yaml from 'yaml';
-import { readAwsOrganizationsConfig } from '../aws/config';
-import { AwsAccountEntityProvider } from '../catalog/AwsAccountEntityProvider';
+import { AwsAccountEntityProvider } from '@tenancy/plugin-catalog-backend-module-aws-organizations';
 import {
   awsFixture,
   AwsFixture,
@@ -18,15 +17,16 @@ import {
   permissionsAllowing,
   connectToSandbox,
   seedUserInfo,
-  storeOn,
   tagsOf,
-} from '../__testUtils__/harness';
+} from '@tenancy/test-utils';
+import { storeOn } from '../__testUtils__/harness';
 import { createCloseAwsAccountAction } from './close';
 import { examples as closeExamples } from './close.examples';
 import { createCreateAwsAccountAction } from './create';
 import { examples as createExamples } from './create.examples';
 import { createRegisterAwsAccountAction } from './register';
 import { examples as registerExamples } from './register.examples';
+import { readAwsOrganizationsConfig } from '@tenancy/plugin-tenancy-node';
 
 jest.setTimeout(60_000);
 

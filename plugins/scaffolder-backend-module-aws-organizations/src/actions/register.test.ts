@@ -12,10 +12,10 @@ import {
   permissionsAllowing,
   connectToSandbox,
   seedUserInfo,
-} from '../__testUtils__/harness';
-import { AwsAccountEntityProvider } from '../catalog/AwsAccountEntityProvider';
-import { awsAccountEntityRef } from '../catalog/entity';
+} from '@tenancy/test-utils';
+import { AwsAccountEntityProvider } from '@tenancy/plugin-catalog-backend-module-aws-organizations';
 import { createRegisterAwsAccountAction } from './register';
+import { awsAccountEntityRef } from '@tenancy/plugin-tenancy-node';
 
 jest.setTimeout(60_000);
 

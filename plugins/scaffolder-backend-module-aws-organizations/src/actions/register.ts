@@ -11,25 +11,26 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { EventsService } from '@backstage/plugin-events-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { parseTenantRef } from '@tenancy/plugin-tenancy-node';
-import { OrganizationsClientProvider } from '../aws/config';
-import {
-  describeAwsError,
-  OrganizationsApi,
-  toActionError,
-} from '../aws/OrganizationsApi';
-import { Deadline, resolveTiming, VendingTimingOverrides } from '../aws/timing';
-import { TAG_KEYS, validateAccountId } from '../aws/validation';
-import {
-  AWS_ACCOUNT_EVENT_TOPIC,
-  awsAccountEntityRef,
-} from '../catalog/entity';
 import { awsAccountCreatePermission } from '../permissions';
 import {
   AccessDeps,
   authorizeTenantAction,
 } from '@tenancy/plugin-tenancy-node';
 import { examples } from './register.examples';
+import {
+  AWS_ACCOUNT_EVENT_TOPIC,
+  awsAccountEntityRef,
+  Deadline,
+  describeAwsError,
+  OrganizationsApi,
+  OrganizationsClientProvider,
+  parseTenantRef,
+  resolveTiming,
+  TAG_KEYS,
+  toActionError,
+  validateAccountId,
+  VendingTimingOverrides,
+} from '@tenancy/plugin-tenancy-node';
 
 /** @public */
 export interface RegisterAwsAccountActionOptions extends AccessDeps {
@@ -162,7 +163,7 @@ export function createRegisterAwsAccountAction(
           if (entity?.spec?.owner === tenant) break;
           if (deadline.passed()) {
             throw new ServiceUnavailableError(
-              `The catalog did not list ${entityRef} within ${deadline.describe()}. Is the catalog module catalogModuleAwsOrganizationsAccounts installed? Its scheduled read adds the account later in any case`,
+              `The catalog did not list ${entityRef} within ${deadline.describe()}. Is the catalog module @tenancy/plugin-catalog-backend-module-aws-organizations installed? Its scheduled read adds the account later in any case`,
             );
           }
           await deadline.sleep(options.catalogPollMs ?? 1000);

@@ -25,13 +25,16 @@ import {
 } from '../database/AccountRequestStore';
 import { constraintViolation, createAccountFailure } from './failures';
 import {
+  AwsCallLog as Log,
+  Deadline,
   describeAwsError,
-  Log,
+  jitteredDelay,
   OrganizationsApi,
   ResolvedOu,
-} from './OrganizationsApi';
-import { Deadline, jitteredDelay, VendingTiming } from './timing';
-import { Tag, TAG_KEYS } from './validation';
+  Tag,
+  TAG_KEYS,
+  VendingTiming,
+} from '@tenancy/plugin-tenancy-node';
 
 /** A validated request for an account. */
 export interface VendRequest {

@@ -1,10 +1,7 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
-import {
-  createTestDatabases,
-  databaseIds,
-  storeOn,
-} from '../__testUtils__/harness';
+import { createTestDatabases, databaseIds } from '@tenancy/test-utils';
+import { storeOn } from '../__testUtils__/harness';
 import { AccountRequestStore, LostClaimError } from './AccountRequestStore';
 
 jest.setTimeout(60_000);

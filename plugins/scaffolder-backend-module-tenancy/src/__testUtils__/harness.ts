@@ -1,19 +1,7 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import {
-  BackstageCredentials,
-  PermissionsService,
-  UserInfoService,
-} from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { JsonObject } from '@backstage/types';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import {
-  connectSandbox,
-  SandboxFixtures,
-  TENANT_USERS,
-} from '@tenancy/sandbox';
+import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
 import {
   ClusterRegistry,
   DefaultClusterRegistry,
@@ -58,43 +46,6 @@ export class CountingRegistry implements ClusterRegistry {
   }
 }
 
-/**
- * Permission decisions as a real policy would give them: `allowed` lists the
- * permission names the initiator holds. (The permission backend itself is
- * exercised in the backend's integration tests; here the action's reaction
- * to each decision is what is under test.)
- */
-export function permissionsAllowing(allowed: string[]): PermissionsService {
-  const permissions = mockServices.permissions.mock();
-  permissions.authorize.mockImplementation(async requests =>
-    requests.map(r => ({
-      result: allowed.includes(r.permission.name)
-        ? AuthorizeResult.ALLOW
-        : AuthorizeResult.DENY,
-    })),
-  );
-  return permissions;
-}
-
-/**
- * Who is in which team, as the catalog's seed (packages/sandbox) says: what
- * Backstage's user info would return for the sandbox's users.
- */
-export function seedUserInfo(): UserInfoService {
-  return {
-    async getUserInfo(credentials: BackstageCredentials) {
-      const ref = (credentials.principal as { userEntityRef: string })
-        .userEntityRef;
-      const name = ref.split('/').pop();
-      const groups = TENANT_USERS.find(u => u.user === name)?.groups ?? [];
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...groups.map(g => `group:default/${g}`)],
-      };
-    },
-  };
-}
-
 export interface Harness {
   sandbox: SandboxFixtures;
   registry: CountingRegistry;
@@ -111,31 +62,4 @@ export function createHarness(timeoutMs?: number): Harness {
     }),
   );
   return { sandbox, registry, config, auditor: mockServices.auditor.mock() };
-}
-
-/** Everything the task log received, to check no secret ever reaches it. */
-export function capturingContext<T extends JsonObject>(
-  input: T,
-  options: { isDryRun?: boolean; credentials?: BackstageCredentials } = {},
-) {
-  const lines: string[] = [];
-  const logger = mockServices.logger.mock();
-  for (const level of ['info', 'warn', 'error', 'debug'] as const) {
-    logger[level].mockImplementation((message: string) => {
-      lines.push(message);
-    });
-  }
-  const outputs: Record<string, unknown> = {};
-  // createMockActionContext keeps only some of the fields it is given; the
-  // rest are set on the context it returns.
-  const ctx = {
-    ...createMockActionContext<T>({ input, logger }),
-    isDryRun: options.isDryRun,
-    output: (name: string, value: unknown) => {
-      outputs[name] = value;
-    },
-    getInitiatorCredentials: async () =>
-      options.credentials ?? mockCredentials.user('user:default/alice'),
-  };
-  return { ctx, lines, outputs };
 }

@@ -4,11 +4,10 @@ import { TENANT_USERS } from '@tenancy/sandbox';
 import yaml from 'yaml';
 import {
   capturingContext,
-  createHarness,
-  Harness,
   permissionsAllowing,
   seedUserInfo,
-} from '../__testUtils__/harness';
+} from '@tenancy/test-utils';
+import { createHarness, Harness } from '../__testUtils__/harness';
 import { examples as offboardExamples } from './offboard.examples';
 import { createOffboardNamespaceAction } from './offboard';
 import { examples as onboardExamples } from './onboard.examples';

@@ -2,11 +2,10 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { CoreV1Api } from '@kubernetes/client-node';
 import {
   capturingContext,
-  createHarness,
-  Harness,
   permissionsAllowing,
   seedUserInfo,
-} from '../__testUtils__/harness';
+} from '@tenancy/test-utils';
+import { createHarness, Harness } from '../__testUtils__/harness';
 import { createOffboardNamespaceAction } from './offboard';
 import { createOnboardNamespaceAction } from './onboard';
 

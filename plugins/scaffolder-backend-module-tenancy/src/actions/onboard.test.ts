@@ -15,11 +15,10 @@ import {
 import YAML from 'yaml';
 import {
   capturingContext,
-  createHarness,
-  Harness,
   permissionsAllowing,
   seedUserInfo,
-} from '../__testUtils__/harness';
+} from '@tenancy/test-utils';
+import { createHarness, Harness } from '../__testUtils__/harness';
 import { createOnboardNamespaceAction } from './onboard';
 
 // Real clusters: each test onboards namespaces on up to three of them.

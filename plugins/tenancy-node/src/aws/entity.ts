@@ -4,9 +4,13 @@ import {
   Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { parseTenantRef } from '@tenancy/plugin-tenancy-node';
-import { accountConsoleUrl, organizationIdOf } from '../aws/links';
-import { TAG_KEYS } from '../aws/validation';
+import {
+  AWS_ACCOUNT_ID_ANNOTATION,
+  AWS_ACCOUNT_RESOURCE_TYPE as RESOURCE_TYPE,
+} from '@tenancy/plugin-tenancy-common';
+import { parseTenantRef } from '../baseline/validation';
+import { accountConsoleUrl, organizationIdOf } from './links';
+import { TAG_KEYS } from './validation';
 
 /**
  * Events topic on which the actions announce an account that was created,
@@ -16,10 +20,10 @@ import { TAG_KEYS } from '../aws/validation';
 export const AWS_ACCOUNT_EVENT_TOPIC = 'tenancy.aws-organizations.account';
 
 /** The `spec.type` of the Resource entities of vended accounts. @public */
-export const AWS_ACCOUNT_RESOURCE_TYPE = 'aws-account';
+export const AWS_ACCOUNT_RESOURCE_TYPE = RESOURCE_TYPE;
 
 /** Annotation with the account id, as Backstage's AWS plugins name it. @public */
-export const ANNOTATION_AWS_ACCOUNT_ID = 'amazonaws.com/account-id';
+export const ANNOTATION_AWS_ACCOUNT_ID = AWS_ACCOUNT_ID_ANNOTATION;
 /** @public */
 export const ANNOTATION_AWS_ARN = 'amazonaws.com/arn';
 /** @public */
