@@ -5,7 +5,7 @@
 # fails, so one run shows everything that is wrong; the exit code is non-zero
 # when anything failed.
 #
-#   --only NAME   run only that check (tsc, lint, start, unit, e2e); repeatable
+#   --only NAME   run only that check (tsc [with API reports], lint, start, unit, e2e); repeatable
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -144,6 +144,10 @@ phase "dependencies (yarn install)" ensure_deps || exit 1
 
 if wants tsc; then
   phase "type check (tsc)" yarn tsc || true
+  # Reads the declarations tsc just wrote (dist-types). A change to a
+  # published package's API without its report-*.md fails here; regenerate
+  # the reports with `yarn tsc && yarn api-reports`.
+  phase "API reports (published packages, --ci)" yarn api-reports --ci || true
 fi
 if wants lint; then
   phase "lint (eslint, all packages)" yarn backstage-cli repo lint || true

@@ -10,4 +10,12 @@ export { scaffolderModuleAwsOrganizations as default } from './module';
 export * from './actions';
 export * from './permissions';
 export type { VendingHooks } from './aws/AccountVendor';
-export { AccountRequestStore } from './database/AccountRequestStore';
+export {
+  AccountRequestStore,
+  LostClaimError,
+} from './database/AccountRequestStore';
+export type {
+  AccountRequest,
+  ClaimResult,
+  RequestState,
+} from './database/AccountRequestStore';

@@ -3,7 +3,7 @@
  * that answers it and the frontend that reads it.
  */
 
-/** Why a cluster has no (fresh) data. Messages never hold a credential or a URL. */
+/** Why a cluster has no (fresh) data. Messages never hold a credential or a URL. @public */
 export interface ClusterError {
   /** `timeout`, `unreachable`, `tls`, `unauthorized` (401), `forbidden` (403), `throttled`, or `error`. */
   kind:

@@ -1,7 +1,7 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 
-/** `tenancy.environments`: environment name → cluster names. */
+/** `tenancy.environments`: environment name → cluster names. @public */
 export function readEnvironments(config: Config): Record<string, string[]> {
   const envs = config.getOptionalConfig('tenancy.environments');
   return Object.fromEntries(
@@ -9,7 +9,7 @@ export function readEnvironments(config: Config): Record<string, string[]> {
   );
 }
 
-/** The clusters of an environment; an unknown environment is an input error naming the known ones. */
+/** The clusters of an environment; an unknown environment is an input error naming the known ones. @public */
 export function clustersOfEnvironment(
   config: Config,
   environment: string,
@@ -29,7 +29,7 @@ export function clustersOfEnvironment(
   return clusters;
 }
 
-/** Per-cluster request timeout (`tenancy.clusterTimeoutMs`, default 10 s). */
+/** Per-cluster request timeout (`tenancy.clusterTimeoutMs`, default 10 s). @public */
 export function readClusterTimeoutMs(config: Config): number {
   return config.getOptionalNumber('tenancy.clusterTimeoutMs') ?? 10_000;
 }

@@ -30,6 +30,7 @@ class AbortableKubeConfig extends KubeConfig {
 /**
  * A copy of `kc` whose requests are aborted when `signal` fires, and counted
  * through `onRequest` when given.
+ * @public
  */
 export function withAbortSignal(
   kc: KubeConfig,
@@ -46,7 +47,7 @@ export function withAbortSignal(
   return copy;
 }
 
-/** The HTTP status of a failed Kubernetes call, or undefined for a network failure. */
+/** The HTTP status of a failed Kubernetes call, or undefined for a network failure. @public */
 export function statusOf(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
 }
@@ -54,6 +55,7 @@ export function statusOf(error: unknown): number | undefined {
 /**
  * The API server's own message from a failed call (its Status object's
  * message), which names fields and objects but never credentials.
+ * @public
  */
 export function apiMessage(error: unknown): string {
   if (error instanceof ApiException) {

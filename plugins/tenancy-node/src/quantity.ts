@@ -17,7 +17,7 @@ const DECIMAL: Record<string, number> = {
   E: 1e18,
 };
 
-/** A Kubernetes quantity as a number (`500m` → 0.5, `4Gi` → 4294967296); NaN when it is not one. */
+/** A Kubernetes quantity as a number (`500m` → 0.5, `4Gi` → 4294967296); NaN when it is not one. @public */
 export function parseQuantity(quantity: string): number {
   const match =
     /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei)|(m|k|M|G|T|P|E))?$/.exec(

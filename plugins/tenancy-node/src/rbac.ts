@@ -1,7 +1,8 @@
 import { V1ClusterRole, V1ClusterRoleBinding } from '@kubernetes/client-node';
 
-/** The portal backend's identity on every tenant cluster (a certificate or token subject). */
+/** The portal backend's identity on every tenant cluster (a certificate or token subject). @public */
 export const PLATFORM_USER = 'tenancy-portal';
+/** @public */
 export const PLATFORM_GROUP = 'tenancy:portal';
 
 const READ = ['get', 'list', 'watch'];
@@ -213,6 +214,7 @@ function deployerRole(): V1ClusterRole {
  * and the two roles the tenant baseline binds: the portal's ClusterRole and
  * its binding, `tenancy-tenant-developer` and `tenancy-deployer`. The same
  * objects are in deploy/rbac/ for `kubectl apply`; a test keeps them equal.
+ * @public
  */
 export function platformRbac(): Array<V1ClusterRole | V1ClusterRoleBinding> {
   return [

@@ -50,6 +50,7 @@ export interface CloseAwsAccountActionOptions extends AccessDeps {
   closeWaitSeconds?: number;
 }
 
+/** @public */
 export const CLOSE_ACTION_ID = 'aws:organizations:account:close';
 
 const CLOSED_STATES = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);

@@ -37,6 +37,7 @@ export interface CreateAwsAccountActionOptions extends AccessDeps {
   hooks?: VendingHooks;
 }
 
+/** @public */
 export const CREATE_ACTION_ID = 'aws:organizations:account:create';
 
 /**

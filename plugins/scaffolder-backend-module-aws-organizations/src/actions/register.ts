@@ -42,6 +42,7 @@ export interface RegisterAwsAccountActionOptions extends AccessDeps {
   catalogPollMs?: number;
 }
 
+/** @public */
 export const REGISTER_ACTION_ID = 'aws:organizations:account:register';
 
 /**

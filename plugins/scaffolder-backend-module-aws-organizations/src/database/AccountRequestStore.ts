@@ -15,6 +15,8 @@ export const MIGRATIONS_TABLE = 'tenancy_aws_knex_migrations';
  * - `creating`: holds a slot; CreateAccount is about to be or was called (write-ahead).
  * - `created`: AWS reported SUCCEEDED; the account is being placed and tagged.
  * - `done`: finished. `failed`: the last request failed; nothing exists.
+ *
+ * @public
  */
 export type RequestState =
   | 'queued'
@@ -23,6 +25,7 @@ export type RequestState =
   | 'done'
   | 'failed';
 
+/** @public */
 export interface AccountRequest {
   email: string;
   tenant: string;
@@ -78,7 +81,7 @@ function toRequest(row: Row): AccountRequest {
   };
 }
 
-/** Raised when another task took over a row this task held (its lease lapsed). */
+/** Raised when another task took over a row this task held (its lease lapsed). @public */
 export class LostClaimError extends ConflictError {
   constructor(email: string) {
     super(
@@ -87,6 +90,7 @@ export class LostClaimError extends ConflictError {
   }
 }
 
+/** @public */
 export type ClaimResult =
   | { claimed: true; row: AccountRequest; previous?: AccountRequest }
   | { claimed: false; holder: AccountRequest };
@@ -97,6 +101,7 @@ export type ClaimResult =
  * rests on the database — the primary key on `email` (one task per address)
  * and the unique `slot` (at most N requests in progress) — never on process
  * memory, so it holds across backend replicas.
+ * @public
  */
 export class AccountRequestStore {
   static async create(options: {
@@ -334,7 +339,7 @@ export class AccountRequestStore {
     await this.endAttempt(email, owner, failure, 'failed');
   }
 
-  /** Like {@link markFailed}, but the holder keeps the address to send a new request. */
+  /** Like {@link AccountRequestStore.markFailed}, but the holder keeps the address to send a new request. */
   async markRetry(
     email: string,
     owner: string,

@@ -9,7 +9,7 @@ import {
   TenancyCluster,
 } from '@tenancy/plugin-tenancy-node';
 
-/** What happened on one cluster; the action's output, one per cluster. */
+/** What happened on one cluster; the action's output, one per cluster. @public */
 export interface ClusterReport {
   cluster: string;
   outcome: ClusterOutcome | 'failed';

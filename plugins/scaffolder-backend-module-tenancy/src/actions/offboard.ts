@@ -21,17 +21,20 @@ import {
 } from './clusters';
 import { examples } from './offboard.examples';
 
+/** @public */
 export interface OffboardNamespaceActionOptions extends AccessDeps {
   config: Config;
   registry: ClusterRegistry;
 }
 
+/** @public */
 export const OFFBOARD_ACTION_ID = 'tenancy:namespace:offboard';
 
 /**
  * `tenancy:namespace:offboard` — deletes a tenant's namespace on every
  * cluster of an environment (refusing one the tenant does not own) and waits
  * until each cluster has finished deleting it.
+ * @public
  */
 export function createOffboardNamespaceAction(
   options: OffboardNamespaceActionOptions,

@@ -30,18 +30,21 @@ import {
   summarize,
 } from './clusters';
 
+/** @public */
 export interface OnboardNamespaceActionOptions extends AccessDeps {
   config: Config;
   registry: ClusterRegistry;
   logger?: LoggerService;
 }
 
+/** @public */
 export const ONBOARD_ACTION_ID = 'tenancy:namespace:onboard';
 
 /**
  * `tenancy:namespace:onboard` — the tenant baseline (namespace, quota,
  * limits, network policies, team RoleBinding, deploy identity) on every
  * cluster of an environment, with server-side apply, in parallel.
+ * @public
  */
 export function createOnboardNamespaceAction(
   options: OnboardNamespaceActionOptions,

@@ -4,7 +4,7 @@ import {
   readEnvironments,
 } from '@tenancy/plugin-tenancy-node';
 
-/** Everything the fleet snapshot reads from config, read in one place. */
+/** Everything the fleet snapshot reads from config, read in one place. @public */
 export interface FleetOptions {
   /** How often one replica refreshes the snapshot (`tenancy.fleet.refreshIntervalSeconds`, default 30). */
   refreshIntervalSeconds: number;
@@ -23,7 +23,7 @@ export interface FleetOptions {
   sharedCache: boolean;
 }
 
-/** Reads {@link FleetOptions} from the backend's config. */
+/** Reads {@link FleetOptions} from the backend's config. @public */
 export function readFleetOptions(config: Config): FleetOptions {
   const fleet = config.getOptionalConfig('tenancy.fleet');
   const store = config.getOptionalString('backend.cache.store') ?? 'memory';

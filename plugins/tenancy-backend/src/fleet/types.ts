@@ -1,6 +1,6 @@
 import { ClusterError } from '@tenancy/plugin-tenancy-common';
 
-/** What one refresh learnt about one pod. */
+/** What one refresh learnt about one pod. @public */
 export interface PodSnapshot {
   namespace: string;
   name: string;
@@ -12,6 +12,7 @@ export interface PodSnapshot {
   waiting: string[];
 }
 
+/** @public */
 export interface WorkloadSnapshot {
   kind: 'Deployment' | 'StatefulSet';
   namespace: string;
@@ -26,6 +27,7 @@ export interface WorkloadSnapshot {
 /**
  * One cluster at one moment, as the views need it — never Secrets, never a
  * credential. Either data (reachable, no error) or an error.
+ * @public
  */
 export interface ClusterSnapshot {
   name: string;
@@ -74,7 +76,7 @@ export interface ClusterSnapshot {
   }>;
 }
 
-/** Every cluster at one refresh. */
+/** Every cluster at one refresh. @public */
 export interface FleetSnapshot {
   generatedAt: string;
   clusters: ClusterSnapshot[];

@@ -142,6 +142,7 @@ function summary(cluster: ClusterSnapshot): ClusterSummary {
   };
 }
 
+/** @public */
 export function fleetView(snapshot: FleetSnapshot): FleetResponse {
   return {
     generatedAt: snapshot.generatedAt,

@@ -24,6 +24,7 @@ import {
 const STAMP_KEY = 'fleet-snapshot:v2:latest';
 const snapshotKey = (generatedAt: string) => `fleet-snapshot:v2:${generatedAt}`;
 
+/** @public */
 export interface FleetSnapshotOptions {
   registry: ClusterRegistry;
   cache: CacheService;
@@ -38,6 +39,7 @@ export interface FleetSnapshotOptions {
  * (on one replica at a time) and keeps it in the CacheService, so several
  * backend replicas share one view and one refresh. A request never waits on
  * a slow cluster for longer than the per-cluster timeout.
+ * @public
  */
 export class FleetSnapshotService {
   private readonly fleet: FleetOptions;

@@ -42,6 +42,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { FleetSnapshotService } from './FleetSnapshotService';
 
+/** @public */
 export interface RouterOptions {
   snapshots: Pick<FleetSnapshotService, 'get'>;
   httpAuth: HttpAuthService;
@@ -80,6 +81,7 @@ function param(
   return value;
 }
 
+/** @public */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {

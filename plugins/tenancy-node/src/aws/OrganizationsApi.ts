@@ -36,15 +36,16 @@ import { Tag } from './validation';
 import { jitteredDelay, sleep, VendingTiming } from './timing';
 import { OuRef } from './validation';
 
-/** An OU the account goes to: its id and its path of names below the root. */
+/** An OU the account goes to: its id and its path of names below the root. @public */
 export interface ResolvedOu {
   id: string;
   path: string;
 }
 
-/** Where progress and retries are reported: the task log. */
+/** Where progress and retries are reported: the task log. @public */
 export type Log = (level: 'info' | 'warn', message: string) => void;
 
+/** @public */
 export function isAwsError(error: unknown, name: string): boolean {
   return error instanceof OrganizationsServiceException && error.name === name;
 }
@@ -80,6 +81,7 @@ async function* pages<T extends { NextToken?: string }>(
  * A message for an AWS error that says what failed and what to do, without
  * anything from the request (no credentials, no signed headers): only the
  * exception's name and AWS's own message.
+ * @public
  */
 export function describeAwsError(operation: string, error: unknown): Error {
   if (error instanceof AccessDeniedForDependencyException) {
@@ -118,6 +120,7 @@ export function describeAwsError(operation: string, error: unknown): Error {
 /**
  * For the actions' last line of defence: an SDK exception no step mapped
  * becomes an error naming it, with AWS's message and nothing else.
+ * @public
  */
 export function toActionError(error: unknown): unknown {
   return error instanceof OrganizationsServiceException
@@ -130,6 +133,7 @@ export function toActionError(error: unknown): unknown {
  * exponential backoff while AWS throttles it (S15) and bounded by
  * `timing.throttle.attempts`. Everything else is raised as the SDK's
  * exception for the caller to map.
+ * @public
  */
 export class OrganizationsApi {
   constructor(

@@ -14,6 +14,7 @@ export interface AwsOrganizationsConfig {
   pollDeadlineSeconds: number;
 }
 
+/** @public */
 export const CONFIG_KEY = 'tenancy.aws.organizations';
 
 /** @public */
@@ -54,6 +55,7 @@ export function readAwsOrganizationsConfig(
  * {@link OrganizationsApi} with jittered backoff, and CreateAccount — which
  * has no idempotency token — must never be retried blindly. No SDK logger is
  * set, so requests (signed headers included) are never logged.
+ * @public
  */
 export class OrganizationsClientProvider {
   private client?: Promise<OrganizationsClient>;

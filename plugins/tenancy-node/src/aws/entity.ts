@@ -38,7 +38,7 @@ export function awsAccountEntityRef(accountId: string): string {
   });
 }
 
-/** What the provider knows about one account. */
+/** What the provider knows about one account. @public */
 export interface AccountFacts {
   id: string;
   arn: string;
@@ -52,6 +52,7 @@ export interface AccountFacts {
  * The Resource entity for an account, or undefined when the account is not
  * a tenant's: no valid `tenant` tag, or not active (closed accounts leave
  * the catalog).
+ * @public
  */
 export function accountToEntity(
   account: AccountFacts,

@@ -10,14 +10,14 @@ function consoleHost(arn: string): string {
   }
 }
 
-/** The account's page in the AWS Organizations console. */
+/** The account's page in the AWS Organizations console. @public */
 export function accountConsoleUrl(arn: string, accountId: string): string {
   return `https://${consoleHost(
     arn,
   )}/organizations/v2/home/accounts/${accountId}`;
 }
 
-/** The organization id (`o-…`) from an account ARN (`arn:aws:organizations::<mgmt>:account/o-…/<id>`). */
+/** The organization id (`o-…`) from an account ARN (`arn:aws:organizations::<mgmt>:account/o-…/<id>`). @public */
 export function organizationIdOf(arn: string): string | undefined {
   return /:account\/(o-[a-z0-9]+)\//.exec(arn)?.[1];
 }

@@ -24,6 +24,7 @@ export interface VendingTiming {
   internalFailureRetries: number;
 }
 
+/** @public */
 export const DEFAULT_TIMING: VendingTiming = {
   throttle: { baseMs: 500, maxMs: 20_000, attempts: 8 },
   poll: { initialMs: 5_000, maxMs: 30_000 },
@@ -40,6 +41,7 @@ export type VendingTimingOverrides = {
     : VendingTiming[K];
 };
 
+/** @public */
 export function resolveTiming(
   overrides: VendingTimingOverrides = {},
 ): VendingTiming {
@@ -59,7 +61,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
 
-/** Full jitter: a random delay in [0, min(max, base·2^attempt)). */
+/** Full jitter: a random delay in [0, min(max, base·2^attempt)). @public */
 export function jitteredDelay(
   attempt: number,
   baseMs: number,
@@ -69,7 +71,7 @@ export function jitteredDelay(
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }
 
-/** A point in time after which waiting stops. */
+/** A point in time after which waiting stops. @public */
 export class Deadline {
   private readonly at: number;
   constructor(readonly ms: number, private readonly now = () => Date.now()) {

@@ -8,7 +8,7 @@ export const TAG_KEYS = {
   environment: 'environment',
 } as const;
 
-/** AWS allows at most this many tags on an account. */
+/** AWS allows at most this many tags on an account. @public */
 export const MAX_TAGS = 50;
 
 const ACCOUNT_NAME = /^[\u0020-\u007e]{1,50}$/;
@@ -24,7 +24,7 @@ const ACCOUNT_ID = /^\d{12}$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_OU_DEPTH = 5;
 
-/** S19: 1–50 printable ASCII characters, as CreateAccount requires. */
+/** S19: 1–50 printable ASCII characters, as CreateAccount requires. @public */
 export function validateAccountName(name: string): string {
   if (!ACCOUNT_NAME.test(name)) {
     throw new InputError(
@@ -39,6 +39,7 @@ export function validateAccountName(name: string): string {
 /**
  * S19: an address CreateAccount accepts. Returned lower-cased: AWS treats
  * addresses case-insensitively, and so must every lookup and the database key.
+ * @public
  */
 export function validateEmail(email: string): string {
   if (
@@ -56,7 +57,7 @@ export function validateEmail(email: string): string {
   return email.toLowerCase();
 }
 
-/** The IAM role AWS creates in the new account for the management account. */
+/** The IAM role AWS creates in the new account for the management account. @public */
 export function validateRoleName(roleName: string): string {
   if (!ROLE_NAME.test(roleName)) {
     throw new InputError(
@@ -68,7 +69,7 @@ export function validateRoleName(roleName: string): string {
   return roleName;
 }
 
-/** A 12-digit AWS account id. */
+/** A 12-digit AWS account id. @public */
 export function validateAccountId(accountId: string): string {
   if (!ACCOUNT_ID.test(accountId)) {
     throw new InputError(
@@ -78,10 +79,10 @@ export function validateAccountId(accountId: string): string {
   return accountId;
 }
 
-/** Where the account goes: an OU id, or a path of OU names below the root. */
+/** Where the account goes: an OU id, or a path of OU names below the root. @public */
 export type OuRef = { id: string } | { path: string[] };
 
-/** Parses `ou-xxxx-yyyyyyyy` or `Workloads/Prod`; the OU's existence is checked against AWS later. */
+/** Parses `ou-xxxx-yyyyyyyy` or `Workloads/Prod`; the OU's existence is checked against AWS later. @public */
 export function parseOuRef(ou: string): OuRef {
   if (ou.startsWith('ou-')) {
     if (!OU_ID.test(ou)) {
@@ -113,7 +114,7 @@ export function parseOuRef(ou: string): OuRef {
   return { path };
 }
 
-/** An AWS tag. */
+/** An AWS tag. @public */
 export interface Tag {
   Key: string;
   Value: string;
@@ -125,6 +126,7 @@ export interface Tag {
  * letters, digits, spaces and `_ . : / = + - @`; no `aws:` prefix; at most
  * {@link MAX_TAGS}. The tenant tag is set from the tenant, never by the
  * caller.
+ * @public
  */
 export function buildTags(
   tenantRef: string,

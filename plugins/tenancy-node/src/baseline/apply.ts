@@ -24,7 +24,7 @@ import {
 import { apiMessage, statusOf, withAbortSignal } from '../kube';
 import { BaselineObject, describeObject } from './render';
 
-/** What happened to one object. */
+/** What happened to one object. @public */
 export type ObjectChange =
   | 'created'
   | 'updated'
@@ -35,13 +35,14 @@ export type ObjectChange =
   | 'deleted'
   | 'absent';
 
+/** @public */
 export interface ObjectResult {
   /** `Kind/name`. */
   object: string;
   change: ObjectChange;
 }
 
-/** The outcome on one cluster: `unchanged` when nothing at all changed. */
+/** The outcome on one cluster: `unchanged` when nothing at all changed. @public */
 export type ClusterOutcome =
   | 'created'
   | 'updated'
@@ -50,6 +51,7 @@ export type ClusterOutcome =
   | 'deleted'
   | 'absent';
 
+/** @public */
 export interface ApplyOptions {
   tenant: CompoundEntityRef;
   /** Server-side dry run: validated by the API server, nothing persisted. */
@@ -61,6 +63,7 @@ export interface ApplyOptions {
 /**
  * Runs `fn` with a KubeConfig whose requests are aborted after `timeoutMs`;
  * a timeout becomes an error that says so.
+ * @public
  */
 export async function withClusterTimeout<T>(
   kc: KubeConfig,
@@ -304,6 +307,7 @@ async function apply(
  * (S7). With `dryRun` the API server validates everything and persists
  * nothing; objects inside a namespace that does not exist yet cannot be
  * validated that way and are reported as `would-create`.
+ * @public
  */
 export async function applyTenantBaseline(
   kc: KubeConfig,
@@ -404,6 +408,7 @@ export async function applyTenantBaseline(
 /**
  * Deletes a tenant's namespace (refusing one that is not the tenant's) and
  * waits, within the deadline, until the cluster has finished deleting it.
+ * @public
  */
 export async function deleteTenantNamespace(
   kc: KubeConfig,

@@ -7,7 +7,7 @@ import {
   validateQuota,
 } from './validation';
 
-/** The tenant baseline's settings, from `tenancy.baseline` (see config.d.ts). */
+/** The tenant baseline's settings, from `tenancy.baseline` (see config.d.ts). @public */
 export interface BaselineOptions {
   groupSubjectTemplate: string;
   tenantRole: string;
@@ -24,6 +24,7 @@ export interface BaselineOptions {
   };
 }
 
+/** @public */
 export const DEFAULT_QUOTA_PRESETS: Record<string, Record<string, string>> = {
   small: {
     'requests.cpu': '2',
@@ -71,6 +72,7 @@ function quantities(
 /**
  * Reads and checks `tenancy.baseline`: a bad preset or a tenant role of
  * cluster-admin stops the backend at start-up, not at the first onboarding.
+ * @public
  */
 export function readBaselineOptions(config: Config): BaselineOptions {
   const baseline = config.getOptionalConfig('tenancy.baseline');

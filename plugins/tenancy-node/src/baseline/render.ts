@@ -21,7 +21,7 @@ import {
 import { BaselineOptions } from './options';
 import { PodSecurityLevel } from './validation';
 
-/** What one tenant namespace is made of. Validated before rendering. */
+/** What one tenant namespace is made of. Validated before rendering. @public */
 export interface TenantSpec {
   tenant: CompoundEntityRef;
   namespace: string;
@@ -33,7 +33,7 @@ export interface TenantSpec {
   labels?: Record<string, string>;
 }
 
-/** One object of the baseline, in the order it is applied (Namespace first). */
+/** One object of the baseline, in the order it is applied (Namespace first). @public */
 export type BaselineObject =
   | V1Namespace
   | V1ResourceQuota
@@ -42,7 +42,7 @@ export type BaselineObject =
   | V1RoleBinding
   | V1ServiceAccount;
 
-/** The Kubernetes group a tenant's members authenticate as. */
+/** The Kubernetes group a tenant's members authenticate as. @public */
 export function groupSubject(
   tenant: CompoundEntityRef,
   template: string,
@@ -52,7 +52,7 @@ export function groupSubject(
     .replace(/\{namespace\}/g, tenant.namespace);
 }
 
-/** `Kind/name` of an object, for messages and results. */
+/** `Kind/name` of an object, for messages and results. @public */
 export function describeObject(object: KubernetesObject): string {
   return `${object.kind}/${object.metadata?.name}`;
 }
@@ -61,6 +61,7 @@ export function describeObject(object: KubernetesObject): string {
  * The tenant baseline for one namespace: a pure function of the spec and the
  * settings, so that what is applied can be compared field by field with what
  * was rendered. Every object carries the ownership labels.
+ * @public
  */
 export function renderTenantBaseline(
   spec: TenantSpec,

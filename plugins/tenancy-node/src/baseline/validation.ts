@@ -18,6 +18,7 @@ const RESERVED_NAMESPACES = new Set([
 /**
  * A tenant namespace name (S20): a DNS-1123 label of at most 63 characters
  * that is not a system namespace.
+ * @public
  */
 export function validateNamespaceName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
@@ -43,7 +44,7 @@ export function validateNamespaceName(name: unknown): string {
   return name;
 }
 
-/** The tenant: a Backstage Group entity ref such as `group:default/team-a` or `team-a`. */
+/** The tenant: a Backstage Group entity ref such as `group:default/team-a` or `team-a`. @public */
 export function parseTenantRef(ref: unknown): CompoundEntityRef {
   if (typeof ref !== 'string' || ref.trim() === '') {
     throw new InputError(
@@ -82,7 +83,7 @@ const INTEGER = /^\d+$/;
 const QUOTA_RESOURCE =
   /^(requests\.|limits\.)?(cpu|memory|ephemeral-storage|storage)$|^(pods|services|services\.loadbalancers|services\.nodeports|persistentvolumeclaims|configmaps|secrets|replicationcontrollers|resourcequotas)$|^count\/[a-z0-9.-]+$|^requests\.nvidia\.com\/gpu$/;
 
-/** A quantity such as `500m`, `2`, `4Gi` (S24): `10 cores` and `-1Gi` are refused. */
+/** A quantity such as `500m`, `2`, `4Gi` (S24): `10 cores` and `-1Gi` are refused. @public */
 export function validateQuantity(value: unknown, what: string): string {
   const text = typeof value === 'number' ? String(value) : value;
   if (typeof text !== 'string' || !QUANTITY.test(text)) {
@@ -95,7 +96,7 @@ export function validateQuantity(value: unknown, what: string): string {
   return text;
 }
 
-/** ResourceQuota `hard` values: known resource names, valid quantities, counts as integers. */
+/** ResourceQuota `hard` values: known resource names, valid quantities, counts as integers. @public */
 export function validateQuota(
   hard: Record<string, unknown>,
 ): Record<string, string> {
@@ -134,7 +135,7 @@ const RESERVED_LABEL_PREFIXES = [
   'tenancy.dev/',
 ];
 
-/** Extra namespace labels: valid keys and values that do not override the baseline's own. */
+/** Extra namespace labels: valid keys and values that do not override the baseline's own. @public */
 export function validateLabels(
   labels: Record<string, unknown> | undefined,
 ): Record<string, string> {
@@ -180,13 +181,16 @@ export function validateLabels(
   return result;
 }
 
+/** @public */
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+/** @public */
 export const POD_SECURITY_LEVELS: PodSecurityLevel[] = [
   'privileged',
   'baseline',
   'restricted',
 ];
 
+/** @public */
 export function validatePodSecurity(level: unknown): PodSecurityLevel {
   if (!POD_SECURITY_LEVELS.includes(level as PodSecurityLevel)) {
     throw new InputError(
@@ -205,6 +209,7 @@ export function validatePodSecurity(level: unknown): PodSecurityLevel {
  * preset's, explicit clusters
  * instead of an environment. Empty when the request stays within them.
  * Local: no remote call, so it is decided before any.
+ * @public
  */
 export function platformOnlyInputs(request: {
   podSecurity: PodSecurityLevel;

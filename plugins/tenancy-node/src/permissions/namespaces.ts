@@ -69,19 +69,24 @@ export const isTenantMember = createPermissionRule({
 /** Every rule of the `tenancy-namespace` resource type. @public */
 export const tenancyNamespaceRules = { isTenantMember };
 
-/**
- * Conditions for policies: `tenancyNamespaceConditions.isTenantMember({
- * claims: user.info.ownershipEntityRefs })`, and
- * `createTenancyNamespaceConditionalDecision` to return them.
- * @public
- */
-export const {
-  conditions: tenancyNamespaceConditions,
-  createConditionalDecision: createTenancyNamespaceConditionalDecision,
-} = createConditionExports({
+const namespaceConditionExports = createConditionExports({
   resourceRef: tenancyNamespaceResourceRef,
   rules: tenancyNamespaceRules,
 });
+
+/**
+ * Conditions for policies, e.g. `isTenantMember` with the user's ownership
+ * refs as its `claims`.
+ * @public
+ */
+export const tenancyNamespaceConditions = namespaceConditionExports.conditions;
+
+/**
+ * Returns {@link tenancyNamespaceConditions} as a policy decision.
+ * @public
+ */
+export const createTenancyNamespaceConditionalDecision =
+  namespaceConditionExports.createConditionalDecision;
 
 /**
  * The rules of the `tenancy-namespace` resource type, as the permissions
