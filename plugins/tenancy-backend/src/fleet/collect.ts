@@ -2,11 +2,15 @@ import {
   ApiException,
   AppsV1Api,
   CoreV1Api,
+  CoreV1Event,
   KubeConfig,
   NetworkingV1Api,
   RbacAuthorizationV1Api,
+  V1Deployment,
   V1ListMeta,
+  V1NetworkPolicy,
   V1Pod,
+  V1StatefulSet,
   VersionApi,
 } from '@kubernetes/client-node';
 import { ClusterError } from '@tenancy/plugin-tenancy-common';
@@ -188,11 +192,168 @@ function podSnapshot(pod: V1Pod): PodSnapshot {
   };
 }
 
+/** Lists every item of one kind, paged, under the cluster's concurrency limit. */
+type Lister = <T>(
+  page: (
+    token: string | undefined,
+  ) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
+) => Promise<T[]>;
+
+/** One list call per kind the views need (never Secrets), all at once. */
+async function listEverything(kc: KubeConfig, list: Lister, limit: number) {
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const net = kc.makeApiClient(NetworkingV1Api);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const [
+    nodes,
+    namespaces,
+    quotas,
+    limitRanges,
+    policies,
+    bindings,
+    deployments,
+    statefulSets,
+    pods,
+    events,
+  ] = await Promise.all([
+    list(t => core.listNode({ limit, _continue: t })),
+    list(t => core.listNamespace({ limit, _continue: t })),
+    list(t => core.listResourceQuotaForAllNamespaces({ limit, _continue: t })),
+    list(t => core.listLimitRangeForAllNamespaces({ limit, _continue: t })),
+    list(t => net.listNetworkPolicyForAllNamespaces({ limit, _continue: t })),
+    list(t =>
+      rbac.listRoleBindingForAllNamespaces({
+        limit,
+        _continue: t,
+        labelSelector: 'app.kubernetes.io/managed-by',
+      }),
+    ),
+    list(t => apps.listDeploymentForAllNamespaces({ limit, _continue: t })),
+    list(t => apps.listStatefulSetForAllNamespaces({ limit, _continue: t })),
+    list(t => core.listPodForAllNamespaces({ limit, _continue: t })),
+    list(t =>
+      core.listEventForAllNamespaces({
+        limit,
+        _continue: t,
+        fieldSelector: 'type=Warning',
+      }),
+    ),
+  ]);
+  return {
+    nodes,
+    namespaces,
+    quotas,
+    limitRanges,
+    policies,
+    bindings,
+    deployments,
+    statefulSets,
+    pods,
+    events,
+  };
+}
+
+type ClusterLists = Awaited<ReturnType<typeof listEverything>>;
+
+/** A Deployment or StatefulSet as the snapshot keeps it. */
+function workloadSnapshot(
+  kind: 'Deployment' | 'StatefulSet',
+  w: V1Deployment | V1StatefulSet,
+) {
+  return {
+    kind,
+    namespace: w.metadata?.namespace ?? '',
+    name: w.metadata?.name ?? '',
+    labels: w.metadata?.labels ?? {},
+    selector: w.spec?.selector?.matchLabels ?? {},
+    desired: w.spec?.replicas ?? 1,
+    ready: w.status?.readyReplicas ?? 0,
+  };
+}
+
+/** Whether a NetworkPolicy denies all ingress to every pod of its namespace. */
+function isDefaultDeny(p: V1NetworkPolicy): boolean {
+  return (
+    Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length === 0 &&
+    !p.spec?.podSelector?.matchExpressions?.length &&
+    (p.spec?.policyTypes ?? []).includes('Ingress') &&
+    !p.spec?.ingress?.length
+  );
+}
+
+/** The newest Warning events, at most 500. */
+function recentWarnings(events: CoreV1Event[]) {
+  return events
+    .map(e => ({
+      namespace: e.metadata?.namespace ?? '',
+      kind: e.involvedObject.kind ?? '',
+      name: e.involvedObject.name ?? '',
+      reason: e.reason ?? '',
+      message: e.message ?? '',
+      count: e.count ?? 1,
+      lastSeen: isoTime(
+        e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp,
+      ),
+    }))
+    .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
+    .slice(0, 500);
+}
+
+/** What the snapshot keeps of the lists: only what the views show. */
+function shapeLists(lists: ClusterLists) {
+  const isReady = (n: (typeof lists.nodes)[number]) =>
+    n.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True');
+  return {
+    nodes: {
+      total: lists.nodes.length,
+      ready: lists.nodes.filter(isReady).length,
+    },
+    namespaces: lists.namespaces.map(n => ({
+      name: n.metadata?.name ?? '',
+      phase: n.status?.phase,
+      labels: n.metadata?.labels ?? {},
+      annotations: Object.fromEntries(
+        Object.entries(n.metadata?.annotations ?? {}).filter(([k]) =>
+          k.startsWith('tenancy.dev/'),
+        ),
+      ),
+    })),
+    quotas: lists.quotas.map(q => ({
+      namespace: q.metadata?.namespace ?? '',
+      name: q.metadata?.name ?? '',
+      hard: q.status?.hard ?? q.spec?.hard ?? {},
+      used: q.status?.used ?? {},
+    })),
+    limitRanges: lists.limitRanges.map(l => ({
+      namespace: l.metadata?.namespace ?? '',
+      name: l.metadata?.name ?? '',
+    })),
+    networkPolicies: lists.policies.map(p => ({
+      namespace: p.metadata?.namespace ?? '',
+      name: p.metadata?.name ?? '',
+      defaultDeny: isDefaultDeny(p),
+    })),
+    roleBindings: lists.bindings.map(b => ({
+      namespace: b.metadata?.namespace ?? '',
+      name: b.metadata?.name ?? '',
+      role: `${b.roleRef.kind}/${b.roleRef.name}`,
+      subjects: (b.subjects ?? []).map(s => `${s.kind}:${s.name}`),
+    })),
+    workloads: [
+      ...lists.deployments.map(d => workloadSnapshot('Deployment', d)),
+      ...lists.statefulSets.map(s => workloadSnapshot('StatefulSet', s)),
+    ],
+    pods: lists.pods.map(podSnapshot),
+    events: recentWarnings(lists.events),
+  };
+}
+
 /**
  * One snapshot of one cluster: one list call per kind (paged), never one per
  * namespace, all under one deadline and a concurrency limit. Secrets are
  * never read. Any failure gives the cluster an error instead of data —
- * never "0 resources" (S29).
+ * never "0 resources", which would read as an empty, healthy cluster.
  */
 export async function collectCluster(
   kc: KubeConfig,
@@ -204,90 +365,20 @@ export async function collectCluster(
   const started = Date.now();
   const bounded = withAbortSignal(kc, controller.signal, options.onRequest);
   const limit = limiter(options.concurrency);
-  const list = <T>(
-    page: (
-      token: string | undefined,
-    ) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
-  ) =>
+  const list: Lister = page =>
     limit(() =>
       listAll(page, {
         sleep: options.sleep,
         maxRetryAfterMs: options.maxRetryAfterMs,
       }),
     );
-  const core = bounded.makeApiClient(CoreV1Api);
-  const apps = bounded.makeApiClient(AppsV1Api);
-  const net = bounded.makeApiClient(NetworkingV1Api);
-  const rbac = bounded.makeApiClient(RbacAuthorizationV1Api);
-  const limitParam = options.pageSize;
   try {
     const versionStarted = Date.now();
     const version = await limit(() =>
       bounded.makeApiClient(VersionApi).getCode(),
     );
     const latencyMs = Date.now() - versionStarted;
-    const [
-      nodes,
-      namespaces,
-      quotas,
-      limitRanges,
-      policies,
-      bindings,
-      deployments,
-      statefulSets,
-      pods,
-      events,
-    ] = await Promise.all([
-      list(t => core.listNode({ limit: limitParam, _continue: t })),
-      list(t => core.listNamespace({ limit: limitParam, _continue: t })),
-      list(t =>
-        core.listResourceQuotaForAllNamespaces({
-          limit: limitParam,
-          _continue: t,
-        }),
-      ),
-      list(t =>
-        core.listLimitRangeForAllNamespaces({
-          limit: limitParam,
-          _continue: t,
-        }),
-      ),
-      list(t =>
-        net.listNetworkPolicyForAllNamespaces({
-          limit: limitParam,
-          _continue: t,
-        }),
-      ),
-      list(t =>
-        rbac.listRoleBindingForAllNamespaces({
-          limit: limitParam,
-          _continue: t,
-          labelSelector: 'app.kubernetes.io/managed-by',
-        }),
-      ),
-      list(t =>
-        apps.listDeploymentForAllNamespaces({
-          limit: limitParam,
-          _continue: t,
-        }),
-      ),
-      list(t =>
-        apps.listStatefulSetForAllNamespaces({
-          limit: limitParam,
-          _continue: t,
-        }),
-      ),
-      list(t =>
-        core.listPodForAllNamespaces({ limit: limitParam, _continue: t }),
-      ),
-      list(t =>
-        core.listEventForAllNamespaces({
-          limit: limitParam,
-          _continue: t,
-          fieldSelector: 'type=Warning',
-        }),
-      ),
-    ]);
+    const lists = await listEverything(bounded, list, options.pageSize);
     return {
       name: cluster.name,
       environment: cluster.environment,
@@ -296,84 +387,7 @@ export async function collectCluster(
       reachable: true,
       version: version.gitVersion,
       latencyMs,
-      nodes: {
-        total: nodes.length,
-        ready: nodes.filter(n =>
-          n.status?.conditions?.some(
-            c => c.type === 'Ready' && c.status === 'True',
-          ),
-        ).length,
-      },
-      namespaces: namespaces.map(n => ({
-        name: n.metadata?.name ?? '',
-        phase: n.status?.phase,
-        labels: n.metadata?.labels ?? {},
-        annotations: Object.fromEntries(
-          Object.entries(n.metadata?.annotations ?? {}).filter(([k]) =>
-            k.startsWith('tenancy.dev/'),
-          ),
-        ),
-      })),
-      quotas: quotas.map(q => ({
-        namespace: q.metadata?.namespace ?? '',
-        name: q.metadata?.name ?? '',
-        hard: q.status?.hard ?? q.spec?.hard ?? {},
-        used: q.status?.used ?? {},
-      })),
-      limitRanges: limitRanges.map(l => ({
-        namespace: l.metadata?.namespace ?? '',
-        name: l.metadata?.name ?? '',
-      })),
-      networkPolicies: policies.map(p => ({
-        namespace: p.metadata?.namespace ?? '',
-        name: p.metadata?.name ?? '',
-        defaultDeny:
-          Object.keys(p.spec?.podSelector?.matchLabels ?? {}).length === 0 &&
-          !p.spec?.podSelector?.matchExpressions?.length &&
-          (p.spec?.policyTypes ?? []).includes('Ingress') &&
-          !p.spec?.ingress?.length,
-      })),
-      roleBindings: bindings.map(b => ({
-        namespace: b.metadata?.namespace ?? '',
-        name: b.metadata?.name ?? '',
-        role: `${b.roleRef.kind}/${b.roleRef.name}`,
-        subjects: (b.subjects ?? []).map(s => `${s.kind}:${s.name}`),
-      })),
-      workloads: [
-        ...deployments.map(d => ({
-          kind: 'Deployment' as const,
-          namespace: d.metadata?.namespace ?? '',
-          name: d.metadata?.name ?? '',
-          labels: d.metadata?.labels ?? {},
-          selector: d.spec?.selector?.matchLabels ?? {},
-          desired: d.spec?.replicas ?? 1,
-          ready: d.status?.readyReplicas ?? 0,
-        })),
-        ...statefulSets.map(s => ({
-          kind: 'StatefulSet' as const,
-          namespace: s.metadata?.namespace ?? '',
-          name: s.metadata?.name ?? '',
-          labels: s.metadata?.labels ?? {},
-          selector: s.spec?.selector?.matchLabels ?? {},
-          desired: s.spec?.replicas ?? 1,
-          ready: s.status?.readyReplicas ?? 0,
-        })),
-      ],
-      pods: pods.map(podSnapshot),
-      events: events
-        .map(e => ({
-          namespace: e.metadata?.namespace ?? '',
-          kind: e.involvedObject.kind ?? '',
-          name: e.involvedObject.name ?? '',
-          reason: e.reason ?? '',
-          message: e.message ?? '',
-          count: e.count ?? 1,
-          lastSeen: isoTime(
-            e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp,
-          ),
-        }))
-        .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''))
-        .slice(0, 500),
+      ...shapeLists(lists),
     };
   } catch (error) {
     const classified = classifyError(

@@ -81,14 +81,24 @@ function param(
   return value;
 }
 
-/** @public */
-export async function createRouter(
-  options: RouterOptions,
-): Promise<express.Router> {
-  const { snapshots, httpAuth, permissions, catalog, namespaceRules } = options;
-  const router = Router();
-  router.use(express.json());
+/**
+ * What the caller may read, as the permission policy decides it for
+ * `tenancy.namespace.read`: every namespace (the platform team's ALLOW),
+ * none (DENY), or those meeting the policy's conditions — the shipped
+ * policy's `IS_TENANT_MEMBER` with the caller's teams. Only holders of
+ * tenancy.fleet.read (`platform`) are told why a cluster could not be read:
+ * an error can name hosts and accounts of the fleet.
+ */
+type Scope = {
+  platform: boolean;
+  visible?: (namespace: TenancyNamespaceResource) => boolean;
+};
 
+/** The permission checks of every route. */
+function createAccess(
+  permissions: PermissionsService,
+  namespaceRules: TenancyNamespaceRuleset,
+) {
   const allowed = async (
     credentials: BackstageCredentials,
     permission: typeof tenancyFleetReadPermission,
@@ -99,17 +109,6 @@ export async function createRouter(
     return decision.result === AuthorizeResult.ALLOW;
   };
 
-  /**
-   * What the caller may read, as the permission policy decides it for
-   * `tenancy.namespace.read`: every namespace (the platform team's ALLOW),
-   * none (DENY), or those meeting the policy's conditions — the shipped
-   * policy's `IS_TENANT_MEMBER` with the caller's teams (S37). Only holders
-   * of tenancy.fleet.read are told why a cluster could not be read (S38).
-   */
-  type Scope = {
-    platform: boolean;
-    visible?: (namespace: TenancyNamespaceResource) => boolean;
-  };
   const scopeOf = async (credentials: BackstageCredentials): Promise<Scope> => {
     const [[namespaces], platform] = await Promise.all([
       permissions.authorizeConditional(
@@ -128,37 +127,50 @@ export async function createRouter(
       visible: ns => namespaceMatches(conditions, ns, namespaceRules),
     };
   };
+  return { allowed, scopeOf };
+}
 
-  const entityHealthOf = (
-    snapshot: FleetSnapshot,
-    entity: Entity,
-    scope: Scope,
-  ): EntityHealth => {
-    const ref = stringifyEntityRef(entity);
-    const selector = workloadSelectorOf(entity);
-    if (!selector) {
-      return {
-        entityRef: ref,
-        state: 'unknown',
-        clusters: [],
-        generatedAt: snapshot.generatedAt,
-      };
-    }
-    // Whatever the entity's annotations say, only namespaces the caller may
-    // read are searched: registering a Component that names another team's
-    // workloads shows nothing of them (S37).
-    const health = entityHealth(snapshot, ref, {
-      ...selector,
-      visible: scope.visible,
-    });
-    if (scope.platform) return health;
+/** An entity's workload health, within what the caller may read. */
+function entityHealthOf(
+  snapshot: FleetSnapshot,
+  entity: Entity,
+  scope: Scope,
+): EntityHealth {
+  const ref = stringifyEntityRef(entity);
+  const selector = workloadSelectorOf(entity);
+  if (!selector) {
     return {
-      ...health,
-      clusters: health.clusters.map(c =>
-        c.error ? { ...c, error: redactClusterError(c.error) } : c,
-      ),
+      entityRef: ref,
+      state: 'unknown',
+      clusters: [],
+      generatedAt: snapshot.generatedAt,
     };
+  }
+  // Whatever the entity's annotations say, only namespaces the caller may
+  // read are searched: registering a Component that names another team's
+  // workloads shows nothing of them.
+  const health = entityHealth(snapshot, ref, {
+    ...selector,
+    visible: scope.visible,
+  });
+  if (scope.platform) return health;
+  return {
+    ...health,
+    clusters: health.clusters.map(c =>
+      c.error ? { ...c, error: redactClusterError(c.error) } : c,
+    ),
   };
+}
+
+/** @public */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { snapshots, httpAuth, permissions, catalog, namespaceRules } = options;
+  const router = Router();
+  router.use(express.json());
+
+  const { allowed, scopeOf } = createAccess(permissions, namespaceRules);
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

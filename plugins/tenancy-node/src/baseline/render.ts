@@ -57,31 +57,32 @@ export function describeObject(object: KubernetesObject): string {
   return `${object.kind}/${object.metadata?.name}`;
 }
 
-/**
- * The tenant baseline for one namespace: a pure function of the spec and the
- * settings, so that what is applied can be compared field by field with what
- * was rendered. Every object carries the ownership labels.
- * @public
- */
-export function renderTenantBaseline(
-  spec: TenantSpec,
-  options: BaselineOptions,
-): BaselineObject[] {
-  const namespace = spec.namespace;
-  const labels = {
-    'app.kubernetes.io/managed-by': MANAGED_BY,
-    [TENANT_LABEL]: tenantLabelValue(spec.tenant),
-  };
-  const annotations = {
-    [TENANT_OWNER_ANNOTATION]: stringifyEntityRef(spec.tenant),
-  };
-  const meta = (name: string) => ({ name, namespace, labels, annotations });
+/** Metadata of a namespaced baseline object: the ownership labels and annotation. */
+type Meta = (name: string) => {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+};
 
-  const ns: V1Namespace = {
+const NETWORK_POLICY = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+} as const;
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/** The Namespace, with Pod Security enforced and also warned and audited. */
+function renderNamespace(
+  spec: TenantSpec,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): V1Namespace {
+  return {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: {
-      name: namespace,
+      name: spec.namespace,
       labels: {
         ...spec.labels,
         ...labels,
@@ -98,81 +99,95 @@ export function renderTenantBaseline(
       annotations,
     },
   };
+}
 
-  const quota: V1ResourceQuota = {
-    apiVersion: 'v1',
-    kind: 'ResourceQuota',
-    metadata: meta('tenant-quota'),
-    spec: { hard: { ...spec.quota } },
-  };
-
-  // With a quota on cpu/memory, a pod without requests would be refused;
-  // these defaults let it schedule.
-  const limits: V1LimitRange = {
-    apiVersion: 'v1',
-    kind: 'LimitRange',
-    metadata: meta('tenant-defaults'),
-    spec: {
-      limits: [
-        {
-          type: 'Container',
-          defaultRequest: { ...options.limitRange.defaultRequest },
-          _default: { ...options.limitRange.default },
-          ...(options.limitRange.max
-            ? { max: { ...options.limitRange.max } }
-            : {}),
-        },
-      ],
+/** The quota, and the container defaults that let pods without requests schedule under it. */
+function renderQuotaAndDefaults(
+  spec: TenantSpec,
+  options: BaselineOptions,
+  meta: Meta,
+): [V1ResourceQuota, V1LimitRange] {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: meta('tenant-quota'),
+      spec: { hard: { ...spec.quota } },
     },
-  };
+    {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: meta('tenant-defaults'),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: { ...options.limitRange.defaultRequest },
+            _default: { ...options.limitRange.default },
+            ...(options.limitRange.max
+              ? { max: { ...options.limitRange.max } }
+              : {}),
+          },
+        ],
+      },
+    },
+  ];
+}
 
-  const denyAll: V1NetworkPolicy = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: meta('default-deny'),
-    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-  };
-  const allowDns: V1NetworkPolicy = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: meta('allow-dns'),
-    spec: {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [
-        {
-          to: [
-            {
-              namespaceSelector: {
-                matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+/**
+ * Deny everything, then allow DNS, the namespace's own pods and — when
+ * configured — the ingress controllers' namespaces.
+ */
+function renderNetworkPolicies(
+  options: BaselineOptions,
+  meta: Meta,
+): V1NetworkPolicy[] {
+  const policies: V1NetworkPolicy[] = [
+    {
+      ...NETWORK_POLICY,
+      metadata: meta('default-deny'),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    },
+    {
+      ...NETWORK_POLICY,
+      metadata: meta('allow-dns'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: {
+                  matchLabels: {
+                    'kubernetes.io/metadata.name': 'kube-system',
+                  },
+                },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
               },
-              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-            },
-          ],
-          ports: [
-            { protocol: 'UDP', port: 53 },
-            { protocol: 'TCP', port: 53 },
-          ],
-        },
-      ],
+            ],
+            ports: [
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
+            ],
+          },
+        ],
+      },
     },
-  };
-  const allowSameNamespace: V1NetworkPolicy = {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: meta('allow-same-namespace'),
-    spec: {
-      podSelector: {},
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ _from: [{ podSelector: {} }] }],
-      egress: [{ to: [{ podSelector: {} }] }],
+    {
+      ...NETWORK_POLICY,
+      metadata: meta('allow-same-namespace'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ _from: [{ podSelector: {} }] }],
+        egress: [{ to: [{ podSelector: {} }] }],
+      },
     },
-  };
-  const policies = [denyAll, allowDns, allowSameNamespace];
+  ];
   if (options.ingressNamespaces.length > 0) {
     policies.push({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+      ...NETWORK_POLICY,
       metadata: meta('allow-from-ingress'),
       spec: {
         podSelector: {},
@@ -197,50 +212,85 @@ export function renderTenantBaseline(
       },
     });
   }
+  return policies;
+}
 
-  const tenantBinding: V1RoleBinding = {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: meta('tenant-developers'),
-    roleRef: {
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      name: options.tenantRole,
-    },
-    subjects: [
-      {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'Group',
-        name: groupSubject(spec.tenant, options.groupSubjectTemplate),
-      },
-    ],
-  };
-  const deployer: V1ServiceAccount = {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: meta(options.deployServiceAccount),
-  };
-  const deployerBinding: V1RoleBinding = {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: meta(`${options.deployServiceAccount}-deploy`),
-    roleRef: {
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      name: options.deployRole,
-    },
-    subjects: [
-      { kind: 'ServiceAccount', name: options.deployServiceAccount, namespace },
-    ],
-  };
-
+/** The team's members as the tenant role, and the CI deployer ServiceAccount as the deploy role. */
+function renderAccess(
+  spec: TenantSpec,
+  options: BaselineOptions,
+  meta: Meta,
+): [V1RoleBinding, V1ServiceAccount, V1RoleBinding] {
   return [
-    ns,
-    quota,
-    limits,
-    ...policies,
-    tenantBinding,
-    deployer,
-    deployerBinding,
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: meta('tenant-developers'),
+      roleRef: {
+        apiGroup: RBAC_GROUP,
+        kind: 'ClusterRole',
+        name: options.tenantRole,
+      },
+      subjects: [
+        {
+          apiGroup: RBAC_GROUP,
+          kind: 'Group',
+          name: groupSubject(spec.tenant, options.groupSubjectTemplate),
+        },
+      ],
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: meta(options.deployServiceAccount),
+    },
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: meta(`${options.deployServiceAccount}-deploy`),
+      roleRef: {
+        apiGroup: RBAC_GROUP,
+        kind: 'ClusterRole',
+        name: options.deployRole,
+      },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: options.deployServiceAccount,
+          namespace: spec.namespace,
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * The tenant baseline for one namespace: a pure function of the spec and the
+ * settings, so that what is applied can be compared field by field with what
+ * was rendered. Every object carries the ownership labels.
+ * @public
+ */
+export function renderTenantBaseline(
+  spec: TenantSpec,
+  options: BaselineOptions,
+): BaselineObject[] {
+  const labels = {
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    [TENANT_LABEL]: tenantLabelValue(spec.tenant),
+  };
+  const annotations = {
+    [TENANT_OWNER_ANNOTATION]: stringifyEntityRef(spec.tenant),
+  };
+  const meta: Meta = name => ({
+    name,
+    namespace: spec.namespace,
+    labels,
+    annotations,
+  });
+  return [
+    renderNamespace(spec, labels, annotations),
+    ...renderQuotaAndDefaults(spec, options, meta),
+    ...renderNetworkPolicies(options, meta),
+    ...renderAccess(spec, options, meta),
   ];
 }
