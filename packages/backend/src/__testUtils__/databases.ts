@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { JsonObject } from '@backstage/types';
 import { Client } from 'pg';
+import { databaseIds, postgresTestUrls } from '@tenancy/test-utils';
 
 /**
  * A real database the backend's integration tests run against: SQLite files on
@@ -26,32 +27,8 @@ export interface TestDatabase {
   cleanup(): Promise<void>;
 }
 
-const POSTGRES_ENV =
-  /^BACKSTAGE_TEST_DATABASE_(POSTGRES\d+)_CONNECTION_STRING$/;
-
-function postgresIds(): Array<{ id: string; url: string }> {
-  return Object.entries(process.env).flatMap(([name, value]) => {
-    const match = POSTGRES_ENV.exec(name);
-    return match && value
-      ? [{ id: match[1].replace('POSTGRES', 'POSTGRES_'), url: value }]
-      : [];
-  });
-}
-
-/**
- * The ids of every database this run can test on. `./run test` sets
- * TENANCY_REQUIRE_POSTGRES so that a missing PostgreSQL fails the run instead
- * of silently testing SQLite only.
- */
-export function testDatabaseIds(): string[] {
-  const ids = ['SQLITE_3', ...postgresIds().map(p => p.id)];
-  if (process.env.TENANCY_REQUIRE_POSTGRES && ids.length === 1) {
-    throw new Error(
-      'TENANCY_REQUIRE_POSTGRES is set but no BACKSTAGE_TEST_DATABASE_POSTGRES<N>_CONNECTION_STRING is; run the tests with ./run test',
-    );
-  }
-  return ids;
-}
+/** The ids of every database this run can test on (SQLite, and PostgreSQL when provided). */
+export const testDatabaseIds = (): string[] => databaseIds();
 
 /**
  * Creates a fresh, empty database configuration for one test. Each call gets
@@ -78,7 +55,7 @@ export async function createTestDatabase(id: string): Promise<TestDatabase> {
       },
     };
   }
-  const postgres = postgresIds().find(p => p.id === id);
+  const postgres = postgresTestUrls().find(p => p.id === id);
   if (!postgres) {
     throw new Error(`No connection string for test database ${id}`);
   }
