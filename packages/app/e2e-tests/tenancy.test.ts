@@ -218,7 +218,7 @@ test('the Health tab of the crash-looping search-indexer says it is failing', as
   await screenshot(page, 'tenancy-health-dark');
 });
 
-test('a hostile Warning event message shows as text, and runs nothing (S34)', async ({
+test('a hostile Warning event message shows as text, and runs nothing', async ({
   page,
 }) => {
   // The backend reads the clusters every 30 s and the page reloads every 30 s.

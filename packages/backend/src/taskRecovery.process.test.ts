@@ -25,7 +25,7 @@ import {
 } from './__testUtils__/sandboxPortal';
 
 /**
- * S41: the backend is killed (`kill -9`) in the middle of a task's step and
+ * The backend is killed (`kill -9`) in the middle of a task's step and
  * started again on the same database. With the portal's task recovery on
  * (app-config.yaml › scaffolder.taskRecovery), the same task resumes and
  * completes, nothing is created twice — counted with the sandbox's own

@@ -516,7 +516,7 @@ describe('tenant escape: self-escalation through inputs', () => {
         /not a member of group:default\/team-payments/,
       );
       for (const cluster of ALL) expect(unknown.log).not.toContain(cluster);
-      // Nor environments (S39).
+      // Nor environments.
       const env = await run('bob', 'escape-onboard', {
         tenant: 'group:default/team-payments',
         namespace: ns,

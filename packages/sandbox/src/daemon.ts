@@ -10,7 +10,7 @@ interface DaemonOptions {
 /**
  * A TCP endpoint that accepts connections and never answers a byte: what a
  * cluster behind a dead load balancer or a dropped route looks like to a
- * client, which then has to rely on its own timeout (S28).
+ * client, which then has to rely on its own timeout.
  */
 export function startBlackhole(port: number): Promise<net.Server> {
   const sockets = new Set<net.Socket>();

@@ -55,7 +55,7 @@ async function eventually<T>(
 }
 
 describe('the request-aws-account template on a real scaffolder and catalog', () => {
-  it('creates the account in the OU of the environment and lists it in the catalog as the team’s Resource (acceptance 1)', async () => {
+  it('creates the account in the OU of the environment and lists it in the catalog as the team’s Resource', async () => {
     const f = awsFixture(sb);
     const backend = await startTestBackend({
       features: [

@@ -6,7 +6,7 @@ import {
 
 /**
  * A KubeConfig whose every request is bound to an AbortSignal, so that a
- * cluster that accepts connections and never answers (S28) is given up on
+ * cluster that accepts connections and never answers is given up on
  * instead of holding the caller forever.
  */
 class AbortableKubeConfig extends KubeConfig {
@@ -76,7 +76,7 @@ export function apiMessage(error: unknown): string {
     ).cause;
     if (error.name === 'AbortError' || cause?.code === 'ABORT_ERR')
       return 'request aborted';
-    // Network errors: say what happened without the URL (S29).
+    // Network errors: say what happened without the URL.
     return cause?.code
       ? `${cause.code}`
       : error.message.replace(/https?:\/\/\S+/g, '<cluster>');

@@ -233,7 +233,7 @@ describe('create-account-failure', () => {
     inMoto.destroy();
   });
 
-  it('passes a reason AWS does not document through verbatim (S17)', async () => {
+  it('passes a reason AWS does not document through verbatim', async () => {
     const client = sandbox.client();
     await faults.add({
       type: 'create-account-failure',

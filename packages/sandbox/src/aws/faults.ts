@@ -4,8 +4,9 @@
  *
  * moto answers every Organizations call with the happy path (CreateAccount is
  * synchronous and always SUCCEEDED, nothing is ever throttled), so the states
- * the account-vending code must survive (SECURITY.md S9–S19) are injected by
- * the fault layer in front of moto, driven by these rules.
+ * the account-vending code must survive (throttling, failure reasons, slow or
+ * concurrent requests, limits) are injected by the fault layer in front of
+ * moto, driven by these rules.
  */
 
 /** The admin API's path on the fault layer's port. */
@@ -51,7 +52,8 @@ export interface CreateAccountInProgressRule extends FaultRuleCommon {
  * CreateAccount is not forwarded (no account exists); the layer answers
  * IN_PROGRESS with a request id of its own, then FAILED with `reason` after
  * `polls` polls (default 0: the first poll sees FAILED). Any reason is
- * accepted, including ones AWS does not document (S17).
+ * accepted, including ones AWS does not document, which the plugin must
+ * report verbatim.
  */
 export interface CreateAccountFailureRule extends FaultRuleCommon {
   type: 'create-account-failure';

@@ -70,7 +70,8 @@ export interface VendContext {
 
 /**
  * Test seams. `afterCreateAccount` runs after CreateAccount returned and
- * before its request id is saved anywhere — where a crash hurts most (S11).
+ * before its request id is saved anywhere — where a crash hurts most: a
+ * rerun must find the request, not send a second.
  * @public
  */
 export interface VendingHooks {
@@ -87,23 +88,24 @@ const CLOCK_SKEW_MS = 10 * 60 * 1000;
  *
  * 1. Requests in flight under the same name are followed to the end and the
  *    address is looked up in the organization: an account of this tenant is
- *    returned, anyone else's refused (S7, S9).
+ *    returned, anyone else's refused; a rerun reports the first run's
+ *    account.
  * 2. The address is claimed in the database (one task per address; others
- *    wait for its result — acceptance 3).
+ *    wait for its result).
  * 3. Whatever a previous holder left is recovered: its request id is
  *    followed; a write-ahead record without one means a crash right after
- *    CreateAccount, resolved by looking the request up by name (S11).
+ *    CreateAccount, resolved by looking the request up by name.
  * 4. A concurrency slot is taken — queued while N requests are in progress
- *    across replicas (S16) — the write-ahead record is committed, and only
- *    then CreateAccount is sent; its request id goes to the scaffolder's
- *    checkpoint and the database.
- * 5. The request is polled with backoff under a deadline (S12); its failure
- *    reason decides: bounded retries for INTERNAL_FAILURE (S14), follow the
- *    request in flight for CONCURRENT_ACCOUNT_MODIFICATION (S10), the
- *    existing account for EMAIL_ALREADY_EXISTS (S9), a named limit (S13),
- *    anything else verbatim (S17).
- * 6. The account is moved into the OU (S18) and tagged, retried while AWS
- *    does not know it yet (S12).
+ *    across replicas, never failed — the write-ahead record is committed,
+ *    and only then CreateAccount is sent; its request id goes to the
+ *    scaffolder's checkpoint and the database.
+ * 5. The request is polled with backoff under a deadline, staying
+ *    resumable; its failure reason decides: bounded retries for
+ *    INTERNAL_FAILURE, follow the request in flight for
+ *    CONCURRENT_ACCOUNT_MODIFICATION, the existing account for
+ *    EMAIL_ALREADY_EXISTS, a named limit, anything else verbatim.
+ * 6. The account is moved into the OU (already there counts as done) and
+ *    tagged, retried while AWS does not know it yet.
  */
 export class AccountVendor {
   constructor(
@@ -226,7 +228,7 @@ export class AccountVendor {
       );
       requestId = previous.requestId;
     } else if (previous?.state === 'creating') {
-      // S11: the write-ahead record is there but the request id is not — a
+      // The write-ahead record is there but the request id is not — a
       // crash between CreateAccount and saving its id. Find the request
       // by the name it was sent with before sending another.
       ctx.log(
@@ -281,7 +283,7 @@ export class AccountVendor {
         : this.store.markFailed(req.email, req.owner, reason));
       switch (reason) {
         case 'INTERNAL_FAILURE': {
-          // S14: nothing was created; a new request is safe, a bounded number of times.
+          // INTERNAL_FAILURE: nothing was created; a new request is safe, a bounded number of times.
           if (retry) {
             internalRetries--;
             const delay = jitteredDelay(
@@ -306,7 +308,7 @@ export class AccountVendor {
           );
         }
         case 'EMAIL_ALREADY_EXISTS': {
-          // S9: the account that has the address, named; never retried.
+          // The address is taken: name the account that has it; never retried.
           const found = await this.api.findAccountByEmail(req.email);
           if (found) return this.adopt(found, req, ctx, 'existing');
           throw new ConflictError(
@@ -314,7 +316,7 @@ export class AccountVendor {
           );
         }
         case 'CONCURRENT_ACCOUNT_MODIFICATION': {
-          // S10: another request is in flight; follow it, never send a second one.
+          // Another request is in flight; follow it, never send a second one.
           ctx.log(
             'info',
             `AWS answered CONCURRENT_ACCOUNT_MODIFICATION for ${req.email}: following the requests in flight instead of sending another CreateAccount`,
@@ -335,7 +337,7 @@ export class AccountVendor {
     }
   }
 
-  /** S16: waits (queued, not failed) for one of the organization-wide CreateAccount slots. */
+  /** Waits (queued, not failed) for one of the organization-wide CreateAccount slots. */
   private async waitForSlot(req: VendRequest, ctx: VendContext) {
     const { timing, maxConcurrentCreates } = this.options;
     let queued = false;
@@ -442,7 +444,7 @@ export class AccountVendor {
   }
 
   /**
-   * S12: DescribeCreateAccountStatus until the request leaves IN_PROGRESS,
+   * DescribeCreateAccountStatus until the request leaves IN_PROGRESS,
    * with exponential backoff, under the run's deadline. Past the deadline
    * the run fails with a resumable error: the request id is saved, so a
    * rerun continues polling the same request.
@@ -537,7 +539,7 @@ export class AccountVendor {
     }
   }
 
-  /** The address already has an account: this tenant's is returned (and finished), anyone else's refused (S9). */
+  /** The address already has an account: this tenant's is returned (and finished), anyone else's refused. */
   private async adopt(
     account: Account,
     req: VendRequest,
@@ -566,7 +568,7 @@ export class AccountVendor {
     return this.result(account, outcome, moved);
   }
 
-  /** S18 + S12: into the OU (already there counts as done) and tagged. */
+  /** Into the OU (already there counts as done) and tagged, retried while the new account is not usable yet. */
   private async place(
     accountId: string,
     req: VendRequest,
@@ -621,7 +623,7 @@ export class AccountVendor {
   }
 
   /**
-   * S12: a call on an account AWS has just created may fail while the
+   * A call on an account AWS has just created may fail while the
    * account is not usable yet; retried with jittered backoff, bounded.
    */
   private async settled<T>(

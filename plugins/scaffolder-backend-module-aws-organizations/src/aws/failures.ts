@@ -1,8 +1,8 @@
 import { ConflictError } from '@backstage/errors';
 
 /**
- * What a terminal CreateAccount FailureReason means and what to do about it
- * (S13, S17). INTERNAL_FAILURE, EMAIL_ALREADY_EXISTS and
+ * What a terminal CreateAccount FailureReason means and what to do about it;
+ * none is retried. INTERNAL_FAILURE, EMAIL_ALREADY_EXISTS and
  * CONCURRENT_ACCOUNT_MODIFICATION are handled by the vending flow itself.
  */
 const KNOWN_FAILURES: Record<string, string> = {
@@ -31,7 +31,7 @@ const KNOWN_FAILURES: Record<string, string> = {
     "the organization's resource policy does not allow tags on CreateAccount",
 };
 
-/** Limits on the number or the creation rate of accounts (S13). */
+/** Limits on the number or the creation rate of accounts: fail at once, naming the limit. */
 export const LIMIT_REASONS = new Set([
   'ACCOUNT_LIMIT_EXCEEDED',
   'ACCOUNT_NUMBER_LIMIT_EXCEEDED',
@@ -47,7 +47,7 @@ const LIMIT_TEXT: Record<string, string> = {
 
 /**
  * The terminal error for a FailureReason: known reasons with an
- * explanation, limits naming the limit (S13), anything else verbatim (S17).
+ * explanation, limits naming the limit, anything else verbatim.
  * None of them is retried.
  */
 export function createAccountFailure(email: string, reason: string): Error {
@@ -67,7 +67,7 @@ export function createAccountFailure(email: string, reason: string): Error {
   );
 }
 
-/** S13: CreateAccount's ConstraintViolationException — a limit, named. */
+/** CreateAccount's ConstraintViolationException — a limit, named. */
 export function constraintViolation(
   email: string,
   reason: string | undefined,

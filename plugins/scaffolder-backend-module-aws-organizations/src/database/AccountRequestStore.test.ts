@@ -115,7 +115,7 @@ describe.each(databaseIds())('AccountRequestStore on %s', databaseId => {
     ).toMatchObject({ claimed: true, row: { tenant: 'group:default/team-b' } });
   });
 
-  it('gives out at most N slots to concurrent claimants, and reclaims lapsed ones (S16)', async () => {
+  it('gives out at most N slots to concurrent claimants, and reclaims lapsed ones', async () => {
     const emails = Array.from({ length: 6 }, (_, i) => `s${i}@example.com`);
     for (const email of emails) await claim(email, `owner-${email}`);
     const results = await Promise.all(

@@ -232,7 +232,7 @@ export class AccountRequestStore {
   }
 
   /**
-   * S16: takes one of `max` CreateAccount slots for this row, or returns
+   * Takes one of `max` CreateAccount slots for this row, or returns
    * false when all are held. Slots of rows whose lease lapsed are freed
    * first. The unique index on `slot` is what makes this safe between
    * replicas: two claimants that pick the same free slot cannot both get it.
@@ -281,7 +281,7 @@ export class AccountRequestStore {
   /**
    * The write-ahead record, committed before CreateAccount is called: from
    * here on a crash leaves `creating` without a request id, which the next
-   * holder resolves by looking the request up by name (S11).
+   * holder resolves by looking the request up by name.
    */
   async beginAttempt(
     email: string,

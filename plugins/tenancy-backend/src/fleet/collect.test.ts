@@ -31,7 +31,7 @@ describe('listAll', () => {
     ]);
   });
 
-  it('starts the list over when a continue token has expired (S31)', async () => {
+  it('starts the list over when a continue token has expired', async () => {
     let calls = 0;
     const result = await listAll<number>(async token => {
       calls++;
@@ -45,7 +45,7 @@ describe('listAll', () => {
     expect(calls).toBe(4);
   });
 
-  it('waits as long as Retry-After says on 429, within a bound (S30)', async () => {
+  it('waits as long as Retry-After says on 429, within a bound', async () => {
     const waits: number[] = [];
     let calls = 0;
     const result = await listAll<number>(

@@ -28,7 +28,7 @@ export interface CollectOptions {
   concurrency: number;
   /** Page size of list calls. */
   pageSize: number;
-  /** Longest wait honoured from a Retry-After header (S30). */
+  /** Longest wait honoured from a Retry-After header on a 429. */
   maxRetryAfterMs?: number;
   /** Counts every request made to the cluster (for tests and the bench). */
   onRequest?: () => void;
@@ -65,9 +65,9 @@ function retryAfterMs(error: unknown): number | undefined {
 
 /**
  * Every item of a list, page by page (`limit`/`continue`). A 410 Gone means
- * the continue token expired: the list starts over (S31). A 429 from API
+ * the continue token expired: the list starts over. A 429 from API
  * Priority and Fairness waits as long as Retry-After says, within bounds,
- * then tries again (S30).
+ * then tries again.
  */
 export async function listAll<T>(
   page: (
@@ -110,7 +110,7 @@ export async function listAll<T>(
   }
 }
 
-/** A failed cluster's error, in words a person can act on, with no credential or URL (S29). */
+/** A failed cluster's error, in words a person can act on, with no credential or URL; a 401/403 is an error, not "0 resources". */
 export function classifyError(
   error: unknown,
   timeoutMs: number,

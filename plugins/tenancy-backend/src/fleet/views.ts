@@ -262,7 +262,7 @@ export interface EntitySelector {
 /**
  * What a caller who is not on the platform team may see of a cluster error:
  * that the cluster could not be read, not why — the reason can name roles,
- * identities and endpoints (S38).
+ * identities and endpoints (S37).
  * @public
  */
 export function redactClusterError(error: ClusterError): ClusterError {

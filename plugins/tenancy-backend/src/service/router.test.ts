@@ -269,7 +269,7 @@ describe('GET /api/tenancy/fleet', () => {
     body = res.body;
   });
 
-  it('answers within the timeout despite a black-holed and a refusing cluster (S28)', () => {
+  it('answers within the timeout despite a black-holed and a refusing cluster', () => {
     // The first request makes the snapshot: bounded by the per-cluster timeout.
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 4000);
     const byName = Object.fromEntries(
@@ -307,7 +307,7 @@ describe('GET /api/tenancy/fleet', () => {
     );
   });
 
-  it('says a 401 is an authentication failure, not "0 resources", with no token or URL (S29)', () => {
+  it('says a 401 is an authentication failure, not "0 resources", with no token or URL', () => {
     const bad = body.clusters.find((c: any) => c.name === 'sandbox-badtoken');
     expect(bad.error.kind).toBe('unauthorized');
     expect(bad.namespaces).toBeUndefined();
@@ -408,7 +408,7 @@ describe('GET /api/tenancy/tenants/:namespace/:name', () => {
     ['/api/tenancy/tenants/de%20fault/team-payments'],
     ['/api/tenancy/clusters/%3Cscript%3E'],
     ['/api/tenancy/entities/comp%24nent/default/x/health'],
-  ])('answers 400 with a clear message for %s (S35)', async url => {
+  ])('answers 400 with a clear message for %s', async url => {
     const res = await request(server).get(url).set(as('pat'));
     expect(res.status).toBe(400);
     expect(res.body.error.name).toBe('InputError');

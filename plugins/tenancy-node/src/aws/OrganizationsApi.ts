@@ -130,7 +130,7 @@ export function toActionError(error: unknown): unknown {
 
 /**
  * The Organizations calls the actions make, each retried with jittered
- * exponential backoff while AWS throttles it (S15) and bounded by
+ * exponential backoff while AWS throttles it and bounded by
  * `timing.throttle.attempts`. Everything else is raised as the SDK's
  * exception for the caller to map.
  * @public
@@ -195,7 +195,7 @@ export class OrganizationsApi {
   }
 
   /**
-   * S18: the OU must exist before anything is created; an unknown one is an
+   * The OU must exist before anything is created; an unknown one is an
    * input error.
    */
   async resolveOu(ref: OuRef): Promise<ResolvedOu> {

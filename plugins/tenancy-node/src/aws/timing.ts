@@ -3,16 +3,16 @@
  * @public
  */
 export interface VendingTiming {
-  /** S15: TooManyRequestsException from any call — exponential backoff with full jitter. */
+  /** TooManyRequestsException from any call — exponential backoff with full jitter. */
   throttle: { baseMs: number; maxMs: number; attempts: number };
-  /** S12: DescribeCreateAccountStatus while IN_PROGRESS — backoff from `initialMs` up to `maxMs`. */
+  /** DescribeCreateAccountStatus while IN_PROGRESS — backoff from `initialMs` up to `maxMs`. */
   poll: { initialMs: number; maxMs: number };
   /**
-   * S12: MoveAccount/TagResource while the new account is not usable yet
+   * MoveAccount/TagResource while the new account is not usable yet
    * (AccountNotFound, TargetNotFound, ConcurrentModification).
    */
   settle: { baseMs: number; maxMs: number; attempts: number };
-  /** S16: how often a queued request checks for a free slot, or a waiting one for the holder of its email. */
+  /** How often a queued request checks for a free slot, or a waiting one for the holder of its email. */
   queueIntervalMs: number;
   /**
    * How long a claim on an email (and a slot) lasts without being renewed.
@@ -20,7 +20,7 @@ export interface VendingTiming {
    * after this long and its request is taken over.
    */
   leaseMs: number;
-  /** S14: new CreateAccount requests after INTERNAL_FAILURE. */
+  /** How many new CreateAccount requests after INTERNAL_FAILURE. */
   internalFailureRetries: number;
 }
 

@@ -24,7 +24,7 @@ const ACCOUNT_ID = /^\d{12}$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_OU_DEPTH = 5;
 
-/** S19: 1–50 printable ASCII characters, as CreateAccount requires. @public */
+/** 1–50 printable ASCII characters, as CreateAccount requires. @public */
 export function validateAccountName(name: string): string {
   if (!ACCOUNT_NAME.test(name)) {
     throw new InputError(
@@ -37,7 +37,7 @@ export function validateAccountName(name: string): string {
 }
 
 /**
- * S19: an address CreateAccount accepts. Returned lower-cased: AWS treats
+ * An address CreateAccount accepts. Returned lower-cased: AWS treats
  * addresses case-insensitively, and so must every lookup and the database key.
  * @public
  */
@@ -121,7 +121,7 @@ export interface Tag {
 }
 
 /**
- * S19: the account's tags — tenant, cost centre, environment and extras —
+ * The account's tags — tenant, cost centre, environment and extras —
  * checked against AWS's tag rules: keys 1–128 and values 0–256 characters of
  * letters, digits, spaces and `_ . : / = + - @`; no `aws:` prefix; at most
  * {@link MAX_TAGS}. The tenant tag is set from the tenant, never by the

@@ -107,7 +107,7 @@ function toError(error: unknown, what: string): Error {
 export const CLAIM_FIELD_MANAGER = 'tenancy-claim';
 
 /**
- * S21: a namespace that exists must be this tenant's. One that belongs to
+ * A namespace that exists must be this tenant's. One that belongs to
  * another tenant, or that the suite never made, is refused — never adopted.
  */
 function checkOwner(
@@ -148,7 +148,8 @@ async function readNamespace(
 
 /**
  * Reads a namespace and, when it exists, checks that it is the tenant's
- * (S21). Undefined when it does not exist.
+ * (another tenant's is refused, never adopted). Undefined when it does not
+ * exist.
  * @public
  */
 export async function checkNamespaceOwnership(
@@ -264,7 +265,7 @@ async function apply(
       ? { ...object, metadata: { ...object.metadata, uid: before.uid } }
       : object;
   try {
-    // Never forced: a field another manager owns is reported (S26).
+    // Never forced: a field another manager owns is reported, not taken over.
     after = await client.patch(
       applied,
       undefined,
@@ -304,9 +305,9 @@ async function apply(
  * Applies the rendered baseline to one cluster with server-side apply under
  * the suite's field manager: the Namespace first, then every other object in
  * parallel. Compares resourceVersions so that a rerun reports `unchanged`
- * (S7). With `dryRun` the API server validates everything and persists
- * nothing; objects inside a namespace that does not exist yet cannot be
- * validated that way and are reported as `would-create`.
+ * and changes nothing. With `dryRun` the API server validates everything
+ * and persists nothing; objects inside a namespace that does not exist yet
+ * cannot be validated that way and are reported as `would-create`.
  * @public
  */
 export async function applyTenantBaseline(

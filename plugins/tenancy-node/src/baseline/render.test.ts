@@ -58,7 +58,7 @@ describe('renderTenantBaseline', () => {
     expect(labels['cost-centre']).toBe('cc-1');
   });
 
-  it('denies all traffic by default and allows only DNS, the namespace itself and the ingress controller (S23)', () => {
+  it('denies all traffic by default and allows only DNS, the namespace itself and the ingress controller', () => {
     expect(byName('NetworkPolicy', 'default-deny').spec).toEqual({
       podSelector: {},
       policyTypes: ['Ingress', 'Egress'],

@@ -7,7 +7,7 @@ import {
   validateQuota,
 } from './validation';
 
-describe('validateNamespaceName (S20)', () => {
+describe('validateNamespaceName', () => {
   it.each([
     ['', /must not be empty/],
     ['Payments', /lowercase/],
@@ -34,7 +34,7 @@ describe('validateNamespaceName (S20)', () => {
   });
 });
 
-describe('quantities and quotas (S24)', () => {
+describe('quantities and quotas', () => {
   it.each(['10 cores', '-1Gi', '1.5.2', 'Gi', '', 'ten', '1GB', '0x10'])(
     'refuses %j',
     q => {

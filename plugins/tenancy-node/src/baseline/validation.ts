@@ -16,7 +16,7 @@ const RESERVED_NAMESPACES = new Set([
 ]);
 
 /**
- * A tenant namespace name (S20): a DNS-1123 label of at most 63 characters
+ * A tenant namespace name: a DNS-1123 label of at most 63 characters
  * that is not a system namespace.
  * @public
  */
@@ -83,7 +83,7 @@ const INTEGER = /^\d+$/;
 const QUOTA_RESOURCE =
   /^(requests\.|limits\.)?(cpu|memory|ephemeral-storage|storage)$|^(pods|services|services\.loadbalancers|services\.nodeports|persistentvolumeclaims|configmaps|secrets|replicationcontrollers|resourcequotas)$|^count\/[a-z0-9.-]+$|^requests\.nvidia\.com\/gpu$/;
 
-/** A quantity such as `500m`, `2`, `4Gi` (S24): `10 cores` and `-1Gi` are refused. @public */
+/** A quantity such as `500m`, `2`, `4Gi`: `10 cores` and `-1Gi` are refused. @public */
 export function validateQuantity(value: unknown, what: string): string {
   const text = typeof value === 'number' ? String(value) : value;
   if (typeof text !== 'string' || !QUANTITY.test(text)) {

@@ -563,7 +563,7 @@ describe('DefaultClusterRegistry from the catalog', () => {
       'it has no kubernetes.io/api-server',
     ],
   ])(
-    'refuses %s (S32), saying why but not the value',
+    'refuses %s from the catalog, saying why but not the value',
     async (_what, extra, reason) => {
       const { registry, logger } = catalogRegistry([
         clusterEntity('bad', eksAnnotations(extra)),

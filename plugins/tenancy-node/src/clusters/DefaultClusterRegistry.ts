@@ -62,9 +62,10 @@ interface CatalogSnapshot {
 /**
  * The clusters of `kubernetes.clusterLocatorMethods`, read the way Backstage's
  * Kubernetes plugin reads them: `config` entries (trusted) and the `catalog`
- * entry (Resources of type kubernetes-cluster, untrusted: S32; the AWS roles
- * they name are assumed only when `tenancy.clusters.catalog.allowedAssumeRoles`
- * allows them). Other locator types and auth providers are skipped with a
+ * entry (Resources of type kubernetes-cluster, untrusted: unsafe URLs and
+ * token or skip-TLS annotations are refused; the AWS roles they name are
+ * assumed only when `tenancy.clusters.catalog.allowedAssumeRoles` allows
+ * them). Other locator types and auth providers are skipped with a
  * warning.
  *
  * @public

@@ -26,7 +26,7 @@ export const CATALOG_CLUSTER_FILTER = {
 const CREDENTIAL_KEY = /token|secret|password/i;
 
 /**
- * Where a cluster URL from the catalog must not point (S32): link-local
+ * Where a cluster URL from the catalog must not point: link-local
  * (169.254.0.0/16 holds the cloud metadata services; fe80::/10), EC2's IPv6
  * metadata service (fd00:ec2::254, not link-local) and the unspecified
  * addresses. IPv4-mapped IPv6 forms (`::ffff:169.254.169.254`) are matched by
@@ -131,7 +131,7 @@ export type CatalogClusterResult =
 
 /**
  * Turns a `kubernetes-cluster` Resource into a cluster, applying the rules
- * for clusters from an untrusted source (S32). Reasons and notes name
+ * for clusters from an untrusted source. Reasons and notes name
  * annotation keys, never their values; the one exception is a role ARN that
  * passed the ARN check and is not allowed, which the operator needs to see.
  */

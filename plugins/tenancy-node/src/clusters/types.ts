@@ -22,7 +22,7 @@ export interface TenancyCluster {
   authProvider: TenancyClusterAuthProvider;
   /** Base64 of the CA bundle's PEM; the API server's certificate is verified against it. */
   caData?: string;
-  /** Only from config, never from the catalog (S32). */
+  /** Only from config, never from the catalog (untrusted). */
   skipTLSVerify?: boolean;
   /** authProvider serviceAccount: the bearer token (config only). */
   serviceAccountToken?: string;
@@ -40,7 +40,7 @@ export interface TenancyCluster {
  * @public
  */
 export interface ClusterRegistry {
-  /** Every cluster, from config and catalog; catalog clusters failing S32 are left out and logged. */
+  /** Every cluster, from config and catalog; catalog clusters with an unsafe URL or annotation are left out and logged. */
   listClusters(): Promise<TenancyCluster[]>;
   /** One cluster by name; NotFoundError when there is none, NotAllowedError for a catalog cluster whose AWS role is not allowed (S40). */
   getCluster(name: string): Promise<TenancyCluster>;

@@ -9,7 +9,7 @@ import type {
   TenantResponse,
 } from '@tenancy/plugin-tenancy-common';
 
-/** What a hostile cluster object could carry in a name, label or message (S34). */
+/** What a hostile cluster object could carry in a name, label or message; it must render as text, never HTML. */
 export const HOSTILE = '<img src=x onerror=alert(1)>';
 
 const NOW = '2026-01-01T12:00:00.000Z';

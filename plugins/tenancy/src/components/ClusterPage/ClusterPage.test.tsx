@@ -141,7 +141,7 @@ describe('ClusterPage', () => {
     expect(screen.getByText('No cluster named nope')).toBeInTheDocument();
   });
 
-  it('renders hostile names, phases and quota resources as text (S34)', async () => {
+  it('renders hostile names, phases and quota resources as text', async () => {
     await render(
       new FakeTenancyApi({
         clusters: {

@@ -143,7 +143,7 @@ describe('FleetPage', () => {
     ).toBeVisible();
   });
 
-  it('renders hostile cluster errors as text (S34)', async () => {
+  it('renders hostile cluster errors as text', async () => {
     await render(
       new FakeTenancyApi({
         fleet: {

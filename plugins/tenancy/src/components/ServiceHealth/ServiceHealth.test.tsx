@@ -143,7 +143,7 @@ describe('Service health tab', () => {
     ).toBeInTheDocument();
   });
 
-  it('renders hostile event messages as text (S34)', async () => {
+  it('renders hostile event messages as text', async () => {
     const [a] = searchIndexerHealth.clusters;
     await render(
       new FakeTenancyApi({

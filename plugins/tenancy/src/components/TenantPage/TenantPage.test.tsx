@@ -192,7 +192,7 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     ).not.toBeInTheDocument();
   });
 
-  it('renders hostile names and role binding subjects as text (S34)', async () => {
+  it('renders hostile names and role binding subjects as text', async () => {
     await render(
       new FakeTenancyApi({
         tenants: {
