@@ -205,53 +205,50 @@ async function listEverything(kc: KubeConfig, list: Lister, limit: number) {
   const apps = kc.makeApiClient(AppsV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-  const [
-    nodes,
-    namespaces,
-    quotas,
-    limitRanges,
-    policies,
-    bindings,
-    deployments,
-    statefulSets,
-    pods,
-    events,
-  ] = await Promise.all([
-    list(t => core.listNode({ limit, _continue: t })),
-    list(t => core.listNamespace({ limit, _continue: t })),
-    list(t => core.listResourceQuotaForAllNamespaces({ limit, _continue: t })),
-    list(t => core.listLimitRangeForAllNamespaces({ limit, _continue: t })),
-    list(t => net.listNetworkPolicyForAllNamespaces({ limit, _continue: t })),
-    list(t =>
+  return allOf({
+    nodes: list(t => core.listNode({ limit, _continue: t })),
+    namespaces: list(t => core.listNamespace({ limit, _continue: t })),
+    quotas: list(t =>
+      core.listResourceQuotaForAllNamespaces({ limit, _continue: t }),
+    ),
+    limitRanges: list(t =>
+      core.listLimitRangeForAllNamespaces({ limit, _continue: t }),
+    ),
+    policies: list(t =>
+      net.listNetworkPolicyForAllNamespaces({ limit, _continue: t }),
+    ),
+    bindings: list(t =>
       rbac.listRoleBindingForAllNamespaces({
         limit,
         _continue: t,
         labelSelector: 'app.kubernetes.io/managed-by',
       }),
     ),
-    list(t => apps.listDeploymentForAllNamespaces({ limit, _continue: t })),
-    list(t => apps.listStatefulSetForAllNamespaces({ limit, _continue: t })),
-    list(t => core.listPodForAllNamespaces({ limit, _continue: t })),
-    list(t =>
+    deployments: list(t =>
+      apps.listDeploymentForAllNamespaces({ limit, _continue: t }),
+    ),
+    statefulSets: list(t =>
+      apps.listStatefulSetForAllNamespaces({ limit, _continue: t }),
+    ),
+    pods: list(t => core.listPodForAllNamespaces({ limit, _continue: t })),
+    events: list(t =>
       core.listEventForAllNamespaces({
         limit,
         _continue: t,
         fieldSelector: 'type=Warning',
       }),
     ),
-  ]);
-  return {
-    nodes,
-    namespaces,
-    quotas,
-    limitRanges,
-    policies,
-    bindings,
-    deployments,
-    statefulSets,
-    pods,
-    events,
-  };
+  });
+}
+
+/** Like Promise.all, for an object of promises: the same keys, each resolved. */
+async function allOf<T extends Record<string, Promise<unknown>>>(
+  promises: T,
+): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const entries = await Promise.all(
+    Object.entries(promises).map(async ([key, value]) => [key, await value]),
+  );
+  return Object.fromEntries(entries);
 }
 
 type ClusterLists = Awaited<ReturnType<typeof listEverything>>;
