@@ -1,29 +1,23 @@
 import {
   CloseAccountCommand,
-  CreateAccountCommand,
   DescribeAccountCommand,
 } from '@aws-sdk/client-organizations';
 import { mockServices } from '@backstage/backend-test-utils';
 import {
   awsFixture,
   AwsFixture,
-  capturingContext,
   CheckpointStore,
   FAST,
-  memberOf,
-  permissionsAllowing,
-  connectToSandbox,
-  seedUserInfo,
 } from '@tenancy/test-utils';
 import { createCloseAwsAccountAction } from './close';
 import { AWS_ACCOUNT_EVENT_TOPIC } from '@tenancy/plugin-tenancy-node';
+import { accessDeps, runAction } from './__testUtils__/runAction';
+import { accountOf, awsSandbox, PAYMENTS } from './__testUtils__/sandbox';
 
 jest.setTimeout(60_000);
 
-const sb = connectToSandbox();
-afterEach(() => sb.cleanup());
+const sb = awsSandbox();
 
-const PAYMENTS = 'group:default/team-payments';
 const CLOSE = ['tenancy.aws.account.close'];
 
 function action(
@@ -34,10 +28,7 @@ function action(
   const events = mockServices.events.mock();
   return Object.assign(
     createCloseAwsAccountAction({
-      auth: mockServices.auth(),
-      permissions: permissionsAllowing(allowed),
-      userInfo: seedUserInfo(),
-      auditor: mockServices.auditor.mock(),
+      ...accessDeps(allowed),
       clients: f.clients,
       events,
       timing: FAST,
@@ -47,17 +38,12 @@ function action(
   );
 }
 
-async function accountOf(f: AwsFixture, tenant?: string): Promise<string> {
-  const { email, accountName } = f.unique('close');
-  const res = await f.client.send(
-    new CreateAccountCommand({
-      Email: email,
-      AccountName: accountName,
-      Tags: tenant ? [{ Key: 'tenant', Value: tenant }] : undefined,
-    }),
-  );
-  return res.CreateAccountStatus!.AccountId!;
-}
+/** The input that closes `accountId` for the payments team. */
+const closing = (accountId: string) => ({
+  accountId,
+  tenant: PAYMENTS,
+  confirm: accountId,
+});
 
 async function stateOf(f: AwsFixture, accountId: string) {
   const res = await f.client.send(
@@ -76,21 +62,23 @@ async function run(
     checkpoints?: CheckpointStore;
   } = {},
 ) {
-  const c = capturingContext(values as any, {
-    user: opts.user ?? memberOf(PAYMENTS),
-    isDryRun: opts.isDryRun,
-    checkpoints: opts.checkpoints,
-  });
-  const error = await act.handler(c.ctx as any).then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  const text = [...c.lines, JSON.stringify(c.outputs), error?.message].join(
-    '\n',
-  );
+  const result = await runAction(act, values, opts);
+  const text = [
+    ...result.lines,
+    JSON.stringify(result.outputs),
+    result.error?.message,
+  ].join('\n');
   expect(text).not.toContain(f.secretAccessKey);
   expect(text).not.toContain(f.accessKeyId);
-  return { ...c, error };
+  return result;
+}
+
+/** The action told the catalog's account provider to refresh the account. */
+function expectCatalogTold(act: ReturnType<typeof action>, accountId: string) {
+  expect(act.events.publish).toHaveBeenCalledWith({
+    topic: AWS_ACCOUNT_EVENT_TOPIC,
+    eventPayload: { accountId },
+  });
 }
 
 /** Resolves once the fault layer has used up the rule (it then drops it). */
@@ -102,30 +90,47 @@ async function applied(ruleId: string) {
   }
 }
 
+/** The fault layer answers the next CloseAccount with ConflictException. */
+function conflictOnClose(f: AwsFixture, message?: string) {
+  return f.fault({
+    type: 'error',
+    operation: 'CloseAccount',
+    error: 'ConflictException',
+    ...(message === undefined ? {} : { message }),
+  });
+}
+
+/**
+ * Starts closing a new account of the team, CloseAccount answered with
+ * ConflictException (`message`, if given); resolves once the action has
+ * that answer and reads the account back, the run still `running`.
+ */
+async function closeAfterConflict(f: AwsFixture, message?: string) {
+  const accountId = await accountOf(f, 'close', PAYMENTS);
+  const conflict = await conflictOnClose(f, message);
+  const act = action(f, CLOSE, { closeWaitSeconds: 30 });
+  const running = run(f, act, closing(accountId));
+  await applied(conflict);
+  return { accountId, act, running };
+}
+
 describe('aws:organizations:account:close', () => {
   it("closes the team's account, reports SUSPENDED and tells the catalog", async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
+    const accountId = await accountOf(f, 'close', PAYMENTS);
     const act = action(f);
-    const { error, outputs } = await run(f, act, {
-      accountId,
-      tenant: PAYMENTS,
-      confirm: accountId,
-    });
+    const { error, outputs } = await run(f, act, closing(accountId));
     expect(error).toBeUndefined();
     expect(outputs.status).toBe('SUSPENDED');
     expect(outputs.accountId).toBe(accountId);
     expect(await stateOf(f, accountId)).toBe('SUSPENDED');
-    expect(act.events.publish).toHaveBeenCalledWith({
-      topic: AWS_ACCOUNT_EVENT_TOPIC,
-      eventPayload: { accountId },
-    });
+    expectCatalogTold(act, accountId);
   });
 
   it('a second run reports the closed state without calling CloseAccount again', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
-    const values = { accountId, tenant: PAYMENTS, confirm: accountId };
+    const accountId = await accountOf(f, 'close', PAYMENTS);
+    const values = closing(accountId);
     expect((await run(f, action(f), values)).error).toBeUndefined();
     await f.fault({
       type: 'error',
@@ -148,20 +153,10 @@ describe('aws:organizations:account:close', () => {
   // action got its answer and is reading the account back.
   it('after ConflictException, reports success once AWS shows the account closed', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
-    const conflict = await f.fault({
-      type: 'error',
-      operation: 'CloseAccount',
-      error: 'ConflictException',
-      message: 'The request conflicts with another closure of this account',
-    });
-    const act = action(f, CLOSE, { closeWaitSeconds: 30 });
-    const running = run(f, act, {
-      accountId,
-      tenant: PAYMENTS,
-      confirm: accountId,
-    });
-    await applied(conflict);
+    const { accountId, act, running } = await closeAfterConflict(
+      f,
+      'The request conflicts with another closure of this account',
+    );
     expect(await stateOf(f, accountId)).toBe('ACTIVE');
     await f.client.send(new CloseAccountCommand({ AccountId: accountId }));
 
@@ -171,24 +166,16 @@ describe('aws:organizations:account:close', () => {
     expect(lines.join('\n')).toMatch(
       /answered CloseAccount .* with ConflictException .*reading the account until it is SUSPENDED or PENDING_CLOSURE/,
     );
-    expect(act.events.publish).toHaveBeenCalledWith({
-      topic: AWS_ACCOUNT_EVENT_TOPIC,
-      eventPayload: { accountId },
-    });
+    expectCatalogTold(act, accountId);
   });
 
   // The fault layer's ConflictException is not forwarded, so moto never
   // closes the account: it really stays ACTIVE.
   it('fails after ConflictException when the account stays ACTIVE, tells the catalog nothing, and a retry asks AWS again', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
-    await f.fault({
-      type: 'error',
-      operation: 'CloseAccount',
-      error: 'ConflictException',
-      message: 'The account is being modified',
-    });
-    const values = { accountId, tenant: PAYMENTS, confirm: accountId };
+    const accountId = await accountOf(f, 'close', PAYMENTS);
+    await conflictOnClose(f, 'The account is being modified');
+    const values = closing(accountId);
     const checkpoints = new CheckpointStore();
     const act = action(f, CLOSE, { closeWaitSeconds: 1 });
     const { error, outputs } = await run(f, act, values, { checkpoints });
@@ -213,19 +200,7 @@ describe('aws:organizations:account:close', () => {
 
   it('fails after ConflictException when the account cannot be read back', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
-    const conflict = await f.fault({
-      type: 'error',
-      operation: 'CloseAccount',
-      error: 'ConflictException',
-    });
-    const act = action(f, CLOSE, { closeWaitSeconds: 30 });
-    const running = run(f, act, {
-      accountId,
-      tenant: PAYMENTS,
-      confirm: accountId,
-    });
-    await applied(conflict);
+    const { accountId, act, running } = await closeAfterConflict(f);
     await f.fault({
       type: 'error',
       operation: 'DescribeAccount',
@@ -247,10 +222,9 @@ describe('aws:organizations:account:close', () => {
 
   it('requires confirm to repeat the account id, before any AWS call', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
+    const accountId = await accountOf(f, 'close', PAYMENTS);
     const { error } = await run(f, action(f), {
-      accountId,
-      tenant: PAYMENTS,
+      ...closing(accountId),
       confirm: 'yes',
     });
     expect(error?.name).toBe('InputError');
@@ -261,12 +235,8 @@ describe('aws:organizations:account:close', () => {
   it("refuses another team's account and an untagged one", async () => {
     const f = awsFixture(sb);
     for (const owner of ['group:default/team-search', undefined]) {
-      const accountId = await accountOf(f, owner);
-      const { error } = await run(f, action(f), {
-        accountId,
-        tenant: PAYMENTS,
-        confirm: accountId,
-      });
+      const accountId = await accountOf(f, 'close', owner);
+      const { error } = await run(f, action(f), closing(accountId));
       expect(error?.name).toBe('NotAllowedError');
       expect(error?.message).toMatch(/only the owning team may close it/);
       expect(await stateOf(f, accountId)).toBe('ACTIVE');
@@ -279,7 +249,7 @@ describe('aws:organizations:account:close', () => {
     const { error } = await run(
       f,
       action(f, [...CLOSE, 'tenancy.platform.admin']),
-      { accountId: id, tenant: PAYMENTS, confirm: id },
+      closing(id),
     );
     expect(error?.name).toBe('NotAllowedError');
     expect(error?.message).toMatch(/management account/);
@@ -287,28 +257,20 @@ describe('aws:organizations:account:close', () => {
 
   it('answers NotFoundError for an account outside the organization', async () => {
     const f = awsFixture(sb);
-    const { error } = await run(f, action(f), {
-      accountId: '000000000001',
-      tenant: PAYMENTS,
-      confirm: '000000000001',
-    });
+    const { error } = await run(f, action(f), closing('000000000001'));
     expect(error?.name).toBe('NotFoundError');
   });
 
   it('reports a closure limit and leaves the account open', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
+    const accountId = await accountOf(f, 'close', PAYMENTS);
     await f.fault({
       type: 'error',
       operation: 'CloseAccount',
       error: 'ConstraintViolationException',
       message: 'CLOSE_ACCOUNT_QUOTA_EXCEEDED',
     });
-    const { error } = await run(f, action(f), {
-      accountId,
-      tenant: PAYMENTS,
-      confirm: accountId,
-    });
+    const { error } = await run(f, action(f), closing(accountId));
     expect(error?.name).toBe('ConflictError');
     expect(error?.message).toMatch(
       /because of a limit.*CLOSE_ACCOUNT_QUOTA_EXCEEDED/,
@@ -318,14 +280,11 @@ describe('aws:organizations:account:close', () => {
 
   it('closes nothing in a dry run', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
+    const accountId = await accountOf(f, 'close', PAYMENTS);
     const act = action(f);
-    const { error, outputs } = await run(
-      f,
-      act,
-      { accountId, tenant: PAYMENTS, confirm: accountId },
-      { isDryRun: true },
-    );
+    const { error, outputs } = await run(f, act, closing(accountId), {
+      isDryRun: true,
+    });
     expect(error).toBeUndefined();
     expect(outputs.status).toBe('ACTIVE');
     expect(await stateOf(f, accountId)).toBe('ACTIVE');

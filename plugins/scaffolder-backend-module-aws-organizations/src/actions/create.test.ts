@@ -1,5 +1,4 @@
 import { CreateAccountCommand } from '@aws-sdk/client-organizations';
-import { mockServices } from '@backstage/backend-test-utils';
 import { validate } from 'jsonschema';
 import { Knex } from 'knex';
 import { VendingHooks } from '../aws/AccountVendor';
@@ -8,17 +7,11 @@ import {
   accountsWithEmail,
   awsFixture,
   AwsFixture,
-  capturingContext,
   CheckpointStore,
-  createTestDatabases,
   databaseIds,
   FAST,
-  memberOf,
   parentOf,
-  permissionsAllowing,
   requestsNamed,
-  connectToSandbox,
-  seedUserInfo,
   tagsOf,
 } from '@tenancy/test-utils';
 import { storeOn } from '../__testUtils__/harness';
@@ -27,20 +20,20 @@ import {
   readAwsOrganizationsConfig,
   VendingTimingOverrides,
 } from '@tenancy/plugin-tenancy-node';
+import { accessDeps, runAction } from './__testUtils__/runAction';
+import { awsSandbox, PAYMENTS, testDatabases } from './__testUtils__/sandbox';
 
 jest.setTimeout(60_000);
 
-const sb = connectToSandbox();
-const databases = createTestDatabases();
+const sb = awsSandbox();
+const { databases, sqliteStore } = testDatabases();
 let sqlite: AccountRequestStore;
 
 beforeAll(async () => {
-  sqlite = await storeOn(await databases.init('SQLITE_3'));
+  sqlite = await sqliteStore();
 });
-afterEach(() => sb.cleanup());
 
 const CREATE = ['tenancy.aws.account.create'];
-const PAYMENTS = 'group:default/team-payments';
 const SEARCH = 'group:default/team-search';
 
 interface ActionOptions {
@@ -53,14 +46,11 @@ interface ActionOptions {
 }
 
 function action(f: AwsFixture, opts: ActionOptions = {}) {
-  const auditor = mockServices.auditor.mock();
+  const access = accessDeps(opts.allowed ?? CREATE);
   const settings = readAwsOrganizationsConfig(f.config);
   return Object.assign(
     createCreateAwsAccountAction({
-      auth: mockServices.auth(),
-      permissions: permissionsAllowing(opts.allowed ?? CREATE),
-      userInfo: seedUserInfo(),
-      auditor,
+      ...access,
       settings: {
         ...settings,
         maxConcurrentCreates:
@@ -73,7 +63,7 @@ function action(f: AwsFixture, opts: ActionOptions = {}) {
       timing: { ...FAST, ...opts.timing },
       hooks: opts.hooks,
     }),
-    { auditor },
+    { auditor: access.auditor },
   );
 }
 
@@ -134,22 +124,9 @@ async function run(
     checkpoints?: CheckpointStore;
   } = {},
 ) {
-  const c = capturingContext(values, {
-    user:
-      opts.user ??
-      (String(values.tenant).startsWith('group:')
-        ? memberOf(values.tenant)
-        : 'alice'),
-    isDryRun: opts.isDryRun,
-    taskId: opts.taskId,
-    checkpoints: opts.checkpoints,
-  });
-  const error = await act.handler(c.ctx as any).then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  expectNoSecrets(f, { ...c, error });
-  return { ...c, error };
+  const result = await runAction(act, values, opts);
+  expectNoSecrets(f, result);
+  return result;
 }
 
 async function expectCreatedOnce(

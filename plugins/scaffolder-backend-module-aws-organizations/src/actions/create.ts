@@ -1,20 +1,16 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { AccountVendor, VendingHooks } from '../aws/AccountVendor';
+import { AccountVendor, VendingHooks, VendRequest } from '../aws/AccountVendor';
 import { AccountRequestStore } from '../database/AccountRequestStore';
 import { awsAccountCreatePermission } from '../permissions';
+import { examples } from './create.examples';
 import {
   AccessDeps,
   authorizeTenantAction,
-} from '@tenancy/plugin-tenancy-node';
-import { examples } from './create.examples';
-import {
-  accountConsoleUrl,
   AwsOrganizationsConfig,
   buildTags,
   Deadline,
-  OrganizationsApi,
   OrganizationsClientProvider,
   parseOuRef,
   parseTenantRef,
@@ -25,6 +21,8 @@ import {
   validateRoleName,
   VendingTimingOverrides,
 } from '@tenancy/plugin-tenancy-node';
+import { consoleLinksOutput, tenantField, Zod } from './inputs';
+import { consoleLinks, organizationsApi } from './tenantAccount';
 
 /** @public */
 export interface CreateAwsAccountActionOptions extends AccessDeps {
@@ -39,6 +37,128 @@ export interface CreateAwsAccountActionOptions extends AccessDeps {
 
 /** @public */
 export const CREATE_ACTION_ID = 'aws:organizations:account:create';
+
+const createInput = (z: Zod) =>
+  z
+    .object({
+      accountName: z
+        .string()
+        .min(1)
+        .max(50)
+        .describe(
+          'Name of the new account: 1 to 50 printable ASCII characters',
+        ),
+      email: z
+        .string()
+        .min(6)
+        .max(64)
+        .describe(
+          "The account root user's email address; unique across all of AWS",
+        ),
+      tenant: tenantField(z),
+      ou: z
+        .string()
+        .min(1)
+        .describe(
+          'Target OU: a path of OU names below the root (Workloads/Prod) or an OU id (ou-xxxx-yyyyyyyy)',
+        ),
+      tags: z
+        .object({
+          'cost-centre': z.string().min(1).describe('Cost centre'),
+          environment: z
+            .string()
+            .min(1)
+            .describe('Environment, e.g. dev, prod, sandbox'),
+        })
+        .catchall(z.string())
+        .describe(
+          'Tags for the account: cost-centre and environment, plus extras (AWS tag rules). The tenant tag is added from tenant.',
+        ),
+      roleName: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe(
+          'IAM role AWS creates in the new account for the management account (default OrganizationAccountAccessRole)',
+        ),
+    })
+    .strict();
+
+const createOutput = {
+  accountId: (z: Zod) =>
+    z
+      .string()
+      .optional()
+      .describe('The account id (in a dry run: only if it exists)'),
+  arn: (z: Zod) => z.string().optional().describe('The account ARN'),
+  accountName: (z: Zod) => z.string().optional().describe('The account name'),
+  email: (z: Zod) => z.string().describe('The email address, lower-cased'),
+  tenant: (z: Zod) => z.string().describe('The owning group'),
+  ou: (z: Zod) =>
+    z
+      .object({ id: z.string(), path: z.string() })
+      .describe('The OU the account is in'),
+  outcome: (z: Zod) =>
+    z
+      .enum(['created', 'existing', 'dry-run'])
+      .describe(
+        'created by this run, an existing account of the team, or a dry run',
+      ),
+  links: consoleLinksOutput,
+};
+
+/**
+ * The input, checked in full before any call to AWS, so that a bad name,
+ * address, tenant, OU reference, tag or role name changes nothing.
+ */
+function readCreateInput(input: {
+  accountName: string;
+  email: string;
+  tenant: string;
+  ou: string;
+  tags: Record<string, string>;
+  roleName?: string;
+}) {
+  const accountName = validateAccountName(input.accountName);
+  const email = validateEmail(input.email);
+  const tenantRef = parseTenantRef(input.tenant);
+  const tenant = stringifyEntityRef(tenantRef);
+  const ouRef = parseOuRef(input.ou);
+  const tags = buildTags(tenant, input.tags);
+  const roleName =
+    input.roleName === undefined ? undefined : validateRoleName(input.roleName);
+  return { accountName, email, tenantRef, tenant, ouRef, tags, roleName };
+}
+
+/**
+ * A dry run: logs what a run would do — return the tenant's account that
+ * has the address, or create one — and returns that account, if any.
+ */
+async function planAccount(
+  vendor: AccountVendor,
+  request: Omit<VendRequest, 'owner'>,
+  logger: LoggerService,
+): Promise<{ Id: string; Arn: string; Name?: string } | undefined> {
+  const { email, accountName, tenant, ou, tags } = request;
+  const { existing, inFlight } = await vendor.check(request);
+  if (existing?.Id && existing.Arn) {
+    logger.info(
+      `Dry run: ${email} already belongs to ${tenant}'s account ${existing.Id}; it would be returned, moved into ${ou.path} if needed and tagged`,
+    );
+    return { Id: existing.Id, Arn: existing.Arn, Name: existing.Name };
+  }
+  logger.info(
+    `Dry run: would create account "${accountName}" for ${email} (${tenant}) in ${
+      ou.path
+    } (${ou.id}) with tags ${tags.map(t => t.Key).join(', ')}${
+      inFlight
+        ? `, after following ${inFlight} request(s) in progress under that name`
+        : ''
+    }; nothing was created`,
+  );
+  return undefined;
+}
 
 /**
  * `aws:organizations:account:create` — vends an AWS account for a tenant:
@@ -57,97 +177,10 @@ export function createCreateAwsAccountAction(
       "Creates an AWS account for a team through AWS Organizations, moves it into an OU and tags it. Idempotent per email address: an existing account of the team is returned, another team's refused, and a crash or rerun never requests a second account.",
     examples,
     supportsDryRun: true,
-    schema: {
-      input: z =>
-        z
-          .object({
-            accountName: z
-              .string()
-              .min(1)
-              .max(50)
-              .describe(
-                'Name of the new account: 1 to 50 printable ASCII characters',
-              ),
-            email: z
-              .string()
-              .min(6)
-              .max(64)
-              .describe(
-                "The account root user's email address; unique across all of AWS",
-              ),
-            tenant: z
-              .string()
-              .min(1)
-              .describe(
-                'The owning team: a Group entity ref, e.g. group:default/team-payments',
-              ),
-            ou: z
-              .string()
-              .min(1)
-              .describe(
-                'Target OU: a path of OU names below the root (Workloads/Prod) or an OU id (ou-xxxx-yyyyyyyy)',
-              ),
-            tags: z
-              .object({
-                'cost-centre': z.string().min(1).describe('Cost centre'),
-                environment: z
-                  .string()
-                  .min(1)
-                  .describe('Environment, e.g. dev, prod, sandbox'),
-              })
-              .catchall(z.string())
-              .describe(
-                'Tags for the account: cost-centre and environment, plus extras (AWS tag rules). The tenant tag is added from tenant.',
-              ),
-            roleName: z
-              .string()
-              .min(1)
-              .max(64)
-              .optional()
-              .describe(
-                'IAM role AWS creates in the new account for the management account (default OrganizationAccountAccessRole)',
-              ),
-          })
-          .strict(),
-      output: {
-        accountId: z =>
-          z
-            .string()
-            .optional()
-            .describe('The account id (in a dry run: only if it exists)'),
-        arn: z => z.string().optional().describe('The account ARN'),
-        accountName: z => z.string().optional().describe('The account name'),
-        email: z => z.string().describe('The email address, lower-cased'),
-        tenant: z => z.string().describe('The owning group'),
-        ou: z =>
-          z
-            .object({ id: z.string(), path: z.string() })
-            .describe('The OU the account is in'),
-        outcome: z =>
-          z
-            .enum(['created', 'existing', 'dry-run'])
-            .describe(
-              'created by this run, an existing account of the team, or a dry run',
-            ),
-        links: z =>
-          z
-            .array(z.object({ title: z.string(), url: z.string() }))
-            .describe('The account in the AWS console'),
-      },
-    },
+    schema: { input: createInput, output: createOutput },
     async handler(ctx) {
-      // Everything is checked before any call to AWS (S8, S19).
-      const accountName = validateAccountName(ctx.input.accountName);
-      const email = validateEmail(ctx.input.email);
-      const tenantRef = parseTenantRef(ctx.input.tenant);
-      const tenant = stringifyEntityRef(tenantRef);
-      const ouRef = parseOuRef(ctx.input.ou);
-      const tags = buildTags(tenant, ctx.input.tags);
-      const roleName =
-        ctx.input.roleName === undefined
-          ? undefined
-          : validateRoleName(ctx.input.roleName);
-
+      const { tenantRef, ouRef, ...checked } = readCreateInput(ctx.input);
+      const { accountName, email, tenant } = checked;
       await authorizeTenantAction(options, {
         eventId: 'tenancy-aws-account-create',
         credentials: await ctx.getInitiatorCredentials(),
@@ -157,58 +190,30 @@ export function createCreateAwsAccountAction(
       });
 
       try {
-        const log = (level: 'info' | 'warn', message: string) =>
-          ctx.logger[level](message);
-        const api = new OrganizationsApi(
-          await options.clients.getClient(),
-          timing,
-          log,
-        );
-        // S18: an unknown OU is an input error, before anything is created.
+        const api = await organizationsApi(options.clients, timing, ctx.logger);
+        // An unknown OU is an input error, found before anything is created.
         const ou = await api.resolveOu(ouRef);
         const vendor = new AccountVendor(api, options.store, {
           maxConcurrentCreates: options.settings.maxConcurrentCreates,
           timing,
           hooks: options.hooks,
         });
+        const request = { ...checked, ou };
         ctx.output('email', email);
         ctx.output('tenant', tenant);
         ctx.output('ou', ou);
 
         if (ctx.isDryRun) {
-          const { existing, inFlight } = await vendor.check({
-            email,
-            accountName,
-            tenant,
-            ou,
-            tags,
-            roleName,
-          });
-          if (existing?.Id && existing.Arn) {
-            ctx.logger.info(
-              `Dry run: ${email} already belongs to ${tenant}'s account ${existing.Id}; it would be returned, moved into ${ou.path} if needed and tagged`,
-            );
+          const existing = await planAccount(vendor, request, ctx.logger);
+          if (existing) {
             ctx.output('accountId', existing.Id);
             ctx.output('arn', existing.Arn);
             ctx.output('accountName', existing.Name ?? accountName);
-            ctx.output('links', [
-              {
-                title: 'AWS Organizations console',
-                url: accountConsoleUrl(existing.Arn, existing.Id),
-              },
-            ]);
-          } else {
-            ctx.logger.info(
-              `Dry run: would create account "${accountName}" for ${email} (${tenant}) in ${
-                ou.path
-              } (${ou.id}) with tags ${tags.map(t => t.Key).join(', ')}${
-                inFlight
-                  ? `, after following ${inFlight} request(s) in progress under that name`
-                  : ''
-              }; nothing was created`,
-            );
-            ctx.output('links', []);
           }
+          ctx.output(
+            'links',
+            existing ? consoleLinks(existing.Arn, existing.Id) : [],
+          );
           ctx.output('outcome', 'dry-run');
           return;
         }
@@ -217,17 +222,9 @@ export function createCreateAwsAccountAction(
           `Requesting AWS account "${accountName}" for ${email} (${tenant}) in ${ou.path}`,
         );
         const account = await vendor.vend(
+          { ...request, owner: `${ctx.task.id}/${ctx.step?.id ?? 'step'}` },
           {
-            email,
-            accountName,
-            tenant,
-            ou,
-            tags,
-            roleName,
-            owner: `${ctx.task.id}/${ctx.step?.id ?? 'step'}`,
-          },
-          {
-            log,
+            log: (level, message) => ctx.logger[level](message),
             checkpoint: (key, fn) => ctx.checkpoint({ key, fn }),
             deadline: new Deadline(options.settings.pollDeadlineSeconds * 1000),
           },
@@ -239,12 +236,7 @@ export function createCreateAwsAccountAction(
         ctx.output('arn', account.arn);
         ctx.output('accountName', account.name);
         ctx.output('outcome', account.outcome);
-        ctx.output('links', [
-          {
-            title: 'AWS Organizations console',
-            url: accountConsoleUrl(account.arn, account.accountId),
-          },
-        ]);
+        ctx.output('links', consoleLinks(account.arn, account.accountId));
       } catch (error) {
         throw toActionError(error);
       }

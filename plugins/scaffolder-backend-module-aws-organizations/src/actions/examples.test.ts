@@ -1,49 +1,28 @@
-import { CreateAccountCommand } from '@aws-sdk/client-organizations';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
-import { mockServices } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { validate } from 'jsonschema';
 import yaml from 'yaml';
-import { AwsAccountEntityProvider } from '@tenancy/plugin-catalog-backend-module-aws-organizations';
-import {
-  awsFixture,
-  AwsFixture,
-  capturingContext,
-  createTestDatabases,
-  FakeConnection,
-  FAST,
-  memberOf,
-  parentOf,
-  permissionsAllowing,
-  connectToSandbox,
-  seedUserInfo,
-  tagsOf,
-} from '@tenancy/test-utils';
-import { storeOn } from '../__testUtils__/harness';
+import { awsFixture, FAST, parentOf, tagsOf } from '@tenancy/test-utils';
 import { createCloseAwsAccountAction } from './close';
 import { examples as closeExamples } from './close.examples';
 import { createCreateAwsAccountAction } from './create';
 import { examples as createExamples } from './create.examples';
-import { createRegisterAwsAccountAction } from './register';
 import { examples as registerExamples } from './register.examples';
 import { readAwsOrganizationsConfig } from '@tenancy/plugin-tenancy-node';
+import { registerAction } from './__testUtils__/registerAction';
+import { accessDeps, runAction } from './__testUtils__/runAction';
+import {
+  accountOf,
+  awsSandbox,
+  PAYMENTS,
+  testDatabases,
+} from './__testUtils__/sandbox';
 
 jest.setTimeout(60_000);
 
-const sb = connectToSandbox();
-const databases = createTestDatabases();
-afterEach(() => sb.cleanup());
+const sb = awsSandbox();
+const { sqliteStore } = testDatabases();
 
 const ALLOWED = ['tenancy.aws.account.create', 'tenancy.aws.account.close'];
-
-function access() {
-  return {
-    auth: mockServices.auth(),
-    permissions: permissionsAllowing(ALLOWED),
-    userInfo: seedUserInfo(),
-    auditor: mockServices.auditor.mock(),
-  };
-}
 
 /** The example's single step input, with the placeholders the sandbox cannot know replaced. */
 function stepInput(
@@ -60,23 +39,9 @@ function stepInput(
 async function run(action: TemplateAction<any, any, any>, input: any) {
   // The scaffolder validates the input against the schema first.
   expect(validate(input, action.schema!.input!).errors).toEqual([]);
-  const { ctx, outputs } = capturingContext(input, {
-    user: memberOf(input.tenant),
-  });
-  await action.handler(ctx as any);
+  const { outputs, error } = await runAction(action, input);
+  if (error) throw error;
   return outputs;
-}
-
-async function tenantAccount(f: AwsFixture, tenant: string) {
-  const { email, accountName } = f.unique('ex');
-  const res = await f.client.send(
-    new CreateAccountCommand({
-      Email: email,
-      AccountName: accountName,
-      Tags: [{ Key: 'tenant', Value: tenant }],
-    }),
-  );
-  return res.CreateAccountStatus!.AccountId!;
 }
 
 describe('every action example runs against the sandbox', () => {
@@ -84,9 +49,9 @@ describe('every action example runs against the sandbox', () => {
     'create: %s',
     async (_, example) => {
       const f = awsFixture(sb);
-      const store = await storeOn(await databases.init('SQLITE_3'));
+      const store = await sqliteStore();
       const action = createCreateAwsAccountAction({
-        ...access(),
+        ...accessDeps(ALLOWED),
         settings: readAwsOrganizationsConfig(f.config),
         clients: f.clients,
         store,
@@ -111,27 +76,8 @@ describe('every action example runs against the sandbox', () => {
     'register: %s',
     async (_, example) => {
       const f = awsFixture(sb);
-      const events = mockServices.events();
-      const connection = new FakeConnection();
-      await AwsAccountEntityProvider.fromConfig(f.config, {
-        logger: mockServices.logger.mock(),
-        scheduler: mockServices.scheduler.mock(),
-        events,
-        credentialsManager: f.credentials,
-      }).connect(connection);
-      const accountId = await tenantAccount(f, 'group:default/team-payments');
-      const action = createRegisterAwsAccountAction({
-        ...access(),
-        clients: f.clients,
-        catalog: catalogServiceMock.mock({
-          getEntityByRef: jest.fn(async ref =>
-            connection.entities.get(String(ref)),
-          ),
-        }),
-        events,
-        timing: FAST,
-        catalogPollMs: 20,
-      });
+      const { act: action } = await registerAction(f, { allowed: ALLOWED });
+      const accountId = await accountOf(f, 'ex', PAYMENTS);
       // The previous step's output, as the scaffolder renders it: a
       // single expression keeps its type, so the id stays a string.
       const outputs = await run(
@@ -151,9 +97,9 @@ describe('every action example runs against the sandbox', () => {
     'close: %s',
     async (_, example) => {
       const f = awsFixture(sb);
-      const accountId = await tenantAccount(f, 'group:default/team-payments');
+      const accountId = await accountOf(f, 'ex', PAYMENTS);
       const action = createCloseAwsAccountAction({
-        ...access(),
+        ...accessDeps(ALLOWED),
         clients: f.clients,
         timing: FAST,
       });

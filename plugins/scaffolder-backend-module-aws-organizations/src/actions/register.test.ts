@@ -1,96 +1,34 @@
-import { CreateAccountCommand } from '@aws-sdk/client-organizations';
-import { mockServices } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { EventsService } from '@backstage/plugin-events-node';
-import {
-  awsFixture,
-  AwsFixture,
-  capturingContext,
-  FakeConnection,
-  FAST,
-  memberOf,
-  permissionsAllowing,
-  connectToSandbox,
-  seedUserInfo,
-} from '@tenancy/test-utils';
-import { AwsAccountEntityProvider } from '@tenancy/plugin-catalog-backend-module-aws-organizations';
-import { createRegisterAwsAccountAction } from './register';
+import { awsFixture, AwsFixture } from '@tenancy/test-utils';
 import { awsAccountEntityRef } from '@tenancy/plugin-tenancy-node';
+import { registerAction } from './__testUtils__/registerAction';
+import { runAction } from './__testUtils__/runAction';
+import { accountOf, awsSandbox, PAYMENTS } from './__testUtils__/sandbox';
 
 jest.setTimeout(60_000);
 
-const sb = connectToSandbox();
-afterEach(() => sb.cleanup());
+const sb = awsSandbox();
 
-const PAYMENTS = 'group:default/team-payments';
-
-/**
- * The register action against a catalog fed by the real account provider:
- * its events reach the provider, whose mutations are what the catalog
- * serves. (The real catalog is exercised in module.test.ts.)
- */
 async function setup(f: AwsFixture, options: { provider?: boolean } = {}) {
-  const events: EventsService = mockServices.events();
-  const connection = new FakeConnection();
-  if (options.provider ?? true) {
-    const provider = AwsAccountEntityProvider.fromConfig(f.config, {
-      logger: mockServices.logger.mock(),
-      scheduler: mockServices.scheduler.mock(),
-      events,
-      credentialsManager: f.credentials,
-    });
-    await provider.connect(connection);
-  }
-  const catalog = catalogServiceMock.mock({
-    getEntityByRef: jest.fn(async ref => connection.entities.get(String(ref))),
+  const { act, events, connection } = await registerAction(f, {
+    allowed: ['tenancy.aws.account.create'],
+    ...options,
   });
   const publish = jest.spyOn(events, 'publish');
-  const act = createRegisterAwsAccountAction({
-    auth: mockServices.auth(),
-    permissions: permissionsAllowing(['tenancy.aws.account.create']),
-    userInfo: seedUserInfo(),
-    auditor: mockServices.auditor.mock(),
-    clients: f.clients,
-    catalog,
-    events,
-    timing: FAST,
-    catalogPollMs: 20,
-  });
   return { act, publish, connection };
 }
 
-async function accountOf(f: AwsFixture, tenant: string) {
-  const { email, accountName } = f.unique('reg');
-  const res = await f.client.send(
-    new CreateAccountCommand({
-      Email: email,
-      AccountName: accountName,
-      Tags: [{ Key: 'tenant', Value: tenant }],
-    }),
-  );
-  return res.CreateAccountStatus!.AccountId!;
-}
-
-async function run(
+function run(
   act: Awaited<ReturnType<typeof setup>>['act'],
   values: Record<string, unknown>,
   isDryRun = false,
 ) {
-  const c = capturingContext(values as any, {
-    user: memberOf(PAYMENTS),
-    isDryRun,
-  });
-  const error = await act.handler(c.ctx as any).then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  return { ...c, error };
+  return runAction(act, values, { isDryRun });
 }
 
 describe('aws:organizations:account:register', () => {
   it("puts the team's account in the catalog as a Resource it owns, and waits for it", async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
+    const accountId = await accountOf(f, 'reg', PAYMENTS);
     const { act, connection } = await setup(f);
     const { error, outputs } = await run(act, { accountId, tenant: PAYMENTS });
     expect(error).toBeUndefined();
@@ -102,7 +40,7 @@ describe('aws:organizations:account:register', () => {
 
   it("refuses an account AWS says is another team's, announcing nothing", async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, 'group:default/team-search');
+    const accountId = await accountOf(f, 'reg', 'group:default/team-search');
     const { act, publish } = await setup(f);
     const { error } = await run(act, { accountId, tenant: PAYMENTS });
     expect(error?.name).toBe('NotAllowedError');
@@ -114,7 +52,7 @@ describe('aws:organizations:account:register', () => {
 
   it('fails with a clear message when the catalog never lists the account', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
+    const accountId = await accountOf(f, 'reg', PAYMENTS);
     const { act, publish } = await setup(f, { provider: false });
     const { error } = await run(act, {
       accountId,
@@ -130,7 +68,7 @@ describe('aws:organizations:account:register', () => {
 
   it('announces nothing in a dry run', async () => {
     const f = awsFixture(sb);
-    const accountId = await accountOf(f, PAYMENTS);
+    const accountId = await accountOf(f, 'reg', PAYMENTS);
     const { act, publish } = await setup(f);
     const { error, outputs } = await run(
       act,

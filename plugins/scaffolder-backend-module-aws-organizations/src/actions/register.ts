@@ -1,36 +1,26 @@
-import {
-  AccountNotFoundException,
-  TargetNotFoundException,
-} from '@aws-sdk/client-organizations';
-import { stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  NotAllowedError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { ServiceUnavailableError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { EventsService } from '@backstage/plugin-events-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { awsAccountCreatePermission } from '../permissions';
-import {
-  AccessDeps,
-  authorizeTenantAction,
-} from '@tenancy/plugin-tenancy-node';
 import { examples } from './register.examples';
 import {
+  AccessDeps,
   AWS_ACCOUNT_EVENT_TOPIC,
   awsAccountEntityRef,
   Deadline,
-  describeAwsError,
-  OrganizationsApi,
   OrganizationsClientProvider,
-  parseTenantRef,
   resolveTiming,
-  TAG_KEYS,
   toActionError,
-  validateAccountId,
   VendingTimingOverrides,
 } from '@tenancy/plugin-tenancy-node';
+import { accountIdField, tenantField, Zod } from './inputs';
+import {
+  authorizeAccountAction,
+  checkTenantTag,
+  organizationsApi,
+  readTenantAccount,
+} from './tenantAccount';
 
 /** @public */
 export interface RegisterAwsAccountActionOptions extends AccessDeps {
@@ -44,6 +34,30 @@ export interface RegisterAwsAccountActionOptions extends AccessDeps {
 
 /** @public */
 export const REGISTER_ACTION_ID = 'aws:organizations:account:register';
+
+const registerInput = (z: Zod) =>
+  z
+    .object({
+      accountId: accountIdField(z, 'The 12-digit account id'),
+      tenant: tenantField(z),
+      waitSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(600)
+        .optional()
+        .describe(
+          'How long to wait for the catalog to serve the entity (default 120)',
+        ),
+    })
+    .strict();
+
+const registerOutput = {
+  entityRef: (z: Zod) =>
+    z
+      .string()
+      .describe('The Resource, e.g. resource:default/aws-account-123456789012'),
+};
 
 /**
  * `aws:organizations:account:register` — makes a tenant's account appear in
@@ -64,84 +78,20 @@ export function createRegisterAwsAccountAction(
       "Registers a team's AWS account in the catalog as a Resource of type aws-account owned by the team, through the AWS accounts entity provider, and waits until the catalog has it.",
     examples,
     supportsDryRun: true,
-    schema: {
-      input: z =>
-        z
-          .object({
-            accountId: z
-              .string()
-              .regex(/^\d{12}$/)
-              .describe('The 12-digit account id'),
-            tenant: z
-              .string()
-              .min(1)
-              .describe(
-                'The owning team: a Group entity ref, e.g. group:default/team-payments',
-              ),
-            waitSeconds: z
-              .number()
-              .int()
-              .min(1)
-              .max(600)
-              .optional()
-              .describe(
-                'How long to wait for the catalog to serve the entity (default 120)',
-              ),
-          })
-          .strict(),
-      output: {
-        entityRef: z =>
-          z
-            .string()
-            .describe(
-              'The Resource, e.g. resource:default/aws-account-123456789012',
-            ),
-      },
-    },
+    schema: { input: registerInput, output: registerOutput },
     async handler(ctx) {
-      const accountId = validateAccountId(ctx.input.accountId);
-      const tenantRef = parseTenantRef(ctx.input.tenant);
-      const tenant = stringifyEntityRef(tenantRef);
-      const credentials = await ctx.getInitiatorCredentials();
-      await authorizeTenantAction(options, {
+      const target = readTenantAccount(ctx.input);
+      const { accountId, tenant } = target;
+      const credentials = await authorizeAccountAction(options, ctx, target, {
         eventId: 'tenancy-aws-account-register',
-        credentials,
         permission: awsAccountCreatePermission,
-        tenant: tenantRef,
-        meta: { accountId, dryRun: Boolean(ctx.isDryRun) },
       });
 
       try {
         // The catalog takes ownership from AWS, not from this input: check
         // that they agree before announcing anything.
-        const api = new OrganizationsApi(
-          await options.clients.getClient(),
-          timing,
-          (level, message) => ctx.logger[level](message),
-        );
-        let owner: string | undefined;
-        try {
-          owner = (await api.tagsOf(accountId))[TAG_KEYS.tenant];
-        } catch (error) {
-          if (
-            error instanceof AccountNotFoundException ||
-            error instanceof TargetNotFoundException
-          ) {
-            throw new NotFoundError(
-              `Account ${accountId} is not in this organization`,
-            );
-          }
-          throw describeAwsError('ListTagsForResource', error);
-        }
-        if (owner !== tenant) {
-          throw new NotAllowedError(
-            `Account ${accountId} is not tagged as ${tenant}'s (its ${
-              TAG_KEYS.tenant
-            } tag is ${
-              owner ? `"${owner}"` : 'missing'
-            }); the catalog would not list it as theirs`,
-          );
-        }
+        const api = await organizationsApi(options.clients, timing, ctx.logger);
+        await checkTenantTag(api, accountId, tenant);
 
         const entityRef = awsAccountEntityRef(accountId);
         ctx.output('entityRef', entityRef);

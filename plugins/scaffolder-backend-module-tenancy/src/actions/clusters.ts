@@ -53,6 +53,17 @@ export async function resolveClusters(
   );
 }
 
+/**
+ * The input's target clusters, each known: looked up only once the caller
+ * is authorized.
+ */
+export async function targetClusters(
+  options: { config: Config; registry: ClusterRegistry },
+  input: { environment?: string; clusters?: string[] },
+): Promise<TenancyCluster[]> {
+  return resolveClusters(options, clusterNames(options.config, input));
+}
+
 function count(objects: ObjectResult[]): string {
   const counts = new Map<string, number>();
   for (const o of objects)
@@ -63,15 +74,15 @@ function count(objects: ObjectResult[]): string {
 /**
  * Runs `run` on every cluster at once. Each cluster's side effect sits in its
  * own checkpoint, so a recovered task does not redo a cluster that already
- * succeeded (S7), and each cluster gets one line in the task log. A failing
+ * succeeded, and each cluster gets one line in the task log. A failing
  * cluster does not stop the others.
  *
  * With `claimFirst`, the clusters are taken in name order, one at a time,
  * until one succeeds — and the others then at once. A namespace is claimed
  * atomically on each cluster, but two teams onboarding the same new name
  * onto several clusters could each win some of them; claimed first on one
- * cluster in a fixed order, the name goes to one team (S36). A conflict
- * there stops the run: the other clusters are not touched.
+ * cluster in a fixed order, the name goes to one team on all of them. A
+ * conflict there stops the run: the other clusters are not touched.
  */
 export async function runOnClusters(
   ctx: {

@@ -1,13 +1,10 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { TENANT_USERS } from '@tenancy/sandbox';
 import yaml from 'yaml';
-import {
-  capturingContext,
-  permissionsAllowing,
-  seedUserInfo,
-} from '@tenancy/test-utils';
+import { capturingContext } from '@tenancy/test-utils';
 import { createHarness, Harness } from '../__testUtils__/harness';
+import { actionDeps } from './__testUtils__/actionDeps';
 import { examples as offboardExamples } from './offboard.examples';
 import { createOffboardNamespaceAction } from './offboard';
 import { examples as onboardExamples } from './onboard.examples';
@@ -19,23 +16,6 @@ let h: Harness;
 beforeAll(() => {
   h = createHarness();
 });
-
-function deps() {
-  return {
-    config: h.config,
-    registry: h.registry,
-    auth: mockServices.auth(),
-    // Examples show the platform team's inputs too (explicit clusters, a
-    // raised quota); access control is tested in tenantEscape.process.test.ts.
-    permissions: permissionsAllowing([
-      'tenancy.namespace.onboard',
-      'tenancy.namespace.offboard',
-      'tenancy.namespace.override',
-    ]),
-    userInfo: seedUserInfo(),
-    auditor: h.auditor,
-  };
-}
 
 function memberOf(tenant: string) {
   const team = tenant.split('/').pop()!;
@@ -75,7 +55,7 @@ describe('every action example runs against the sandbox', () => {
     'onboard: %s',
     async (_, example) => {
       const { input, outputs } = await runExample(
-        createOnboardNamespaceAction(deps()),
+        createOnboardNamespaceAction(actionDeps(h)),
         example,
       );
       const clusters = (outputs.clusters as any[]).map(c => c.cluster);
@@ -92,7 +72,7 @@ describe('every action example runs against the sandbox', () => {
     'offboard: %s',
     async (_, example) => {
       const { outputs } = await runExample(
-        createOffboardNamespaceAction(deps()),
+        createOffboardNamespaceAction(actionDeps(h)),
         example,
       );
       expect(

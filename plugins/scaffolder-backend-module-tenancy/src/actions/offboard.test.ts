@@ -1,11 +1,8 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { CoreV1Api } from '@kubernetes/client-node';
-import {
-  capturingContext,
-  permissionsAllowing,
-  seedUserInfo,
-} from '@tenancy/test-utils';
+import { capturingContext } from '@tenancy/test-utils';
 import { createHarness, Harness } from '../__testUtils__/harness';
+import { actionDeps } from './__testUtils__/actionDeps';
 import { createOffboardNamespaceAction } from './offboard';
 import { createOnboardNamespaceAction } from './onboard';
 
@@ -16,23 +13,6 @@ beforeAll(() => {
   h = createHarness();
 });
 
-function deps() {
-  return {
-    config: h.config,
-    registry: h.registry,
-    auth: mockServices.auth(),
-    // Not a test of access control (tenantEscape.process.test.ts is): the
-    // stand-in grants what the steps need, explicit clusters included.
-    permissions: permissionsAllowing([
-      'tenancy.namespace.onboard',
-      'tenancy.namespace.offboard',
-      'tenancy.namespace.override',
-    ]),
-    userInfo: seedUserInfo(),
-    auditor: h.auditor,
-  };
-}
-
 async function run(
   which: 'onboard' | 'offboard',
   input: Record<string, unknown>,
@@ -40,8 +20,8 @@ async function run(
 ) {
   const act =
     which === 'onboard'
-      ? createOnboardNamespaceAction(deps())
-      : createOffboardNamespaceAction(deps());
+      ? createOnboardNamespaceAction(actionDeps(h))
+      : createOffboardNamespaceAction(actionDeps(h));
   const { ctx, outputs, lines } = capturingContext(input as any, {
     credentials: mockCredentials.user(`user:default/${user}`),
   });

@@ -3,23 +3,17 @@ import { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { tenancyNamespaceOffboardPermission } from '@tenancy/plugin-tenancy-common';
 import {
+  AccessDeps,
   ClusterRegistry,
   deleteTenantNamespace,
   parseTenantRef,
   readClusterTimeoutMs,
   validateNamespaceName,
 } from '@tenancy/plugin-tenancy-node';
-import {
-  AccessDeps,
-  authorizeTenantAction,
-} from '@tenancy/plugin-tenancy-node';
-import {
-  clusterNames,
-  resolveClusters,
-  runOnClusters,
-  summarize,
-} from './clusters';
+import { authorizeNamespaceAction } from './authorize';
+import { runOnClusters, summarize, targetClusters } from './clusters';
 import { examples } from './offboard.examples';
+import { clusterReportsOutput, namespaceInput, Zod } from './inputs';
 
 /** @public */
 export interface OffboardNamespaceActionOptions extends AccessDeps {
@@ -29,6 +23,28 @@ export interface OffboardNamespaceActionOptions extends AccessDeps {
 
 /** @public */
 export const OFFBOARD_ACTION_ID = 'tenancy:namespace:offboard';
+
+const offboardInput = (z: Zod) =>
+  namespaceInput(
+    z,
+    {
+      tenant: 'The owning team: a Group entity ref',
+      namespace: 'The namespace to remove',
+      environment: 'The environment whose clusters lose it',
+      clusters: 'Explicit cluster names instead',
+    },
+    {
+      waitSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(1800)
+        .optional()
+        .describe(
+          'How long to wait for each cluster to finish deleting (default 300)',
+        ),
+    },
+  );
 
 /**
  * `tenancy:namespace:offboard` — deletes a tenant's namespace on every
@@ -47,83 +63,22 @@ export function createOffboardNamespaceAction(
     examples,
     supportsDryRun: true,
     schema: {
-      input: z =>
-        z
-          .object({
-            tenant: z
-              .string()
-              .min(1)
-              .describe('The owning team: a Group entity ref'),
-            namespace: z
-              .string()
-              .min(1)
-              .max(63)
-              .describe('The namespace to remove'),
-            environment: z
-              .string()
-              .min(1)
-              .optional()
-              .describe('The environment whose clusters lose it'),
-            clusters: z
-              .array(z.string().min(1))
-              .min(1)
-              .optional()
-              .describe('Explicit cluster names instead'),
-            waitSeconds: z
-              .number()
-              .int()
-              .min(1)
-              .max(1800)
-              .optional()
-              .describe(
-                'How long to wait for each cluster to finish deleting (default 300)',
-              ),
-          })
-          .strict()
-          .refine(
-            v => (v.environment === undefined) !== (v.clusters === undefined),
-            {
-              message:
-                'Give either environment or clusters, not both and not neither',
-            },
-          ),
-      output: {
-        clusters: z =>
-          z.array(
-            z.object({
-              cluster: z.string(),
-              outcome: z.string(),
-              objects: z.array(
-                z.object({ object: z.string(), change: z.string() }),
-              ),
-              error: z.string().optional(),
-            }),
-          ),
-      },
+      input: offboardInput,
+      output: { clusters: clusterReportsOutput },
     },
     async handler(ctx) {
       const tenant = parseTenantRef(ctx.input.tenant);
       const namespace = validateNamespaceName(ctx.input.namespace);
-      // Authorized before anything else (S39). Removing a namespace
-      // from named clusters needs no override: it takes nothing past the
-      // team's limits, and only the team's own namespaces are touched.
-      await authorizeTenantAction(options, {
+      // Removing a namespace from named clusters needs no override: it takes
+      // nothing past the team's limits, and only the team's own namespaces
+      // are touched.
+      await authorizeNamespaceAction(options, ctx, {
         eventId: 'tenancy-namespace-offboard',
-        credentials: await ctx.getInitiatorCredentials(),
         permission: tenancyNamespaceOffboardPermission,
         tenant,
-        meta: {
-          namespace,
-          ...(ctx.input.environment
-            ? { environment: ctx.input.environment }
-            : { clusters: ctx.input.clusters ?? [] }),
-          dryRun: Boolean(ctx.isDryRun),
-        },
+        namespace,
       });
-      const clusters = await resolveClusters(
-        options,
-        clusterNames(options.config, ctx.input),
-      );
+      const clusters = await targetClusters(options, ctx.input);
       ctx.logger.info(
         `${
           ctx.isDryRun ? 'Dry run: would remove' : 'Removing'

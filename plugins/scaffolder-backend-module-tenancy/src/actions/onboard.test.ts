@@ -1,4 +1,4 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   AuthorizationV1Api,
   CoreV1Api,
@@ -13,12 +13,9 @@ import {
   renderTenantBaseline,
 } from '@tenancy/plugin-tenancy-node';
 import YAML from 'yaml';
-import {
-  capturingContext,
-  permissionsAllowing,
-  seedUserInfo,
-} from '@tenancy/test-utils';
+import { capturingContext } from '@tenancy/test-utils';
 import { createHarness, Harness } from '../__testUtils__/harness';
+import { actionDeps } from './__testUtils__/actionDeps';
 import { createOnboardNamespaceAction } from './onboard';
 
 // Real clusters: each test onboards namespaces on up to three of them.
@@ -42,14 +39,7 @@ const ONBOARD = ['tenancy.namespace.onboard', 'tenancy.namespace.override'];
 type CheckpointOptions = { key: string; fn: () => Promise<unknown> };
 
 function action(allowed = ONBOARD, harness = h) {
-  return createOnboardNamespaceAction({
-    config: harness.config,
-    registry: harness.registry,
-    auth: mockServices.auth(),
-    permissions: permissionsAllowing(allowed),
-    userInfo: seedUserInfo(),
-    auditor: h.auditor,
-  });
+  return createOnboardNamespaceAction(actionDeps(harness, allowed));
 }
 
 /** Namespaces the tests onboard; deleted on every cluster at the end. */

@@ -5,7 +5,9 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { tenancyNamespaceOnboardPermission } from '@tenancy/plugin-tenancy-common';
 import {
+  AccessDeps,
   applyTenantBaseline,
+  BaselineOptions,
   ClusterRegistry,
   parseTenantRef,
   platformOnlyInputs,
@@ -17,18 +19,10 @@ import {
   validatePodSecurity,
   validateQuota,
 } from '@tenancy/plugin-tenancy-node';
-import {
-  AccessDeps,
-  authorizeTenantAction,
-} from '@tenancy/plugin-tenancy-node';
+import { authorizeNamespaceAction } from './authorize';
 import { examples } from './onboard.examples';
-import {
-  ClusterReport,
-  clusterNames,
-  resolveClusters,
-  runOnClusters,
-  summarize,
-} from './clusters';
+import { runOnClusters, summarize, targetClusters } from './clusters';
+import { clusterReportsOutput, namespaceInput, Zod } from './inputs';
 
 /** @public */
 export interface OnboardNamespaceActionOptions extends AccessDeps {
@@ -39,6 +33,91 @@ export interface OnboardNamespaceActionOptions extends AccessDeps {
 
 /** @public */
 export const ONBOARD_ACTION_ID = 'tenancy:namespace:onboard';
+
+/** The input schema; its descriptions name the configured defaults. */
+function onboardInput(baseline: BaselineOptions) {
+  return (z: Zod) =>
+    namespaceInput(
+      z,
+      {
+        tenant:
+          'The owning team: a Group entity ref, e.g. group:default/team-payments',
+        namespace: 'The namespace to create on every cluster',
+        environment:
+          'The environment whose clusters get the namespace (tenancy.environments)',
+        clusters: 'Explicit cluster names instead of an environment',
+      },
+      {
+        quotaPreset: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            `Quota preset: ${Object.keys(baseline.quotaPresets).join(
+              ', ',
+            )} (default ${baseline.defaultQuotaPreset})`,
+          ),
+        quota: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe(
+            'ResourceQuota hard values that override the preset, e.g. { "pods": "40" }',
+          ),
+        podSecurity: z
+          .enum(['privileged', 'baseline', 'restricted'])
+          .optional()
+          .describe(
+            `Pod Security Admission level (default ${baseline.defaultPodSecurity})`,
+          ),
+        labels: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe('Extra namespace labels'),
+      },
+    );
+}
+
+const onboardOutput = {
+  namespace: (z: Zod) => z.string().describe('The namespace'),
+  tenant: (z: Zod) => z.string().describe('The owning group'),
+  clusters: (z: Zod) =>
+    clusterReportsOutput(z).describe('What happened on each cluster'),
+};
+
+/**
+ * The input, checked in full before the first call to any cluster, so that
+ * a bad name, preset, quota, Pod Security level or label changes nothing.
+ * The quota is the preset's, with the values of `quota` over it.
+ */
+function readOnboardInput(
+  input: {
+    tenant: string;
+    namespace: string;
+    quotaPreset?: string;
+    quota?: Record<string, string>;
+    podSecurity?: string;
+    labels?: Record<string, string>;
+  },
+  baseline: BaselineOptions,
+) {
+  const tenant = parseTenantRef(input.tenant);
+  const namespace = validateNamespaceName(input.namespace);
+  const presetName = input.quotaPreset ?? baseline.defaultQuotaPreset;
+  const preset = baseline.quotaPresets[presetName];
+  if (!preset) {
+    throw new InputError(
+      `Quota preset "${presetName}" does not exist; use one of ${Object.keys(
+        baseline.quotaPresets,
+      ).join(', ')}`,
+    );
+  }
+  const quota = { ...preset, ...validateQuota(input.quota ?? {}) };
+  const podSecurity = validatePodSecurity(
+    input.podSecurity ?? baseline.defaultPodSecurity,
+  );
+  const labels = validateLabels(input.labels);
+  return { tenant, namespace, preset, quota, podSecurity, labels };
+}
 
 /**
  * `tenancy:namespace:onboard` — the tenant baseline (namespace, quota,
@@ -58,117 +137,16 @@ export function createOnboardNamespaceAction(
       'Onboards a tenant namespace — Namespace with Pod Security labels, ResourceQuota, LimitRange, default-deny NetworkPolicies with DNS/same-namespace/ingress allowed, the team RoleBinding and a deploy ServiceAccount — on every cluster of an environment, idempotently.',
     examples,
     supportsDryRun: true,
-    schema: {
-      input: z =>
-        z
-          .object({
-            tenant: z
-              .string()
-              .min(1)
-              .describe(
-                'The owning team: a Group entity ref, e.g. group:default/team-payments',
-              ),
-            namespace: z
-              .string()
-              .min(1)
-              .max(63)
-              .describe('The namespace to create on every cluster'),
-            environment: z
-              .string()
-              .min(1)
-              .optional()
-              .describe(
-                'The environment whose clusters get the namespace (tenancy.environments)',
-              ),
-            clusters: z
-              .array(z.string().min(1))
-              .min(1)
-              .optional()
-              .describe('Explicit cluster names instead of an environment'),
-            quotaPreset: z
-              .string()
-              .min(1)
-              .optional()
-              .describe(
-                `Quota preset: ${Object.keys(baseline.quotaPresets).join(
-                  ', ',
-                )} (default ${baseline.defaultQuotaPreset})`,
-              ),
-            quota: z
-              .record(z.string(), z.string())
-              .optional()
-              .describe(
-                'ResourceQuota hard values that override the preset, e.g. { "pods": "40" }',
-              ),
-            podSecurity: z
-              .enum(['privileged', 'baseline', 'restricted'])
-              .optional()
-              .describe(
-                `Pod Security Admission level (default ${baseline.defaultPodSecurity})`,
-              ),
-            labels: z
-              .record(z.string(), z.string())
-              .optional()
-              .describe('Extra namespace labels'),
-          })
-          .strict()
-          .refine(
-            v => (v.environment === undefined) !== (v.clusters === undefined),
-            {
-              message:
-                'Give either environment or clusters, not both and not neither',
-            },
-          ),
-      output: {
-        namespace: z => z.string().describe('The namespace'),
-        tenant: z => z.string().describe('The owning group'),
-        clusters: z =>
-          z
-            .array(
-              z.object({
-                cluster: z.string(),
-                outcome: z.string(),
-                objects: z.array(
-                  z.object({ object: z.string(), change: z.string() }),
-                ),
-                error: z.string().optional(),
-              }),
-            )
-            .describe('What happened on each cluster'),
-      },
-    },
+    schema: { input: onboardInput(baseline), output: onboardOutput },
     async handler(ctx) {
-      // Everything is checked before the first call to any cluster (S8, S20, S24).
-      const tenant = parseTenantRef(ctx.input.tenant);
-      const namespace = validateNamespaceName(ctx.input.namespace);
-      const presetName = ctx.input.quotaPreset ?? baseline.defaultQuotaPreset;
-      const preset = baseline.quotaPresets[presetName];
-      if (!preset) {
-        throw new InputError(
-          `Quota preset "${presetName}" does not exist; use one of ${Object.keys(
-            baseline.quotaPresets,
-          ).join(', ')}`,
-        );
-      }
-      const quota = { ...preset, ...validateQuota(ctx.input.quota ?? {}) };
-      const podSecurity = validatePodSecurity(
-        ctx.input.podSecurity ?? baseline.defaultPodSecurity,
-      );
-      const labels = validateLabels(ctx.input.labels);
-      // Authorized before anything else — clusters and environments are
-      // looked up only for a caller who may act (S38, S39).
-      await authorizeTenantAction(options, {
+      const { tenant, namespace, preset, quota, podSecurity, labels } =
+        readOnboardInput(ctx.input, baseline);
+      // What goes past the team's own limits needs the platform's override.
+      await authorizeNamespaceAction(options, ctx, {
         eventId: 'tenancy-namespace-onboard',
-        credentials: await ctx.getInitiatorCredentials(),
         permission: tenancyNamespaceOnboardPermission,
         tenant,
-        meta: {
-          namespace,
-          ...(ctx.input.environment
-            ? { environment: ctx.input.environment }
-            : { clusters: ctx.input.clusters ?? [] }),
-          dryRun: Boolean(ctx.isDryRun),
-        },
+        namespace,
         overrides: platformOnlyInputs({
           podSecurity,
           defaultPodSecurity: baseline.defaultPodSecurity,
@@ -177,10 +155,7 @@ export function createOnboardNamespaceAction(
           clusters: ctx.input.clusters,
         }),
       });
-      const clusters = await resolveClusters(
-        options,
-        clusterNames(options.config, ctx.input),
-      );
+      const clusters = await targetClusters(options, ctx.input);
 
       const objects = renderTenantBaseline(
         {
@@ -201,22 +176,18 @@ export function createOnboardNamespaceAction(
           .join(', ')} (${objects.length} objects each)`,
       );
 
-      const reports: ClusterReport[] = await runOnClusters(
-        ctx,
-        options.registry,
-        clusters,
-        {
-          checkpointKey: cluster => `tenancy.onboard.${cluster}.${namespace}`,
-          // One team gets a new name on every cluster, not some each (S36).
-          claimFirst: !ctx.isDryRun,
-          run: kc =>
-            applyTenantBaseline(kc, objects, {
-              tenant,
-              dryRun: ctx.isDryRun,
-              timeoutMs,
-            }),
-        },
-      );
+      const reports = await runOnClusters(ctx, options.registry, clusters, {
+        checkpointKey: cluster => `tenancy.onboard.${cluster}.${namespace}`,
+        // Claimed on one cluster first, so that of two teams onboarding
+        // the same new name, one gets it on every cluster, not some each.
+        claimFirst: !ctx.isDryRun,
+        run: kc =>
+          applyTenantBaseline(kc, objects, {
+            tenant,
+            dryRun: ctx.isDryRun,
+            timeoutMs,
+          }),
+      });
 
       ctx.output('namespace', namespace);
       ctx.output('tenant', stringifyEntityRef(tenant));
