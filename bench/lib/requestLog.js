@@ -1,4 +1,4 @@
-// Preloaded into the portal backend by bench/views
+// Preloaded into the portal backend by bench/lib/backend.ts (for bench/views)
 // (`backstage-cli package start --require=<this file>`): appends one line per
 // outgoing HTTP request to $TENANCY_BENCH_REQUEST_LOG, so the bench can count
 // the kube requests of each side without touching either plugin.

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Checks every published package's API (plugins/*) against its committed
+# report.api.md, from the declarations `tsc` wrote to dist-types.
+#
+# API Extractor prints some inferred types (members of an object type, the
+# members of a union) in an order that can differ from one build to the next
+# with the same sources. So when `api-reports --ci` finds a difference, each
+# package is checked again on its own and fails only when its report differs
+# in more than the order of its lines: an added, removed or changed
+# declaration always changes a line.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cache=node_modules/.cache/api-extractor
+# The same options as the root package.json's api-reports script.
+OPTS=(-o ae-undocumented,ae-wrong-input-file-type)
+
+if yarn api-reports --ci >/dev/null 2>&1; then
+  echo "API reports: every published package matches its report.api.md"
+  exit 0
+fi
+failed=0
+for dir in plugins/*/; do
+  dir="${dir%/}"
+  name="$(node -p "require('./$dir/package.json').name.replace(/^@[^/]+\//, '')")"
+  if yarn backstage-repo-tools api-reports "${OPTS[@]}" --ci "$dir" >/dev/null 2>&1; then
+    continue
+  fi
+  fresh="$cache/$name/report.api.md"
+  if [ -f "$fresh" ] && diff <(sort "$dir/report.api.md") <(sort "$fresh") >/dev/null; then
+    echo "API reports: $dir differs only in the order of lines (not an API change)"
+    continue
+  fi
+  echo "API reports: the public API of $dir changed without its report.api.md:" >&2
+  if [ -f "$fresh" ]; then
+    diff "$dir/report.api.md" "$fresh" | head -40 >&2
+  else
+    yarn backstage-repo-tools api-reports "${OPTS[@]}" --ci "$dir" 2>&1 | tail -20 >&2
+  fi
+  failed=1
+done
+[ "$failed" = 0 ] || echo "Regenerate the reports with: yarn api-reports:update" >&2
+exit "$failed"
