@@ -24,6 +24,7 @@ import scaffolderTenancy from '@tenancy/plugin-scaffolder-backend-module-tenancy
 import tenancyBackend from '@tenancy/plugin-tenancy-backend';
 import scaffolderAwsOrganizations from '@tenancy/plugin-scaffolder-backend-module-aws-organizations';
 import catalogAwsOrganizations from '@tenancy/plugin-catalog-backend-module-aws-organizations';
+import catalogTenancy from '@tenancy/plugin-catalog-backend-module-tenancy';
 import { authModulePersonasProvider } from './modules/authPersonasProvider';
 import { permissionModuleTenancyPolicy } from './modules/tenancyPermissionPolicy';
 
@@ -56,6 +57,9 @@ export const portalFeatures = {
     catalogLogs,
     // Tenancy: AWS accounts of the organization as Resources owned by their team.
     catalogAwsOrganizations,
+    // Tenancy: clusters and tenant namespaces as Resources owned by their
+    // teams; services related to the namespaces their workloads run in.
+    catalogTenancy,
   ],
   // Everything allowed except acting as the platform team (tenancy.platformTeams).
   permission: [permissionBackend, permissionModuleTenancyPolicy],

@@ -88,6 +88,8 @@ describe('AwsAccountEntityProvider', () => {
             /^tenancy-aws-organizations-accounts:arn:aws:organizations::/,
           ),
         }),
+        // Backstage's AWS Organizations processor sets the same label.
+        labels: { 'amazonaws.com/account-status': 'active' },
         tags: ['aws'],
         links: [
           {
@@ -96,7 +98,7 @@ describe('AwsAccountEntityProvider', () => {
           },
         ],
       },
-      spec: { type: 'aws-account', owner: 'group:default/team-payments' },
+      spec: { type: 'cloud-account', owner: 'group:default/team-payments' },
     });
     for (const other of [untagged, bogus, closed]) {
       expect(connection.entities.has(awsAccountEntityRef(other.id))).toBe(

@@ -38,7 +38,7 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
 /**
  * Mirrors the organization's tenant accounts into the catalog: every ACTIVE
  * account with a `tenant` tag naming a group becomes a `Resource` of type
- * `aws-account` owned by that group. AWS is the source of truth — the
+ * `cloud-account` owned by that group. AWS is the source of truth — the
  * scheduled full read also picks up accounts tagged outside the portal and
  * drops closed ones — and the scaffolder actions announce each account they
  * create or close on the events service, which this provider applies at

@@ -1,6 +1,6 @@
 /**
  * Catalog module that lists the tenants' AWS accounts — read from AWS
- * Organizations — as `Resource` entities of type `aws-account`, owned by
+ * Organizations — as `Resource` entities of type `cloud-account`, owned by
  * their teams.
  *
  * @packageDocumentation

@@ -10,7 +10,7 @@ import { AWS_ORGANIZATIONS_CONFIG_KEY as CONFIG_KEY } from '@tenancy/plugin-tena
 /**
  * The catalog side of account vending: adds {@link AwsAccountEntityProvider},
  * which lists the tenants' AWS accounts as `Resource` entities of type
- * `aws-account`. Inactive unless `tenancy.aws.organizations` is configured.
+ * `cloud-account`. Inactive unless `tenancy.aws.organizations` is configured.
  * @public
  */
 export const catalogModuleAwsOrganizationsAccounts = createBackendModule({

@@ -146,7 +146,7 @@ describe('the request-aws-account template on a real scaffolder and catalog', ()
         .set('Authorization', user);
       expect(entity.status).toBe(200);
       expect(entity.body.spec).toEqual({
-        type: 'aws-account',
+        type: 'cloud-account',
         owner: 'group:default/team-payments',
       });
       expect(entity.body.relations).toContainEqual({

@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { DefaultClusterRegistry } from '@tenancy/plugin-tenancy-node';
 import {
@@ -29,6 +30,7 @@ export const scaffolderModuleTenancy = createBackendModule({
         userInfo: coreServices.userInfo,
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
+        events: eventsServiceRef,
       },
       async init({
         scaffolder,
@@ -39,6 +41,7 @@ export const scaffolderModuleTenancy = createBackendModule({
         userInfo,
         auditor,
         catalog,
+        events,
       }) {
         const registry = DefaultClusterRegistry.fromConfig(config, {
           logger,
@@ -53,6 +56,7 @@ export const scaffolderModuleTenancy = createBackendModule({
           userInfo,
           auditor,
           logger,
+          events,
         };
         scaffolder.addActions(
           createOnboardNamespaceAction(deps),

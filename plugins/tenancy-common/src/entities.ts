@@ -15,7 +15,29 @@ export const KUBERNETES_NAMESPACE_ANNOTATION =
   'backstage.io/kubernetes-namespace';
 
 /** The `spec.type` of the catalog Resources that stand for AWS accounts. @public */
-export const AWS_ACCOUNT_RESOURCE_TYPE = 'aws-account';
+export const AWS_ACCOUNT_RESOURCE_TYPE = 'cloud-account';
+
+/** The `spec.type` of the catalog Resources that stand for Kubernetes clusters (as Backstage's catalog cluster locator names them). @public */
+export const KUBERNETES_CLUSTER_RESOURCE_TYPE = 'kubernetes-cluster';
+
+/**
+ * The `spec.type` of the catalog Resources that stand for a tenant's
+ * namespace in one environment (on each of the environment's clusters).
+ * @public
+ */
+export const KUBERNETES_NAMESPACE_RESOURCE_TYPE = 'kubernetes-namespace';
+
+/** Annotation on a namespace Resource: the Kubernetes namespace's name. @public */
+export const TENANCY_NAMESPACE_ANNOTATION = 'tenancy.dev/namespace';
+
+/** Annotation on namespace and cluster Resources: the environment. @public */
+export const TENANCY_ENVIRONMENT_ANNOTATION = 'tenancy.dev/environment';
+
+/** Annotation on a namespace Resource: the clusters it is on, comma-separated. @public */
+export const TENANCY_CLUSTERS_ANNOTATION = 'tenancy.dev/clusters';
+
+/** Annotation on a cluster Resource: the cluster's name in the portal's config. @public */
+export const TENANCY_CLUSTER_ANNOTATION = 'tenancy.dev/cluster';
 
 /** Annotation with an AWS account's id, as Backstage's AWS plugins name it. @public */
 export const AWS_ACCOUNT_ID_ANNOTATION = 'amazonaws.com/account-id';

@@ -35,3 +35,23 @@ export function tenantLabelValue(ref: {
     ? ref.name
     : `${ref.namespace}.${ref.name}`;
 }
+
+/**
+ * The owning group's entity ref of a namespace, from the suite's annotation
+ * ({@link TENANT_OWNER_ANNOTATION}) or, failing that, its label; undefined
+ * for a namespace that is not a tenant's.
+ * @public
+ */
+export function tenantOfNamespace(ns: {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}): string | undefined {
+  const owner = ns.annotations[TENANT_OWNER_ANNOTATION];
+  if (owner) return owner;
+  const label = ns.labels[TENANT_LABEL];
+  if (!label) return undefined;
+  const dot = label.indexOf('.');
+  return dot > 0
+    ? `group:${label.slice(0, dot)}/${label.slice(dot + 1)}`
+    : `group:default/${label}`;
+}

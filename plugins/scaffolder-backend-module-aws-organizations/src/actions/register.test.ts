@@ -35,7 +35,7 @@ describe('aws:organizations:account:register', () => {
     expect(outputs.entityRef).toBe(`resource:default/aws-account-${accountId}`);
     const entity = connection.entities.get(awsAccountEntityRef(accountId));
     expect(entity?.kind).toBe('Resource');
-    expect(entity?.spec).toEqual({ type: 'aws-account', owner: PAYMENTS });
+    expect(entity?.spec).toEqual({ type: 'cloud-account', owner: PAYMENTS });
   });
 
   it("refuses an account AWS says is another team's, announcing nothing", async () => {

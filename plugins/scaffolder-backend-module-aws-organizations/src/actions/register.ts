@@ -75,7 +75,7 @@ export function createRegisterAwsAccountAction(
   return createTemplateAction({
     id: REGISTER_ACTION_ID,
     description:
-      "Registers a team's AWS account in the catalog as a Resource of type aws-account owned by the team, through the AWS accounts entity provider, and waits until the catalog has it.",
+      "Registers a team's AWS account in the catalog as a Resource of type cloud-account owned by the team, through the AWS accounts entity provider, and waits until the catalog has it.",
     examples,
     supportsDryRun: true,
     schema: { input: registerInput, output: registerOutput },

@@ -1,3 +1,4 @@
+import { EventsService } from '@backstage/plugin-events-node';
 import { Config } from '@backstage/config';
 import { InputError, isError, NotFoundError } from '@backstage/errors';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -7,6 +8,7 @@ import {
   ClusterRegistry,
   ObjectResult,
   TenancyCluster,
+  TENANCY_NAMESPACE_EVENT_TOPIC,
 } from '@tenancy/plugin-tenancy-node';
 
 /** What happened on one cluster; the action's output, one per cluster. @public */
@@ -188,3 +190,23 @@ export function summarize(reports: ClusterReport[], what: string) {
     );
   }
 }
+
+/**
+ * Tells the catalog's namespace provider that a namespace changed, so the
+ * catalog shows it now rather than at the provider's next run. Best effort:
+ * the scheduled run catches up if this is lost.
+ */
+export async function publishNamespaceChange(
+  events: EventsService | undefined,
+  payload: { namespace: string; clusters: string[] },
+): Promise<void> {
+  try {
+    await events?.publish({
+      topic: TENANCY_NAMESPACE_EVENT_TOPIC,
+      eventPayload: payload,
+    });
+  } catch {
+    // The provider's scheduled run picks the change up.
+  }
+}
+

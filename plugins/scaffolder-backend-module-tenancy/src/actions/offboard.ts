@@ -1,3 +1,4 @@
+import { EventsService } from '@backstage/plugin-events-node';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -11,7 +12,12 @@ import {
   validateNamespaceName,
 } from '@tenancy/plugin-tenancy-node';
 import { authorizeNamespaceAction } from './authorize';
-import { runOnClusters, summarize, targetClusters } from './clusters';
+import {
+  publishNamespaceChange,
+  runOnClusters,
+  summarize,
+  targetClusters,
+} from './clusters';
 import { examples } from './offboard.examples';
 import { clusterReportsOutput, namespaceInput, Zod } from './inputs';
 
@@ -19,6 +25,8 @@ import { clusterReportsOutput, namespaceInput, Zod } from './inputs';
 export interface OffboardNamespaceActionOptions extends AccessDeps {
   config: Config;
   registry: ClusterRegistry;
+  /** The catalog's namespace provider refreshes at once on what is published here. */
+  events?: EventsService;
 }
 
 /** @public */
@@ -97,6 +105,12 @@ export function createOffboardNamespaceAction(
           }),
       });
       ctx.output('clusters', reports);
+      if (!ctx.isDryRun && reports.some(r => r.outcome !== 'failed')) {
+        await publishNamespaceChange(options.events, {
+          namespace,
+          clusters: reports.map(r => r.cluster),
+        });
+      }
       summarize(reports, `offboard ${namespace}`);
     },
   });

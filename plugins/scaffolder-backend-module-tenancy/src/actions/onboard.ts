@@ -1,3 +1,4 @@
+import { EventsService } from '@backstage/plugin-events-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
@@ -21,7 +22,12 @@ import {
 } from '@tenancy/plugin-tenancy-node';
 import { authorizeNamespaceAction } from './authorize';
 import { examples } from './onboard.examples';
-import { runOnClusters, summarize, targetClusters } from './clusters';
+import {
+  publishNamespaceChange,
+  runOnClusters,
+  summarize,
+  targetClusters,
+} from './clusters';
 import { clusterReportsOutput, namespaceInput, Zod } from './inputs';
 
 /** @public */
@@ -29,6 +35,8 @@ export interface OnboardNamespaceActionOptions extends AccessDeps {
   config: Config;
   registry: ClusterRegistry;
   logger?: LoggerService;
+  /** The catalog's namespace provider refreshes at once on what is published here. */
+  events?: EventsService;
 }
 
 /** @public */
@@ -192,6 +200,12 @@ export function createOnboardNamespaceAction(
       ctx.output('namespace', namespace);
       ctx.output('tenant', stringifyEntityRef(tenant));
       ctx.output('clusters', reports);
+      if (!ctx.isDryRun && reports.some(r => r.outcome !== 'failed')) {
+        await publishNamespaceChange(options.events, {
+          namespace,
+          clusters: reports.map(r => r.cluster),
+        });
+      }
       summarize(reports, `onboard ${namespace}`);
     },
   });

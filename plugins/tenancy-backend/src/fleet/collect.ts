@@ -1,5 +1,4 @@
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   CoreV1Event,
@@ -16,6 +15,7 @@ import {
 import { ClusterError } from '@tenancy/plugin-tenancy-common';
 import {
   apiMessage,
+  listAll,
   statusOf,
   withAbortSignal,
 } from '@tenancy/plugin-tenancy-node';
@@ -36,9 +36,6 @@ export interface CollectOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) =>
-  new Promise<void>(resolve => setTimeout(resolve, ms));
-
 /** A tiny semaphore: the per-cluster concurrency limit. */
 function limiter(max: number) {
   let active = 0;
@@ -53,61 +50,6 @@ function limiter(max: number) {
       queue.shift()?.();
     }
   };
-}
-
-function retryAfterMs(error: unknown): number | undefined {
-  if (!(error instanceof ApiException)) return undefined;
-  const headers = error.headers as Record<string, string> | undefined;
-  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
-/**
- * Every item of a list, page by page (`limit`/`continue`). A 410 Gone means
- * the continue token expired: the list starts over. A 429 from API
- * Priority and Fairness waits as long as Retry-After says, within bounds,
- * then tries again.
- */
-export async function listAll<T>(
-  page: (
-    continueToken: string | undefined,
-  ) => Promise<{ items: T[]; metadata?: V1ListMeta }>,
-  options: {
-    sleep?: (ms: number) => Promise<void>;
-    maxRetryAfterMs?: number;
-    maxRestarts?: number;
-    maxRetries?: number;
-  } = {},
-): Promise<T[]> {
-  const sleep = options.sleep ?? defaultSleep;
-  let items: T[] = [];
-  let token: string | undefined;
-  let restarts = 0;
-  let retries = 0;
-  for (;;) {
-    try {
-      const result = await page(token);
-      items.push(...result.items);
-      token = result.metadata?._continue || undefined;
-      if (!token) return items;
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 410 && restarts < (options.maxRestarts ?? 3)) {
-        restarts++;
-        items = [];
-        token = undefined;
-        continue;
-      }
-      if (status === 429 && retries < (options.maxRetries ?? 3)) {
-        retries++;
-        const wait = retryAfterMs(error) ?? 250 * 2 ** retries;
-        await sleep(Math.min(wait, options.maxRetryAfterMs ?? 5000));
-        continue;
-      }
-      throw error;
-    }
-  }
 }
 
 /** A failed cluster's error, in words a person can act on, with no credential or URL; a 401/403 is an error, not "0 resources". */

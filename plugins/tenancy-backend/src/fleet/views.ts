@@ -9,8 +9,7 @@ import {
   HealthState,
   NamespaceSummary,
   QuotaUsage,
-  TENANT_LABEL,
-  TENANT_OWNER_ANNOTATION,
+  tenantOfNamespace as tenantOf,
   TenantAccount,
   TenantResponse,
   WarningEvent,
@@ -48,21 +47,6 @@ function matches(
 ): boolean {
   const keys = Object.keys(selector);
   return keys.length > 0 && keys.every(k => labels[k] === selector[k]);
-}
-
-/** The owning group of a namespace, from the suite's annotation or label. */
-export function tenantOf(ns: {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}): string | undefined {
-  const owner = ns.annotations[TENANT_OWNER_ANNOTATION];
-  if (owner) return owner;
-  const label = ns.labels[TENANT_LABEL];
-  if (!label) return undefined;
-  const dot = label.indexOf('.');
-  return dot > 0
-    ? `group:${label.slice(0, dot)}/${label.slice(dot + 1)}`
-    : `group:default/${label}`;
 }
 
 function podsOf(

@@ -201,7 +201,7 @@ beforeAll(async () => {
               name: 'payments-prod-account',
               annotations: { 'amazonaws.com/account-id': '111122223333' },
             },
-            spec: { type: 'aws-account', owner: 'group:default/team-payments' },
+            spec: { type: 'cloud-account', owner: 'group:default/team-payments' },
           },
         ]),
       }),

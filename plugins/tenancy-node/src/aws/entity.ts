@@ -29,6 +29,9 @@ export const ANNOTATION_AWS_ARN = 'amazonaws.com/arn';
 /** @public */
 export const ANNOTATION_AWS_ORGANIZATION_ID = 'amazonaws.com/organization-id';
 
+/** Label with the account's status, lowercase (`active`), as Backstage's AWS module sets it. @public */
+export const LABEL_AWS_ACCOUNT_STATUS = 'amazonaws.com/account-status';
+
 /** The catalog entity ref of an account's Resource. @public */
 export function awsAccountEntityRef(accountId: string): string {
   return stringifyEntityRef({
@@ -92,6 +95,10 @@ export function accountToEntity(
         account.name ? ` (${account.name})` : ''
       }, vended through AWS Organizations`,
       annotations,
+      labels: {
+        // The same label as Backstage's AWS Organizations processor.
+        [LABEL_AWS_ACCOUNT_STATUS]: account.state.toLowerCase(),
+      },
       tags: ['aws'],
       links: [
         {

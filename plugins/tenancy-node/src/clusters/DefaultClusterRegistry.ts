@@ -1,6 +1,7 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
+import { TENANCY_CLUSTER_ANNOTATION } from '@tenancy/plugin-tenancy-common';
 import {
   ForwardedError,
   InputError,
@@ -294,6 +295,9 @@ export class DefaultClusterRegistry implements ClusterRegistry {
       const clusters: TenancyCluster[] = [];
       const notAllowed = new Map<string, string>();
       for (const entity of items) {
+        // The suite's own catalog module lists the clusters it already
+        // knows; those entities hold no address and are not cluster sources.
+        if (entity.metadata.annotations?.[TENANCY_CLUSTER_ANNOTATION]) continue;
         const ref = stringifyEntityRef(entity);
         const result = clusterFromCatalogEntity(entity, allowRole);
         if ('refused' in result) {

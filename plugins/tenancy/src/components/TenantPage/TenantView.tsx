@@ -151,7 +151,7 @@ function Accounts({ tenant }: { tenant: TenantResponse }) {
       {tenant.accounts.length === 0 ? (
         <Typography variant="body2" color="textSecondary">
           No AWS accounts for this team. Accounts are catalog Resources of type
-          aws-account owned by the team.
+          cloud-account owned by the team.
         </Typography>
       ) : (
         <List dense disablePadding>

@@ -1,0 +1,21 @@
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
+export interface Config {
+  tenancy?: {
+    /** The tenant clusters and namespaces in the catalog (`@tenancy/plugin-catalog-backend-module-tenancy`). */
+    catalog?: {
+      /**
+       * How often the clusters are listed and the catalog updated; one
+       * replica runs it per interval. Default every 30 s (timeout 5 min).
+       * A namespace onboarded or offboarded through the portal shows at
+       * once (the actions announce it); anything else by the next run.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /**
+       * Owner of the cluster Resources. Default the first of
+       * `tenancy.platformTeams`, else `group:default/platform-team`.
+       */
+      clusterOwner?: string;
+    };
+  };
+}

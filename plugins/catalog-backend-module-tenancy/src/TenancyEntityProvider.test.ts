@@ -1,0 +1,222 @@
+import { CacheManager } from '@backstage/backend-defaults/cache';
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { connectSandbox } from '@tenancy/sandbox';
+import {
+  ClusterRegistry,
+  DefaultClusterRegistry,
+  TenancyCluster,
+} from '@tenancy/plugin-tenancy-node';
+import { FakeConnection } from '@tenancy/test-utils';
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { TenancyEntityProvider } from './TenancyEntityProvider';
+
+jest.setTimeout(60_000);
+
+const sandbox = connectSandbox();
+afterEach(() => sandbox.cleanup());
+
+/**
+ * The registry of the sandbox's clusters, where one cluster can be made
+ * unreachable: its KubeConfig then points at the sandbox's black hole (an
+ * endpoint that accepts connections and never answers).
+ */
+class SwitchableRegistry implements ClusterRegistry {
+  readonly down = new Set<string>();
+  constructor(private readonly inner: ClusterRegistry) {}
+  listClusters() {
+    return this.inner.listClusters();
+  }
+  getCluster(name: string) {
+    return this.inner.getCluster(name);
+  }
+  async kubeConfig(cluster: TenancyCluster): Promise<KubeConfig> {
+    const kc = await this.inner.kubeConfig(cluster);
+    if (!this.down.has(cluster.name)) return kc;
+    const copy = new KubeConfig();
+    copy.loadFromOptions({
+      clusters: kc.clusters.map(c => ({
+        ...c,
+        server: sandbox.state.endpoints.blackhole,
+      })),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.currentContext,
+    });
+    return copy;
+  }
+}
+
+// The provider's state lives in the catalog's cache: memory in one process,
+// Redis (the production overlay's store) between replicas.
+const stores = [
+  { store: 'memory' },
+  ...(process.env.TENANCY_TEST_REDIS_URL
+    ? [{ store: 'redis', connection: process.env.TENANCY_TEST_REDIS_URL }]
+    : []),
+];
+
+function setup(cacheConfig: object, namespace: string) {
+  const overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
+  overlay.tenancy.clusterTimeoutMs = 3_000;
+  const config = new ConfigReader({
+    ...overlay,
+    backend: { cache: { ...cacheConfig, defaultTtl: 60_000 } },
+  });
+  // One cache namespace per test: tests do not share provider state.
+  const cache = CacheManager.fromConfig(config).forPlugin(namespace);
+  const registry = new SwitchableRegistry(
+    DefaultClusterRegistry.fromConfig(config, {
+      logger: mockServices.logger.mock(),
+    }),
+  );
+  const provider = TenancyEntityProvider.fromConfig(config, {
+    logger: mockServices.logger.mock(),
+    scheduler: mockServices.scheduler.mock(),
+    cache,
+    clusters: registry,
+  });
+  return { provider, registry };
+}
+
+async function tenantNamespace(cluster: string, tenant: string, env: string) {
+  return sandbox.createNamespace(sandbox.cluster(cluster), {
+    name: sandbox.uniqueName('cat'),
+    labels: { 'tenancy.dev/tenant': tenant, 'tenancy.dev/environment': env },
+  });
+}
+
+describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
+  it('applies a full mutation first, then only what changed', async () => {
+    const { provider } = setup(cacheConfig, sandbox.uniqueName('catalog'));
+    const connection = new FakeConnection();
+    await provider.connect(connection);
+
+    const first = await provider.refresh();
+    expect(first.mutation).toBe('full');
+    expect(connection.mutations).toHaveLength(1);
+    const seeded = connection.entities.get('resource:default/payments.prod');
+    expect(seeded?.spec).toEqual({
+      type: 'kubernetes-namespace',
+      owner: 'group:default/team-payments',
+      dependsOn: ['resource:default/sandbox-b', 'resource:default/sandbox-c'],
+    });
+    expect(connection.entities.get('resource:default/sandbox-a')).toMatchObject(
+      {
+        metadata: {
+          annotations: expect.objectContaining({
+            'tenancy.dev/environment': 'dev',
+            'tenancy.dev/kubernetes-version': expect.stringMatching(/^v1\./),
+          }),
+        },
+        spec: {
+          type: 'kubernetes-cluster',
+          owner: 'group:default/platform-team',
+        },
+      },
+    );
+
+    // A new namespace for team-search on both prod clusters: one entity.
+    const name = sandbox.uniqueName('cat');
+    for (const c of ['sandbox-b', 'sandbox-c']) {
+      await sandbox.createNamespace(sandbox.cluster(c), {
+        name,
+        labels: {
+          'tenancy.dev/tenant': 'team-search',
+          'tenancy.dev/environment': 'prod',
+        },
+      });
+    }
+    const second = await provider.refresh();
+    expect(second.mutation).toBe('delta');
+    const delta = connection.mutations[connection.mutations.length - 1];
+    expect(delta.type).toBe('delta');
+    const added =
+      delta.type === 'delta'
+        ? delta.added.map(a => a.entity.metadata.name)
+        : [];
+    // Only what changed: our namespace (and other tests' namespaces, which
+    // share the sandbox) — never the seeded ones or the clusters.
+    expect(added).toContain(`${name}.prod`);
+    expect(added).not.toContain('payments.prod');
+    expect(added).not.toContain('sandbox-b');
+    expect(added.length).toBeLessThan(connection.entities.size / 2);
+    expect(
+      connection.entities.get(`resource:default/${name}.prod`)?.spec,
+    ).toEqual({
+      type: 'kubernetes-namespace',
+      owner: 'group:default/team-search',
+      dependsOn: ['resource:default/sandbox-b', 'resource:default/sandbox-c'],
+    });
+
+    // Gone from one cluster: still there, on the other only.
+    const core = (c: string) =>
+      sandbox.cluster(c).kubeConfig('admin').makeApiClient(CoreV1Api);
+    await core('sandbox-b').deleteNamespace({ name });
+    await provider.refresh();
+    expect(
+      connection.entities.get(`resource:default/${name}.prod`)?.spec?.dependsOn,
+    ).toEqual(['resource:default/sandbox-c']);
+
+    // Gone from every cluster: gone from the catalog.
+    await core('sandbox-c').deleteNamespace({ name });
+    const last = await provider.refresh();
+    expect(last.removed).toBeGreaterThanOrEqual(1);
+    expect(connection.entities.has(`resource:default/${name}.prod`)).toBe(
+      false,
+    );
+  });
+
+  it('keeps the namespaces of a cluster that does not answer, and removes nothing then', async () => {
+    const { provider, registry } = setup(
+      cacheConfig,
+      sandbox.uniqueName('catalog'),
+    );
+    const connection = new FakeConnection();
+    await provider.connect(connection);
+    const ns = await tenantNamespace('sandbox-a', 'team-checkout', 'dev');
+    await provider.refresh();
+    expect(connection.entities.has(`resource:default/${ns}.dev`)).toBe(true);
+
+    registry.down.add('sandbox-a');
+    const result = await provider.refresh();
+    expect(result.unreachable).toEqual(['sandbox-a']);
+    expect(result.removed).toBe(0);
+    expect(connection.entities.has(`resource:default/${ns}.dev`)).toBe(true);
+    expect(connection.entities.has('resource:default/payments.dev')).toBe(true);
+  });
+
+  it('never applies a full mutation while a cluster it knows nothing of is down', async () => {
+    const { provider, registry } = setup(
+      cacheConfig,
+      sandbox.uniqueName('catalog'),
+    );
+    const connection = new FakeConnection();
+    // What an earlier process put in the catalog.
+    await connection.applyMutation({
+      type: 'full',
+      entities: [
+        {
+          locationKey: 'tenancy-kubernetes:namespace/dev/payments',
+          entity: {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Resource',
+            metadata: { name: 'payments.dev' },
+            spec: { type: 'kubernetes-namespace', owner: 'team-payments' },
+          },
+        },
+      ],
+    });
+    await provider.connect(connection);
+    registry.down.add('sandbox-a');
+    const result = await provider.refresh();
+    // A full mutation would have removed payments.dev (only on sandbox-a).
+    expect(result.mutation).toBe('delta');
+    expect(connection.entities.has('resource:default/payments.dev')).toBe(true);
+    expect(connection.entities.has('resource:default/payments.prod')).toBe(
+      true,
+    );
+  });
+});
