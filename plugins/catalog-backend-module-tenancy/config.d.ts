@@ -16,6 +16,12 @@ export interface Config {
        * `tenancy.platformTeams`, else `group:default/platform-team`.
        */
       clusterOwner?: string;
+      /**
+       * `delta` (default): a full mutation when nothing is known yet, then
+       * only what changed. `full`: every run re-sends every entity, as
+       * providers that keep no state do — for comparison (the catalog bench).
+       */
+      mutation?: 'delta' | 'full';
     };
   };
 }

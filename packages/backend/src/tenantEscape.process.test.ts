@@ -892,3 +892,60 @@ describe('tenant escape: secrets and audit', () => {
     expect(failedAudits('tenancy-aws-account-close')).toBeGreaterThanOrEqual(1);
   });
 });
+
+// Not an attack: the catalog follows what the portal's templates do (issue
+// #15, acceptance 2), on this suite's portal because it already runs one.
+describe('the catalog follows onboarding and offboarding', () => {
+  it("shows a namespace onboarded through the template as the team's Resource within one refresh interval, and drops it once offboarded", async () => {
+    const ns = sandbox.uniqueName('cat');
+    onboarded.add(ns);
+    const ref = `/api/catalog/entities/by-name/resource/default/${ns}.dev`;
+    const onboard = await run('alice', 'onboard-tenant', {
+      tenant: 'group:default/team-payments',
+      namespace: ns,
+      environment: 'dev',
+      quotaPreset: 'small',
+      podSecurity: 'baseline',
+    });
+    expect(onboard.status).toBe('completed');
+    const done = Date.now();
+    const entity = await eventually(
+      `${ns}.dev in the catalog`,
+      async () => {
+        const res = await get('alice', ref);
+        return res.status === 200 ? JSON.parse(res.text) : undefined;
+      },
+      60_000,
+      250,
+    );
+    const shownMs = Date.now() - done;
+    expect(entity.spec).toEqual({
+      type: 'kubernetes-namespace',
+      owner: 'group:default/team-payments',
+      dependsOn: DEV.map(c => `resource:default/${c}`),
+    });
+    // tenancy.catalog.schedule: every 30 s (app-config.yaml's default); the
+    // action's event makes it sooner.
+    expect(shownMs).toBeLessThanOrEqual(30_000);
+
+    const offboard = await run('alice', 'escape-offboard', {
+      tenant: 'group:default/team-payments',
+      namespace: ns,
+      environment: 'dev',
+    });
+    expect(offboard.status).toBe('completed');
+    const offboarded = Date.now();
+    await eventually(
+      `${ns}.dev to leave the catalog`,
+      async () => ((await get('alice', ref)).status === 404 ? true : undefined),
+      60_000,
+      250,
+    );
+    const goneMs = Date.now() - offboarded;
+    expect(goneMs).toBeLessThanOrEqual(30_000);
+    // eslint-disable-next-line no-console
+    console.log(
+      `[catalog] ${ns}.dev: in the catalog ${shownMs} ms after onboarding completed, gone ${goneMs} ms after offboarding completed (refresh interval 30 s)`,
+    );
+  });
+});

@@ -4,7 +4,11 @@ import { KubernetesObject } from '@kubernetes/client-node';
 import { platformRbac } from '@tenancy/plugin-tenancy-node';
 import { ensureAwsEmulator } from './awsEmulator';
 import { ensureMoto } from './aws/moto';
-import { OrganizationSeed, seedOrganization } from './aws/organization';
+import {
+  OrganizationSeed,
+  seedOrganization,
+  seedTenantAccounts,
+} from './aws/organization';
 import { binaries, ensureBinaries } from './binaries';
 import {
   ensureApiServers,
@@ -198,6 +202,14 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
   const organization = await timed(log, 'AWS organization and OU tree', () =>
     seedOrganization({ endpoint: `http://127.0.0.1:${ports.moto}` }),
   );
+  if (options.seed ?? true) {
+    await timed(log, 'tenant AWS accounts', () =>
+      seedTenantAccounts(
+        { endpoint: `http://127.0.0.1:${ports.moto}` },
+        organization,
+      ),
+    );
+  }
   await timed(log, 'simulated nodes', () =>
     applyToClusters(ctx, clusters, nodeObjects),
   );

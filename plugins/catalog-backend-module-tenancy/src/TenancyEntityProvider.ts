@@ -101,15 +101,24 @@ export class TenancyEntityProvider implements EntityProvider {
       config.getOptionalString('tenancy.catalog.clusterOwner') ??
       config.getOptionalStringArray('tenancy.platformTeams')?.[0] ??
       'group:default/platform-team';
-    return new TenancyEntityProvider(options, {
-      schedule: scheduleConfig
-        ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
-        : DEFAULT_SCHEDULE,
-      environmentOf,
-      clusterOwner,
-      timeoutMs: readClusterTimeoutMs(config),
-      pageSize: config.getOptionalNumber('tenancy.fleet.pageSize') ?? 500,
-    });
+    const mutation = config.getOptionalString('tenancy.catalog.mutation');
+    if (mutation && mutation !== 'delta' && mutation !== 'full') {
+      throw new Error(
+        `tenancy.catalog.mutation must be 'delta' or 'full', not '${mutation}'`,
+      );
+    }
+    return new TenancyEntityProvider(
+      { alwaysFull: mutation === 'full', ...options },
+      {
+        schedule: scheduleConfig
+          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
+          : DEFAULT_SCHEDULE,
+        environmentOf,
+        clusterOwner,
+        timeoutMs: readClusterTimeoutMs(config),
+        pageSize: config.getOptionalNumber('tenancy.fleet.pageSize') ?? 500,
+      },
+    );
   }
 
   private connection?: EntityProviderConnection;

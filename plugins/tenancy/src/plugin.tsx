@@ -12,6 +12,8 @@ import {
 import DnsIcon from '@material-ui/icons/Dns';
 import {
   hasKubernetesWorkloads,
+  KUBERNETES_CLUSTER_RESOURCE_TYPE,
+  KUBERNETES_NAMESPACE_RESOURCE_TYPE,
   TenancyClient,
 } from '@tenancy/plugin-tenancy-common';
 import { tenancyApiRef } from './api';
@@ -98,6 +100,38 @@ export const healthEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** `entity-card:tenancy/namespace` — a kubernetes-namespace Resource's quota, policies and workloads per cluster. */
+export const namespaceEntityCard = EntityCardBlueprint.make({
+  name: 'namespace',
+  params: {
+    type: 'content',
+    filter: {
+      kind: 'resource',
+      'spec.type': KUBERNETES_NAMESPACE_RESOURCE_TYPE,
+    },
+    loader: () =>
+      import('./components/CatalogResources').then(m => (
+        <m.NamespaceResourceCard />
+      )),
+  },
+});
+
+/** `entity-card:tenancy/cluster` — a kubernetes-cluster Resource's summary (platform team). */
+export const clusterEntityCard = EntityCardBlueprint.make({
+  name: 'cluster',
+  params: {
+    type: 'content',
+    filter: {
+      kind: 'resource',
+      'spec.type': KUBERNETES_CLUSTER_RESOURCE_TYPE,
+    },
+    loader: () =>
+      import('./components/CatalogResources').then(m => (
+        <m.ClusterResourceCard />
+      )),
+  },
+});
+
 /**
  * The Tenancy frontend: fleet, cluster and team pages, and the health of
  * services, over the Tenancy backend (`@tenancy/plugin-tenancy-backend`).
@@ -115,6 +149,8 @@ export const tenancyPlugin = createFrontendPlugin({
     tenantEntityContent,
     healthEntityContent,
     healthEntityCard,
+    namespaceEntityCard,
+    clusterEntityCard,
   ],
   routes: {
     root: rootRouteRef,

@@ -1,12 +1,15 @@
 import {
   AlreadyInOrganizationException,
   AWSOrganizationsNotInUseException,
+  CreateAccountCommand,
   CreateOrganizationalUnitCommand,
   CreateOrganizationCommand,
   DescribeOrganizationCommand,
   DuplicateOrganizationalUnitException,
+  MoveAccountCommand,
   Organization,
   OrganizationsClient,
+  paginateListAccounts,
   paginateListOrganizationalUnitsForParent,
   paginateListRoots,
 } from '@aws-sdk/client-organizations';
@@ -171,6 +174,78 @@ export async function seedOrganization(
       ous,
       created,
     };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The tenant accounts the sandbox seeds: one per team that runs services, in Workloads/Dev. */
+export const SEED_ACCOUNTS: ReadonlyArray<{
+  name: string;
+  email: string;
+  tenant: string;
+  environment: string;
+  costCentre: string;
+  ou: string;
+}> = [
+  {
+    name: 'payments-dev',
+    email: 'payments-dev@sandbox.tenancy.dev',
+    tenant: 'group:default/team-payments',
+    environment: 'dev',
+    costCentre: 'CC-1042',
+    ou: 'Workloads/Dev',
+  },
+];
+
+/**
+ * Creates the {@link SEED_ACCOUNTS} that do not exist yet (found by email),
+ * tagged as account vending tags them, so a team's catalog page and Owned
+ * list show an account from the start. Returns the names it created.
+ */
+export async function seedTenantAccounts(
+  options: SeedOrganizationOptions,
+  seed: OrganizationSeed,
+): Promise<string[]> {
+  const client = new OrganizationsClient({
+    endpoint: options.endpoint,
+    region: options.region ?? SANDBOX_REGION,
+    credentials: options.credentials ?? SANDBOX_CREDENTIALS,
+  });
+  const created: string[] = [];
+  try {
+    const emails = new Set<string>();
+    for await (const page of paginateListAccounts({ client }, {})) {
+      for (const a of page.Accounts ?? []) if (a.Email) emails.add(a.Email);
+    }
+    for (const account of SEED_ACCOUNTS) {
+      if (emails.has(account.email)) continue;
+      const status = (
+        await client.send(
+          new CreateAccountCommand({
+            AccountName: account.name,
+            Email: account.email,
+            Tags: [
+              { Key: 'tenant', Value: account.tenant },
+              { Key: 'environment', Value: account.environment },
+              { Key: 'cost-centre', Value: account.costCentre },
+            ],
+          }),
+        )
+      ).CreateAccountStatus;
+      const id = status?.AccountId;
+      if (!id) throw new Error(`moto created no account ${account.name}`);
+      await client.send(
+        new MoveAccountCommand({
+          AccountId: id,
+          SourceParentId: seed.rootId,
+          DestinationParentId: seed.ous[account.ou],
+        }),
+      );
+      created.push(account.name);
+      options.log?.(`created account ${account.name} (${id})`);
+    }
+    return created;
   } finally {
     client.destroy();
   }

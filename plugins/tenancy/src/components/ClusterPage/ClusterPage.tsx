@@ -140,7 +140,7 @@ function namespaceColumns(
   ];
 }
 
-function ClusterFacts({ cluster }: { cluster: ClusterDetail }) {
+export function ClusterFacts({ cluster }: { cluster: ClusterDetail }) {
   const facts = [
     cluster.environment && `Environment: ${cluster.environment}`,
     cluster.version && `Version: ${cluster.version}`,

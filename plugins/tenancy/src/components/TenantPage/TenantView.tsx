@@ -42,7 +42,7 @@ interface TenantData {
   health: PromiseSettledResult<TeamHealth>;
 }
 
-function NamespaceCard({ ns }: { ns: NamespaceSummary }) {
+export function NamespaceCard({ ns }: { ns: NamespaceSummary }) {
   return (
     <InfoCard
       title={ns.name}

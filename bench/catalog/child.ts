@@ -1,0 +1,119 @@
+/**
+ * One catalog in a process of its own: Backstage's catalog backend with
+ * the Tenancy catalog module on SQLite, nothing else, so its CPU time and
+ * memory are the catalog's. Started by run.ts with `--role child:<mode>`;
+ * prints one JSON line of results.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import catalogBackend from '@backstage/plugin-catalog-backend';
+import catalogTenancy from '@tenancy/plugin-catalog-backend-module-tenancy';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { connectSandbox } from '@tenancy/sandbox';
+import { performance } from 'node:perf_hooks';
+import { sleep } from '../lib/process';
+import type { Mode, Settings } from './settings';
+
+export interface ChildResult {
+  mode: Mode;
+  /** From the backend's start until every bench namespace is queryable. */
+  ingestMs: number;
+  ingestCpuS: number;
+  /** CPU seconds per steady-state refresh (nothing changed). */
+  steadyCpuPerRefreshS: number;
+  /** One namespace's owner changed on its cluster → the catalog shows it. */
+  deltaVisibleMs: number;
+  peakRssMiB: number;
+  entities: number;
+}
+
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+export async function runChild(
+  settings: Settings,
+  mode: Mode,
+  port: number,
+  token: string,
+  /** Namespace entities when every bench namespace is in: the bench's and the sandbox's own. */
+  expected: number,
+): Promise<ChildResult> {
+  const base = `http://127.0.0.1:${port}`;
+  const get = async (p: string) => {
+    const res = await fetch(`${base}${p}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const count = async () =>
+    (
+      await get(
+        '/api/catalog/entities/by-query?filter=kind=resource,spec.type=kubernetes-namespace&limit=1',
+      ).catch(() => ({ totalItems: 0 }))
+    ).totalItems as number;
+
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 200);
+  const started = performance.now();
+  const cpu0 = cpuSeconds();
+  const backend = createBackend();
+  backend.add(catalogBackend);
+  backend.add(catalogTenancy);
+  await backend.start();
+  try {
+    while ((await count()) < expected) await sleep(250);
+    const ingestMs = performance.now() - started;
+    const ingestCpuS = cpuSeconds() - cpu0;
+
+    // Steady state: R refreshes with nothing changed.
+    await sleep(settings.interval * 1000); // the refresh under way settles
+    const steady0 = cpuSeconds();
+    await sleep(settings.refreshes * settings.interval * 1000);
+    const steadyCpuPerRefreshS = (cpuSeconds() - steady0) / settings.refreshes;
+
+    // One namespace changes owner on its cluster.
+    const sandbox = connectSandbox();
+    const cluster = sandbox.clusters[0];
+    const name = `bcat-${cluster.name.slice(-1)}-0`;
+    const owner = `team-moved-${mode}-${Date.now() % 100000}`;
+    const changedAt = performance.now();
+    await cluster
+      .kubeConfig('admin')
+      .makeApiClient(CoreV1Api)
+      .patchNamespace({
+        name,
+        body: [
+          {
+            op: 'replace',
+            path: '/metadata/labels/tenancy.dev~1tenant',
+            value: owner,
+          },
+        ],
+      });
+    const ref = `/api/catalog/entities/by-name/resource/default/${name}.${cluster.environment}`;
+    for (;;) {
+      const entity = await get(ref).catch(() => undefined);
+      if (entity?.spec?.owner === `group:default/${owner}`) break;
+      await sleep(100);
+    }
+    const deltaVisibleMs = performance.now() - changedAt;
+    const entities = (await get('/api/catalog/entities/by-query?limit=1'))
+      .totalItems as number;
+    return {
+      mode,
+      ingestMs,
+      ingestCpuS,
+      steadyCpuPerRefreshS,
+      deltaVisibleMs,
+      peakRssMiB: peakRss / 2 ** 20,
+      entities,
+    };
+  } finally {
+    clearInterval(sampler);
+    await backend.stop();
+  }
+}

@@ -1,0 +1,49 @@
+/** bench/catalog's flags and constants. */
+import { defineCommand, option, read, SettingsOf } from '../lib/args';
+import { benchPaths } from '../lib/paths';
+
+export const WORK_DIR = benchPaths('catalog').workDir;
+/** Every namespace the bench makes carries this label (deleted at the end). */
+export const RUN_LABEL = 'tenancy-bench/catalog';
+export const MODES = ['delta', 'full'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const command = defineCommand({
+  name: 'catalog',
+  options: {
+    namespaces: option(
+      '--namespaces',
+      'N',
+      read.integer(3),
+      10_000,
+      'tenant namespaces in all, spread over the 3 clusters',
+    ),
+    teams: option('--teams', 'T', read.integer(1), 200, 'owning teams'),
+    interval: option(
+      '--interval',
+      'S',
+      read.integer(1),
+      10,
+      "the provider's refresh interval, seconds",
+    ),
+    refreshes: option(
+      '--refreshes',
+      'R',
+      read.integer(1),
+      3,
+      'steady-state refreshes whose CPU time is measured',
+    ),
+    role: option(
+      '--role',
+      'ROLE',
+      read.optionalText,
+      undefined,
+      'internal: `child:<mode>` runs one catalog for the parent',
+    ),
+  },
+  notes: [
+    'Makes N namespaces on the sandbox (label tenancy-bench/catalog), runs one catalog per mode',
+    '(delta, then full) in a process of its own, and deletes the namespaces at the end.',
+  ],
+});
+export type Settings = SettingsOf<typeof command>;

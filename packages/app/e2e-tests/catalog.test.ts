@@ -1,0 +1,85 @@
+import { expect, test } from '@playwright/test';
+import { screenshot, signInAsGuest } from './helpers';
+
+/**
+ * Clusters, namespaces and AWS accounts in the catalog (issue #15,
+ * acceptance 1), signed in as the guest — an ordinary member of
+ * team-payments — on the sandbox: the team's Owned list, a namespace's page
+ * with its quota bars per cluster, and the catalog graph of a seeded
+ * service reading service → namespace → cluster.
+ */
+
+test.beforeEach(async ({ page }) => {
+  await signInAsGuest(page);
+});
+
+test("the Owned filter lists the team's namespaces and its AWS account", async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const owned = (type: string, text = '') =>
+    `/?filters[kind]=resource&filters[user]=owned&filters[type]=${type}${
+      text ? `&filters[text]=${text}` : ''
+    }`;
+  // The provider's first run and the catalog's processing follow the
+  // portal's start; reload until they are in.
+  await page.goto(owned('kubernetes-namespace'));
+  await expect(async () => {
+    await page.reload();
+    await expect(
+      page.getByRole('link', { name: 'payments (prod)', exact: true }),
+    ).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 120_000, intervals: [2_000] });
+  await expect(
+    page.getByRole('link', { name: 'payments (dev)', exact: true }),
+  ).toBeVisible();
+  await expect(page.getByText('kubernetes-namespace').first()).toBeVisible();
+  // Another team's namespaces are not the guest's.
+  await expect(
+    page.getByRole('link', { name: 'search (dev)', exact: true }),
+  ).toHaveCount(0);
+  await screenshot(page, 'catalog-owned-namespaces');
+
+  // The sandbox seeds one account for team-payments (other tests vend more).
+  await page.goto(owned('cloud-account', 'payments-dev'));
+  await expect(
+    page.getByRole('link', { name: 'payments-dev', exact: true }),
+  ).toBeVisible();
+  await expect(page.getByText('cloud-account').first()).toBeVisible();
+  await screenshot(page, 'catalog-owned-accounts');
+});
+
+test('a namespace page shows its quota bars on each cluster', async ({
+  page,
+}) => {
+  await page.goto('/catalog/default/resource/payments.prod');
+  await expect(page.getByText('Namespace payments in prod')).toBeVisible();
+  for (const cluster of ['sandbox-b', 'sandbox-c']) {
+    await expect(page.getByText(`on ${cluster} (prod)`)).toBeVisible();
+  }
+  await expect(
+    page.getByRole('progressbar', { name: /^pods: \d+ of \d+ used$/ }),
+  ).toHaveCount(2);
+  await expect(page.getByText(/You don't have access/)).toHaveCount(0);
+  await screenshot(page, 'catalog-namespace');
+});
+
+test('the catalog graph of a seeded service reads service → namespace → cluster', async ({
+  page,
+}) => {
+  await page.goto(
+    '/catalog-graph?rootEntityRefs[]=component:default/payments-api&maxDepth=2&selectedRelations[]=dependsOn&unidirectional=true&mergeRelations=true&direction=LR&showFilters=false',
+  );
+  const graph = page.locator('svg').filter({ hasText: 'payments-api' });
+  await expect(graph.first()).toBeVisible();
+  for (const node of [
+    'payments (prod)',
+    'payments (dev)',
+    'sandbox-a',
+    'sandbox-b',
+    'sandbox-c',
+  ]) {
+    await expect(graph.first().getByText(node, { exact: true })).toBeVisible();
+  }
+  await screenshot(page, 'catalog-graph');
+});

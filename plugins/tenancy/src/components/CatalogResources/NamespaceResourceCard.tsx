@@ -1,0 +1,103 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { EmptyState, InfoCard } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import Box from '@material-ui/core/Box';
+import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import {
+  TENANCY_CLUSTERS_ANNOTATION,
+  TENANCY_ENVIRONMENT_ANNOTATION,
+  TENANCY_NAMESPACE_ANNOTATION,
+} from '@tenancy/plugin-tenancy-common';
+import { useCallback } from 'react';
+import { tenancyApiRef } from '../../api';
+import {
+  AsyncContent,
+  clusterErrorText,
+  RefreshStatus,
+  useAutoRefresh,
+} from '../shared';
+import { NamespaceCard } from '../TenantPage/TenantView';
+
+/**
+ * The overview card of a `kubernetes-namespace` Resource: the namespace on
+ * each cluster of its environment — quota used against hard, LimitRange,
+ * NetworkPolicies, role bindings and workloads — read from the team's view,
+ * so the same permissions apply as on the team page.
+ */
+export function NamespaceResourceCard() {
+  const { entity } = useEntity();
+  const annotations = entity.metadata.annotations ?? {};
+  const namespace =
+    annotations[TENANCY_NAMESPACE_ANNOTATION] ?? entity.metadata.name;
+  const environment = annotations[TENANCY_ENVIRONMENT_ANNOTATION];
+  const clusters = (annotations[TENANCY_CLUSTERS_ANNOTATION] ?? '')
+    .split(',')
+    .filter(Boolean);
+  const owner = stringifyEntityRef(
+    parseEntityRef(String(entity.spec?.owner ?? ''), {
+      defaultKind: 'group',
+      defaultNamespace: entity.metadata.namespace ?? 'default',
+    }),
+  );
+  const api = useApi(tenancyApiRef);
+  const load = useCallback(async () => {
+    const tenant = await api.getTenant(owner);
+    return {
+      ...tenant,
+      namespaces: tenant.namespaces.filter(
+        n =>
+          n.name === namespace &&
+          (!environment || !n.environment || n.environment === environment),
+      ),
+      clusterErrors: tenant.clusterErrors.filter(e =>
+        clusters.includes(e.cluster),
+      ),
+    };
+    // clusters is derived from the entity, like namespace and environment.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, owner, namespace, environment, clusters.join(',')]);
+  const state = useAutoRefresh(load, `namespace:${owner}:${namespace}`);
+
+  return (
+    <InfoCard
+      title={`Namespace ${namespace}${environment ? ` in ${environment}` : ''}`}
+      subheader="Quota, policies, role bindings and workloads on each cluster"
+    >
+      <Box mb={1}>
+        <RefreshStatus
+          updatedAt={state.updatedAt}
+          loading={state.loading}
+          onRefresh={state.refresh}
+        />
+      </Box>
+      <AsyncContent state={state} what={`namespace ${namespace}`}>
+        {view => (
+          <>
+            {view.clusterErrors.map(e => (
+              <Typography key={e.cluster} variant="body2" color="error">
+                {e.cluster}: {clusterErrorText(e.error)}
+              </Typography>
+            ))}
+            {view.namespaces.length === 0 ? (
+              <EmptyState
+                missing="data"
+                title={`${namespace} is not on any cluster right now`}
+                description="It may have just been offboarded; the catalog drops it at its next refresh."
+              />
+            ) : (
+              <Grid container spacing={2}>
+                {view.namespaces.map(ns => (
+                  <Grid item xs={12} md={6} xl={4} key={ns.cluster}>
+                    <NamespaceCard ns={ns} />
+                  </Grid>
+                ))}
+              </Grid>
+            )}
+          </>
+        )}
+      </AsyncContent>
+    </InfoCard>
+  );
+}

@@ -1,0 +1,2 @@
+export { NamespaceResourceCard } from './NamespaceResourceCard';
+export { ClusterResourceCard } from './ClusterResourceCard';
