@@ -20,8 +20,8 @@ export interface ChildResult {
   ingestCpuS: number;
   /** CPU seconds per steady-state refresh (nothing changed). */
   steadyCpuPerRefreshS: number;
-  /** One namespace's owner changed on its cluster → the catalog shows it. */
-  deltaVisibleMs: number;
+  /** One namespace's owner changed on its cluster → the catalog shows it; one per change. */
+  deltaVisibleMs: number[];
   peakRssMiB: number;
   entities: number;
 }
@@ -47,12 +47,20 @@ export async function runChild(
     if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
     return res.json();
   };
-  const count = async () =>
-    (
-      await get(
+  let failures = 0;
+  const count = async () => {
+    try {
+      const body = await get(
         '/api/catalog/entities/by-query?filter=kind=resource,spec.type=kubernetes-namespace&limit=1',
-      ).catch(() => ({ totalItems: 0 }))
-    ).totalItems as number;
+      );
+      failures = 0;
+      return body.totalItems as number;
+    } catch (error) {
+      // A slow moment is no reason to give up; a catalog that stopped is.
+      if (++failures >= 10) throw error;
+      return 0;
+    }
+  };
 
   let peakRss = 0;
   const sampler = setInterval(() => {
@@ -65,7 +73,13 @@ export async function runChild(
   backend.add(catalogTenancy);
   await backend.start();
   try {
-    while ((await count()) < expected) await sleep(250);
+    const deadline = Date.now() + 30 * 60_000;
+    for (let n = await count(); n < expected; n = await count()) {
+      if (Date.now() > deadline) {
+        throw new Error(`only ${n} of ${expected} namespaces after 30 minutes`);
+      }
+      await sleep(1000);
+    }
     const ingestMs = performance.now() - started;
     const ingestCpuS = cpuSeconds() - cpu0;
 
@@ -75,16 +89,18 @@ export async function runChild(
     await sleep(settings.refreshes * settings.interval * 1000);
     const steadyCpuPerRefreshS = (cpuSeconds() - steady0) / settings.refreshes;
 
-    // One namespace changes owner on its cluster.
+    // One namespace at a time changes owner on its cluster, at a random
+    // moment of the refresh interval.
     const sandbox = connectSandbox();
     const cluster = sandbox.clusters[0];
-    const name = `bcat-${cluster.name.slice(-1)}-0`;
-    const owner = `team-moved-${mode}-${Date.now() % 100000}`;
-    const changedAt = performance.now();
-    await cluster
-      .kubeConfig('admin')
-      .makeApiClient(CoreV1Api)
-      .patchNamespace({
+    const core = cluster.kubeConfig('admin').makeApiClient(CoreV1Api);
+    const deltaVisibleMs: number[] = [];
+    for (let k = 0; k < settings.changes; k++) {
+      await sleep(Math.random() * settings.interval * 1000);
+      const name = `bcat-${cluster.name.slice(-1)}-${k}`;
+      const owner = `team-moved-${mode}-${k}-${Date.now() % 100000}`;
+      const changedAt = performance.now();
+      await core.patchNamespace({
         name,
         body: [
           {
@@ -94,13 +110,18 @@ export async function runChild(
           },
         ],
       });
-    const ref = `/api/catalog/entities/by-name/resource/default/${name}.${cluster.environment}`;
-    for (;;) {
-      const entity = await get(ref).catch(() => undefined);
-      if (entity?.spec?.owner === `group:default/${owner}`) break;
-      await sleep(100);
+      const ref = `/api/catalog/entities/by-name/resource/default/${name}.${cluster.environment}`;
+      for (const giveUp = Date.now() + 10 * 60_000; ; await sleep(100)) {
+        const entity = await get(ref).catch(() => undefined);
+        if (entity?.spec?.owner === `group:default/${owner}`) break;
+        if (Date.now() > giveUp) {
+          throw new Error(
+            `${ref} still not owned by ${owner} after 10 minutes`,
+          );
+        }
+      }
+      deltaVisibleMs.push(performance.now() - changedAt);
     }
-    const deltaVisibleMs = performance.now() - changedAt;
     const entities = (await get('/api/catalog/entities/by-query?limit=1'))
       .totalItems as number;
     return {

@@ -12,6 +12,12 @@ export interface Config {
        */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       /**
+       * Watch the tenant namespaces of every cluster and update the catalog
+       * within seconds of a change made anywhere (kubectl included), not
+       * only at the next scheduled run. Default true.
+       */
+      watch?: boolean;
+      /**
        * Owner of the cluster Resources. Default the first of
        * `tenancy.platformTeams`, else `group:default/platform-team`.
        */

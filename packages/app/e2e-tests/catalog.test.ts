@@ -83,3 +83,28 @@ test('the catalog graph of a seeded service reads service → namespace → clus
   }
   await screenshot(page, 'catalog-graph');
 });
+
+test('search finds namespaces and clusters by name and by owner', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  // The search index is rebuilt every minute here (app-config.e2e.yaml).
+  const results = (query: string) =>
+    page.goto(`/search?query=${encodeURIComponent(query)}`);
+  await expect(async () => {
+    await results('team-search');
+    await expect(
+      page.getByRole('link', { name: 'search (prod)' }).first(),
+    ).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 150_000, intervals: [3_000] });
+  await expect(
+    page.getByRole('link', { name: 'search (dev)' }).first(),
+  ).toBeVisible();
+  await screenshot(page, 'catalog-search-owner');
+
+  await results('sandbox-b');
+  await expect(
+    page.getByRole('link', { name: 'sandbox-b', exact: true }).first(),
+  ).toBeVisible();
+  await screenshot(page, 'catalog-search-cluster');
+});

@@ -16,7 +16,11 @@ import { TenancyEntityProvider } from './TenancyEntityProvider';
 jest.setTimeout(60_000);
 
 const sandbox = connectSandbox();
-afterEach(() => sandbox.cleanup());
+const providers: TenancyEntityProvider[] = [];
+afterEach(async () => {
+  providers.splice(0).forEach(p => p.stop());
+  await sandbox.cleanup();
+});
 
 /**
  * The registry of the sandbox's clusters, where one cluster can be made
@@ -78,6 +82,7 @@ function setup(cacheConfig: object, namespace: string) {
     cache,
     clusters: registry,
   });
+  providers.push(provider);
   return { provider, registry };
 }
 
@@ -151,9 +156,28 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
       dependsOn: ['resource:default/sandbox-b', 'resource:default/sandbox-c'],
     });
 
-    // Gone from one cluster: still there, on the other only.
     const core = (c: string) =>
       sandbox.cluster(c).kubeConfig('admin').makeApiClient(CoreV1Api);
+    // An owner that is not a group is nobody's namespace in the catalog.
+    const odd = sandbox.uniqueName('cat');
+    await core('sandbox-a').createNamespace({
+      body: {
+        metadata: {
+          name: odd,
+          labels: { 'tenancy.dev/tenant': 'team-search' },
+          annotations: { 'tenancy.dev/owner': 'user:default/alice' },
+        },
+      },
+    });
+    sandbox.deleteNamespaceOnCleanup(sandbox.cluster('sandbox-a'), odd);
+    await provider.refresh();
+    expect(
+      [...connection.entities.values()].filter(
+        e => e.metadata.annotations?.['tenancy.dev/namespace'] === odd,
+      ),
+    ).toEqual([]);
+
+    // Gone from one cluster: still there, on the other only.
     await core('sandbox-b').deleteNamespace({ name });
     await provider.refresh();
     expect(
@@ -183,7 +207,16 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     registry.down.add('sandbox-a');
     const result = await provider.refresh();
     expect(result.unreachable).toEqual(['sandbox-a']);
-    expect(result.removed).toBe(0);
+    // Nothing removed at all: other tests' namespaces on the shared sandbox
+    // only come and go on sandbox-b and sandbox-c, which this run listed in
+    // full, so any removal would be one of sandbox-a's.
+    expect(
+      connection.mutations.at(-1)?.type === 'delta'
+        ? (connection.mutations.at(-1) as any).removed.filter((r: any) =>
+            String(r.entityRef).endsWith('.dev'),
+          )
+        : [],
+    ).toEqual([]);
     expect(connection.entities.has(`resource:default/${ns}.dev`)).toBe(true);
     expect(connection.entities.has('resource:default/payments.dev')).toBe(true);
   });
@@ -198,6 +231,15 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     await connection.applyMutation({
       type: 'full',
       entities: [
+        {
+          locationKey: 'tenancy-kubernetes:namespace/dev/gone',
+          entity: {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Resource',
+            metadata: { name: 'gone.dev' },
+            spec: { type: 'kubernetes-namespace', owner: 'team-payments' },
+          },
+        },
         {
           locationKey: 'tenancy-kubernetes:namespace/dev/payments',
           entity: {
@@ -218,5 +260,16 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     expect(connection.entities.has('resource:default/payments.prod')).toBe(
       true,
     );
+    // Not yet known to be gone.
+    expect(connection.entities.has('resource:default/gone.dev')).toBe(true);
+
+    // Every cluster answers again: the full mutation owed since the start
+    // removes what no cluster has.
+    registry.down.delete('sandbox-a');
+    const next = await provider.refresh();
+    expect(next.mutation).toBe('full');
+    expect(connection.entities.has('resource:default/gone.dev')).toBe(false);
+    expect(connection.entities.has('resource:default/payments.dev')).toBe(true);
+    expect((await provider.refresh()).mutation).toBe('delta');
   });
 });

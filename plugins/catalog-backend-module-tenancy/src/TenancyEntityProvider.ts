@@ -20,11 +20,13 @@ import {
 } from '@tenancy/plugin-tenancy-node';
 import {
   catalogModel,
+  CatalogModel,
   ClusterFacts,
   PROVIDER_NAME,
   WorkloadIndex,
 } from './entities';
 import { ClusterListing, listCluster } from './listing';
+import { NamespaceWatches } from './watch';
 import {
   STATE_KEY,
   STATE_TTL_MS,
@@ -38,13 +40,37 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   initialDelay: { seconds: 5 },
 };
 
+/** A cluster's last complete listing. */
+interface KnownCluster {
+  facts: ClusterFacts;
+  listing: ClusterListing;
+  /** Since when the registry no longer lists the cluster (ms). */
+  missingSince?: number;
+}
+
 /** What the provider keeps between runs, in the catalog's cache (shared by replicas). */
 interface ProviderState {
   /** Entity ref → fingerprint of what was last applied. */
   fingerprints: Record<string, string>;
-  /** The last complete listing of each cluster: used while one does not answer. */
-  listings: Record<string, ClusterListing>;
+  /** Used while a cluster does not answer, or has dropped out of the registry. */
+  clusters: Record<string, KnownCluster>;
+  /** When the last full mutation was applied (ms); 0 while one is owed. */
+  fullAt: number;
 }
+
+/**
+ * A full mutation at least this often (when every cluster answers): it
+ * repairs a catalog that drifted from the state (a restored database, an
+ * entity deleted by hand, a state written by another replica).
+ */
+const FULL_MUTATION_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * How long a cluster that the registry stops listing keeps its namespaces:
+ * a catalog cluster source that fails to answer for a moment must not drop
+ * them; a cluster removed from config leaves after this.
+ */
+const MISSING_CLUSTER_GRACE_MS = 10 * 60 * 1000;
 
 /** @public */
 export interface TenancyEntityProviderOptions {
@@ -63,6 +89,12 @@ export interface TenancyEntityProviderOptions {
    * mutation when nothing is known yet, deltas after.
    */
   alwaysFull?: boolean;
+  /**
+   * Watch the tenant namespaces of every cluster and run at once when one
+   * changes (default true; `tenancy.catalog.watch`). Without it, changes
+   * made outside the portal wait for the next scheduled run.
+   */
+  watch?: boolean;
 }
 
 /** What one run did. @public */
@@ -108,7 +140,11 @@ export class TenancyEntityProvider implements EntityProvider {
       );
     }
     return new TenancyEntityProvider(
-      { alwaysFull: mutation === 'full', ...options },
+      {
+        alwaysFull: mutation === 'full',
+        watch: config.getOptionalBoolean('tenancy.catalog.watch') ?? true,
+        ...options,
+      },
       {
         schedule: scheduleConfig
           ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
@@ -122,6 +158,8 @@ export class TenancyEntityProvider implements EntityProvider {
   }
 
   private connection?: EntityProviderConnection;
+  private readonly warned = new Set<string>();
+  private readonly watches?: NamespaceWatches;
 
   private constructor(
     private readonly options: TenancyEntityProviderOptions,
@@ -132,7 +170,15 @@ export class TenancyEntityProvider implements EntityProvider {
       timeoutMs: number;
       pageSize: number;
     },
-  ) {}
+  ) {
+    if (options.watch) {
+      this.watches = new NamespaceWatches({
+        clusters: options.clusters,
+        logger: options.logger,
+        onChange: () => void this.runSoon(),
+      });
+    }
+  }
 
   getProviderName(): string {
     return PROVIDER_NAME;
@@ -147,28 +193,42 @@ export class TenancyEntityProvider implements EntityProvider {
     await this.options.scheduler.scheduleTask({
       id: this.taskId,
       ...this.settings.schedule,
-      fn: async () => {
-        await this.refresh();
+      fn: async abortSignal => {
+        await this.refresh(abortSignal);
       },
     });
     await this.options.events?.subscribe({
       id: PROVIDER_NAME,
       topics: [TENANCY_NAMESPACE_EVENT_TOPIC],
-      onEvent: async () => {
-        try {
-          await this.options.scheduler.triggerTask(this.taskId);
-        } catch (error) {
-          // Already running: that run or the next scheduled one catches up.
-          this.options.logger.debug(
-            `Not refreshing now: ${toError(error).message}`,
-          );
-        }
-      },
+      onEvent: () => this.runSoon(),
     });
   }
 
+  /** Stops watching the clusters (on shutdown). */
+  stop(): void {
+    this.watches?.stop();
+  }
+
+  /**
+   * Has the scheduled run start now. A run already under way may have
+   * listed the cluster before the change, so the trigger is tried again
+   * until the scheduler takes it.
+   */
+  private async runSoon(attempt = 0): Promise<void> {
+    try {
+      await this.options.scheduler.triggerTask(this.taskId);
+    } catch (error) {
+      if (attempt >= 10) {
+        // The next scheduled run catches up.
+        this.options.logger.debug(`Not running now: ${toError(error).message}`);
+        return;
+      }
+      setTimeout(() => void this.runSoon(attempt + 1), 1_000).unref();
+    }
+  }
+
   /** Lists every cluster and applies what changed since the last run. */
-  async refresh(): Promise<TenancyRefreshResult> {
+  async refresh(signal?: AbortSignal): Promise<TenancyRefreshResult> {
     const connection = this.connection;
     if (!connection) {
       throw new Error(`${PROVIDER_NAME} is not connected to the catalog yet`);
@@ -177,70 +237,43 @@ export class TenancyEntityProvider implements EntityProvider {
     const previous = (await cache.get<ProviderState & object>(STATE_KEY)) as
       | ProviderState
       | undefined;
-    const { listings, unreachable, incomplete } = await this.listClusters(
+    const now = Date.now();
+    const { known, unreachable, incomplete } = await this.listClusters(
       previous,
+      now,
     );
-    const model = catalogModel(listings, this.settings.clusterOwner);
-    for (const key of model.conflicts) {
-      logger.warn(
-        `Namespace ${key} has different owners on different clusters; the catalog shows the owner most clusters agree on`,
-      );
-    }
+    const model = catalogModel(
+      Object.values(known).map(k => ({ cluster: k.facts, listing: k.listing })),
+      this.settings.clusterOwner,
+    );
+    this.warnConflicts(model.conflicts);
+    signal?.throwIfAborted();
+
+    const full =
+      !incomplete &&
+      (this.options.alwaysFull ||
+        !previous?.fullAt ||
+        now - previous.fullAt >= FULL_MUTATION_EVERY_MS);
+    const result = full
+      ? await this.applyFull(connection, model)
+      : await this.applyDelta(connection, model, previous, incomplete);
+    await this.refreshRelatedComponents(connection, model.workloads);
 
     const fingerprints = Object.fromEntries(
       [...model.entities].map(([ref, e]) => [ref, e.fingerprint]),
     );
-    const full = !incomplete && (this.options.alwaysFull || !previous);
-    let result: TenancyRefreshResult;
-    if (full) {
-      await connection.applyMutation({
-        type: 'full',
-        entities: [...model.entities.values()].map(
-          ({ entity, locationKey }) => ({
-            entity,
-            locationKey,
-          }),
-        ),
-      });
-      result = {
-        mutation: 'full',
-        applied: model.entities.size,
-        removed: 0,
-        unreachable,
-      };
-    } else {
-      const before = previous?.fingerprints ?? {};
-      const added = [...model.entities]
-        .filter(([ref, e]) => before[ref] !== e.fingerprint)
-        .map(([, { entity, locationKey }]) => ({ entity, locationKey }));
-      // While a cluster's namespaces are unknown, nothing is known to be gone.
-      const removed = Object.keys(incomplete ? {} : before)
-        .filter(ref => !model.entities.has(ref))
-        .map(entityRef => ({ entityRef }));
-      if (added.length || removed.length) {
-        await connection.applyMutation({ type: 'delta', added, removed });
-      }
-      result = {
-        mutation: 'delta',
-        applied: added.length,
-        removed: removed.length,
-        unreachable,
-      };
-    }
-
-    await this.refreshRelatedComponents(connection, model.workloads);
-    await cache.set(
-      STATE_KEY,
-      {
-        fingerprints: incomplete
-          ? { ...previous?.fingerprints, ...fingerprints }
-          : fingerprints,
-        listings: Object.fromEntries(
-          listings.map(l => [l.cluster.name, l.listing]),
-        ),
-      } as ProviderState & object,
-      { ttl: STATE_TTL_MS },
-    );
+    const state: ProviderState = {
+      fingerprints: incomplete
+        ? { ...previous?.fingerprints, ...fingerprints }
+        : fingerprints,
+      clusters: known,
+      // Started without a state while a cluster was down: a full mutation
+      // is owed as soon as every cluster answers.
+      fullAt: full ? now : previous?.fullAt ?? 0,
+    };
+    await cache.set(STATE_KEY, state as ProviderState & object, {
+      ttl: STATE_TTL_MS,
+    });
     logger.info(
       `${result.mutation} mutation: ${result.applied} entities applied, ${
         result.removed
@@ -252,17 +285,76 @@ export class TenancyEntityProvider implements EntityProvider {
           : ''
       }`,
     );
-    return result;
+    return { ...result, unreachable };
   }
 
-  /** Every cluster's listing, or its last known one when it does not answer. */
-  private async listClusters(previous: ProviderState | undefined) {
+  private warnConflicts(conflicts: string[]) {
+    for (const key of conflicts) {
+      // Once per namespace and process: the next runs would say the same.
+      if (this.warned.has(key)) continue;
+      this.warned.add(key);
+      this.options.logger.warn(
+        `Namespace ${key} has different owners on different clusters; the catalog shows the owner most clusters agree on`,
+      );
+    }
+  }
+
+  private async applyFull(
+    connection: EntityProviderConnection,
+    model: CatalogModel,
+  ) {
+    await connection.applyMutation({
+      type: 'full',
+      entities: [...model.entities.values()].map(({ entity, locationKey }) => ({
+        entity,
+        locationKey,
+      })),
+    });
+    return {
+      mutation: 'full' as const,
+      applied: model.entities.size,
+      removed: 0,
+    };
+  }
+
+  private async applyDelta(
+    connection: EntityProviderConnection,
+    model: CatalogModel,
+    previous: ProviderState | undefined,
+    incomplete: boolean,
+  ) {
+    const before = previous?.fingerprints ?? {};
+    const added = [...model.entities]
+      .filter(([ref, e]) => before[ref] !== e.fingerprint)
+      .map(([, { entity, locationKey }]) => ({ entity, locationKey }));
+    // While a cluster's namespaces are unknown, nothing is known to be gone.
+    const removed = Object.keys(incomplete ? {} : before)
+      .filter(ref => !model.entities.has(ref))
+      .map(entityRef => ({ entityRef }));
+    if (added.length || removed.length) {
+      await connection.applyMutation({ type: 'delta', added, removed });
+    }
+    return {
+      mutation: 'delta' as const,
+      applied: added.length,
+      removed: removed.length,
+    };
+  }
+
+  /**
+   * Every cluster's listing: fresh, or the last known one of a cluster that
+   * does not answer or has just dropped out of the registry. `incomplete`
+   * when a cluster that answers nothing has no known listing.
+   */
+  private async listClusters(previous: ProviderState | undefined, now: number) {
     const { clusters, logger } = this.options;
-    const known = await clusters.listClusters();
+    const registered = await clusters.listClusters();
+    this.watches?.sync(registered);
     const unreachable: string[] = [];
     let incomplete = false;
-    const results = await Promise.all(
-      known.map(async cluster => {
+    const known: Record<string, KnownCluster> = {};
+    await Promise.all(
+      registered.map(async cluster => {
         const facts: ClusterFacts = {
           name: cluster.name,
           environment: this.settings.environmentOf.get(cluster.name),
@@ -277,11 +369,12 @@ export class TenancyEntityProvider implements EntityProvider {
               pageSize: this.settings.pageSize,
             },
           );
-          return { cluster: facts, listing };
+          known[cluster.name] = { facts, listing };
         } catch (error) {
           unreachable.push(cluster.name);
-          const last = previous?.listings[cluster.name];
-          if (!last) incomplete = true;
+          const last = previous?.clusters?.[cluster.name];
+          if (last) known[cluster.name] = { facts, listing: last.listing };
+          else incomplete = true;
           logger.warn(
             `Could not list the namespaces of cluster ${cluster.name}: ${
               toError(error).message
@@ -291,15 +384,17 @@ export class TenancyEntityProvider implements EntityProvider {
                 : 'its namespaces are left as they are in the catalog'
             }`,
           );
-          return last ? { cluster: facts, listing: last } : undefined;
         }
       }),
     );
-    return {
-      listings: results.filter(<T>(r: T | undefined): r is T => !!r),
-      unreachable: unreachable.sort(),
-      incomplete,
-    };
+    for (const [name, last] of Object.entries(previous?.clusters ?? {})) {
+      if (known[name]) continue;
+      const missingSince = last.missingSince ?? now;
+      if (now - missingSince < MISSING_CLUSTER_GRACE_MS) {
+        known[name] = { ...last, missingSince };
+      }
+    }
+    return { known, unreachable: unreachable.sort(), incomplete };
   }
 
   /**

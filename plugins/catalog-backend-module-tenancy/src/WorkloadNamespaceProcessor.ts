@@ -48,12 +48,18 @@ export class WorkloadNamespaceProcessor implements CatalogProcessor {
     // Reprocessed when the provider sees this id's namespaces change.
     emit(processingResult.refresh(workloadRefreshKey(id)));
 
-    const ownerRef = stringifyEntityRef(
-      parseEntityRef(owner, {
-        defaultKind: 'group',
-        defaultNamespace: entity.metadata.namespace ?? 'default',
-      }),
-    );
+    let ownerRef: string;
+    try {
+      ownerRef = stringifyEntityRef(
+        parseEntityRef(owner, {
+          defaultKind: 'group',
+          defaultNamespace: entity.metadata.namespace ?? 'default',
+        }),
+      );
+    } catch {
+      // An invalid owner is the catalog's own validation error to report.
+      return entity;
+    }
     const onlyNamespace = annotations[KUBERNETES_NAMESPACE_ANNOTATION];
     const self = {
       kind: entity.kind,

@@ -54,16 +54,26 @@ export interface CatalogModel {
 
 const MAX_NAME = 63;
 
-/** A valid entity name from any text: lowercase, [a-z0-9-.], at most 63 characters. */
-function entityName(text: string): string {
-  const clean = text
+const clean = (text: string) =>
+  text
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
-  if (clean.length <= MAX_NAME && clean === text) return clean;
-  // Shortened or changed: a hash keeps two different inputs apart.
+
+/**
+ * A valid entity name (lowercase, [a-z0-9-.], at most 63 characters) from
+ * `text`, followed by `suffix` (kept whole). Text that had to be changed or
+ * shortened gets a hash of the original, which keeps different inputs apart.
+ */
+function entityName(text: string, suffix = ''): string {
+  const cleaned = clean(text);
+  if (cleaned && cleaned === text && (text + suffix).length <= MAX_NAME) {
+    return text + suffix;
+  }
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
-  return `${clean.slice(0, MAX_NAME - 9).replace(/[^a-z0-9]+$/, '')}-${hash}`;
+  const room = MAX_NAME - suffix.length - hash.length - 1;
+  const head = cleaned.slice(0, Math.max(room, 0)).replace(/[^a-z0-9]+$/, '');
+  return `${head ? `${head}-` : 'x'}${hash}${suffix}`;
 }
 
 /** The entity name of a tenant namespace in one environment: `<namespace>.<environment>`. @public */
@@ -71,7 +81,7 @@ export function namespaceEntityName(
   namespace: string,
   environment: string,
 ): string {
-  return entityName(`${namespace}.${environment}`);
+  return entityName(namespace, `.${entityName(environment)}`);
 }
 
 /** The entity name of a cluster's Resource. @public */

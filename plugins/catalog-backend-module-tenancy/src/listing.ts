@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -28,7 +29,25 @@ export interface ClusterListing {
   workloads: Array<{ namespace: string; id: string }>;
 }
 
-/** @public */
+/**
+ * The owner as a full group entity ref (`team-x` and `group:team-x` are
+ * `group:default/team-x`), or undefined when it is not a group's ref.
+ */
+function groupRefOf(owner: string): string | undefined {
+  try {
+    const ref = parseEntityRef(owner, {
+      defaultKind: 'group',
+      defaultNamespace: 'default',
+    });
+    return ref.kind.toLocaleLowerCase('en-US') === 'group'
+      ? stringifyEntityRef(ref)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How one cluster is listed. */
 export interface ListingOptions {
   /** The whole listing of one cluster is abandoned after this long. */
   timeoutMs: number;
@@ -78,14 +97,15 @@ export async function listCluster(
       if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp)
         continue;
       const labels = ns.metadata?.labels ?? {};
-      const owner = tenantOfNamespace({
+      const tenant = tenantOfNamespace({
         labels,
         annotations: ns.metadata?.annotations ?? {},
       });
+      const owner = tenant && groupRefOf(tenant);
       if (!owner || !ns.metadata?.name) continue;
       tenantNamespaces.push({
         name: ns.metadata.name,
-        environment: labels[ENVIRONMENT_LABEL],
+        environment: labels[ENVIRONMENT_LABEL] || undefined,
         owner,
       });
     }
@@ -101,7 +121,10 @@ export async function listCluster(
       workloads,
     };
   } catch (error) {
-    if (abort.signal.aborted) {
+    const timedOut = abort.signal.aborted;
+    // The other lists of this cluster are of no use any more.
+    abort.abort();
+    if (timedOut) {
       throw new Error(`No complete answer within ${options.timeoutMs} ms`);
     }
     throw error;

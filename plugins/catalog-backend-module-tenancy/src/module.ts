@@ -30,6 +30,7 @@ export const catalogModuleTenancy = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         cache: coreServices.cache,
         auth: coreServices.auth,
         catalog: catalogServiceRef,
@@ -44,16 +45,16 @@ export const catalogModuleTenancy = createBackendModule({
           catalog: deps.catalog,
           auth: deps.auth,
         });
-        catalogProcessing.addEntityProvider(
-          TenancyEntityProvider.fromConfig(config, {
-            logger,
-            scheduler: deps.scheduler,
-            cache,
-            clusters,
-            events: deps.events,
-            workloadIndex,
-          }),
-        );
+        const provider = TenancyEntityProvider.fromConfig(config, {
+          logger,
+          scheduler: deps.scheduler,
+          cache,
+          clusters,
+          events: deps.events,
+          workloadIndex,
+        });
+        deps.lifecycle.addShutdownHook(() => provider.stop());
+        catalogProcessing.addEntityProvider(provider);
         catalogProcessing.addProcessor(
           new WorkloadNamespaceProcessor(workloadIndex),
         );

@@ -38,10 +38,16 @@ export class WorkloadIndexStore {
     if (this.memo && now - this.memo.readAt < INDEX_TTL_MS) {
       return this.memo.value;
     }
-    const value = ((await this.cache.get(WORKLOAD_INDEX_KEY)) ??
-      {}) as WorkloadIndex;
-    this.memo = { value, readAt: now };
-    return value;
+    try {
+      const value = ((await this.cache.get(WORKLOAD_INDEX_KEY)) ??
+        {}) as WorkloadIndex;
+      this.memo = { value, readAt: now };
+      return value;
+    } catch {
+      // A cache that does not answer must not fail the catalog's processing
+      // of every Component: the last index read, or none, until it answers.
+      return this.memo?.value ?? {};
+    }
   }
 
   /** Stores the index; returns the ids whose namespaces changed. */

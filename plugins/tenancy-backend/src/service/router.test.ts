@@ -201,7 +201,20 @@ beforeAll(async () => {
               name: 'payments-prod-account',
               annotations: { 'amazonaws.com/account-id': '111122223333' },
             },
-            spec: { type: 'cloud-account', owner: 'group:default/team-payments' },
+            spec: {
+              type: 'cloud-account',
+              owner: 'group:default/team-payments',
+            },
+          },
+          {
+            // Another cloud's account, of the same generic type: not AWS.
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Resource',
+            metadata: { name: 'payments-gcp-project' },
+            spec: {
+              type: 'cloud-account',
+              owner: 'group:default/team-payments',
+            },
           },
         ]),
       }),

@@ -1,3 +1,4 @@
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
   AuthService,
   BackstageCredentials,
@@ -225,6 +226,9 @@ export async function createRouter(
           filter: {
             kind: 'Resource',
             'spec.type': AWS_ACCOUNT_RESOURCE_TYPE,
+            // cloud-account is Backstage's type for any cloud's accounts.
+            [`metadata.annotations.${AWS_ACCOUNT_ID_ANNOTATION}`]:
+              CATALOG_FILTER_EXISTS,
             'relations.ownedBy': groupRef,
           },
         },

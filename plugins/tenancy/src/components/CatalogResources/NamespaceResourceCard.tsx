@@ -1,4 +1,8 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { EmptyState, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
@@ -20,6 +24,22 @@ import {
 } from '../shared';
 import { NamespaceCard } from '../TenantPage/TenantView';
 
+/** The owning group's ref; the entity's own namespace and `group` by default. */
+function ownerRefOf(entity: Entity): string {
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(String(entity.spec?.owner ?? ''), {
+        defaultKind: 'group',
+        defaultNamespace: entity.metadata.namespace ?? 'default',
+      }),
+    );
+  } catch {
+    // The catalog reports an invalid owner itself; the team view then says
+    // the group does not exist.
+    return `group:default/${String(entity.spec?.owner ?? 'unknown')}`;
+  }
+}
+
 /**
  * The overview card of a `kubernetes-namespace` Resource: the namespace on
  * each cluster of its environment — quota used against hard, LimitRange,
@@ -35,21 +55,20 @@ export function NamespaceResourceCard() {
   const clusters = (annotations[TENANCY_CLUSTERS_ANNOTATION] ?? '')
     .split(',')
     .filter(Boolean);
-  const owner = stringifyEntityRef(
-    parseEntityRef(String(entity.spec?.owner ?? ''), {
-      defaultKind: 'group',
-      defaultNamespace: entity.metadata.namespace ?? 'default',
-    }),
-  );
+  const owner = ownerRefOf(entity);
   const api = useApi(tenancyApiRef);
   const load = useCallback(async () => {
     const tenant = await api.getTenant(owner);
     return {
       ...tenant,
+      // This entity's clusters only: the same name in another environment
+      // is another entity.
       namespaces: tenant.namespaces.filter(
         n =>
           n.name === namespace &&
-          (!environment || !n.environment || n.environment === environment),
+          (clusters.length
+            ? clusters.includes(n.cluster)
+            : !environment || n.environment === environment),
       ),
       clusterErrors: tenant.clusterErrors.filter(e =>
         clusters.includes(e.cluster),
@@ -58,7 +77,10 @@ export function NamespaceResourceCard() {
     // clusters is derived from the entity, like namespace and environment.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, owner, namespace, environment, clusters.join(',')]);
-  const state = useAutoRefresh(load, `namespace:${owner}:${namespace}`);
+  const state = useAutoRefresh(
+    load,
+    `namespace:${owner}:${namespace}:${environment}:${clusters.join(',')}`,
+  );
 
   return (
     <InfoCard
