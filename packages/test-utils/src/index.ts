@@ -8,3 +8,4 @@
 export * from './actions';
 export * from './aws';
 export * from './databases';
+export * from './wait';

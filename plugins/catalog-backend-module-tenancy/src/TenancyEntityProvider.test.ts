@@ -159,8 +159,9 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     const core = (c: string) =>
       sandbox.cluster(c).kubeConfig('admin').makeApiClient(CoreV1Api);
     // An owner that is not a group is nobody's namespace in the catalog.
+    // (On sandbox-b: router.test.ts counts sandbox-a's tenants.)
     const odd = sandbox.uniqueName('cat');
-    await core('sandbox-a').createNamespace({
+    await core('sandbox-b').createNamespace({
       body: {
         metadata: {
           name: odd,
@@ -169,7 +170,7 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
         },
       },
     });
-    sandbox.deleteNamespaceOnCleanup(sandbox.cluster('sandbox-a'), odd);
+    sandbox.deleteNamespaceOnCleanup(sandbox.cluster('sandbox-b'), odd);
     await provider.refresh();
     expect(
       [...connection.entities.values()].filter(

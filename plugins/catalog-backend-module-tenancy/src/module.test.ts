@@ -9,6 +9,7 @@ import catalogBackend from '@backstage/plugin-catalog-backend';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { connectSandbox } from '@tenancy/sandbox';
+import { eventually } from '@tenancy/test-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -24,27 +25,6 @@ const seed = path.resolve(
   __dirname,
   '../../../packages/sandbox/catalog/seed.yaml',
 );
-
-async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}: ${String(last ?? '')}`);
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-}
 
 /** The portal's catalog on the sandbox's clusters, with this module and the seed's teams and services. */
 async function startCatalog(frequency: object = { seconds: 2 }) {

@@ -1,3 +1,4 @@
+import { eventually, sleep } from '@tenancy/test-utils';
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -42,26 +43,7 @@ export async function killAllPortals(): Promise<void> {
   );
 }
 
-export const sleep = (ms: number) =>
-  new Promise(resolve => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value, or fails naming `what`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await sleep(intervalMs);
-  }
-}
+export { eventually, sleep };
 
 export interface PortalProcessOptions {
   /** Names the process in logs and errors, e.g. `replica-a`. */

@@ -37,6 +37,14 @@ export const SEED_OU_PATHS: readonly string[] = [
   'Sandbox',
 ];
 
+function organizationsClient(options: SeedOrganizationOptions) {
+  return new OrganizationsClient({
+    endpoint: options.endpoint,
+    region: options.region ?? SANDBOX_REGION,
+    credentials: options.credentials ?? SANDBOX_CREDENTIALS,
+  });
+}
+
 /** Options for {@link seedOrganization}. */
 export interface SeedOrganizationOptions {
   /** The Organizations endpoint: the fault layer's URL, or moto's. */
@@ -98,11 +106,7 @@ export async function seedOrganization(
   options: SeedOrganizationOptions,
 ): Promise<OrganizationSeed> {
   const log = options.log ?? (() => {});
-  const client = new OrganizationsClient({
-    endpoint: options.endpoint,
-    region: options.region ?? SANDBOX_REGION,
-    credentials: options.credentials ?? SANDBOX_CREDENTIALS,
-  });
+  const client = organizationsClient(options);
   const created: string[] = [];
   try {
     let organization = await describeOrganization(client);
@@ -207,11 +211,7 @@ export async function seedTenantAccounts(
   options: SeedOrganizationOptions,
   seed: OrganizationSeed,
 ): Promise<string[]> {
-  const client = new OrganizationsClient({
-    endpoint: options.endpoint,
-    region: options.region ?? SANDBOX_REGION,
-    credentials: options.credentials ?? SANDBOX_CREDENTIALS,
-  });
+  const client = organizationsClient(options);
   const created: string[] = [];
   try {
     const emails = new Set<string>();
