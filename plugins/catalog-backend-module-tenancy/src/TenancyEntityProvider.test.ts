@@ -222,6 +222,33 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     expect(connection.entities.has('resource:default/payments.dev')).toBe(true);
   });
 
+  it('still removes what is gone from the clusters that answer while another has never answered', async () => {
+    const { provider, registry } = setup(
+      cacheConfig,
+      sandbox.uniqueName('catalog'),
+    );
+    const connection = new FakeConnection();
+    await provider.connect(connection);
+    // sandbox-c (prod) has been broken from the start: nothing is known of it.
+    registry.down.add('sandbox-c');
+    const ns = await tenantNamespace('sandbox-a', 'team-checkout', 'dev');
+    await provider.refresh();
+    expect(connection.entities.has(`resource:default/${ns}.dev`)).toBe(true);
+
+    await sandbox
+      .cluster('sandbox-a')
+      .kubeConfig('admin')
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: ns });
+    const result = await provider.refresh();
+    expect(result.unreachable).toEqual(['sandbox-c']);
+    expect(connection.entities.has(`resource:default/${ns}.dev`)).toBe(false);
+    // What sandbox-c may hold is not taken for gone.
+    expect(connection.entities.has('resource:default/payments.prod')).toBe(
+      true,
+    );
+  });
+
   it('never applies a full mutation while a cluster it knows nothing of is down', async () => {
     const { provider, registry } = setup(
       cacheConfig,

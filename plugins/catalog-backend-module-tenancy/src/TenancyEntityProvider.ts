@@ -52,6 +52,8 @@ interface KnownCluster {
 interface ProviderState {
   /** Entity ref → fingerprint of what was last applied. */
   fingerprints: Record<string, string>;
+  /** Entity ref → the clusters it was seen on. */
+  sources?: Record<string, string[]>;
   /** Used while a cluster does not answer, or has dropped out of the registry. */
   clusters: Record<string, KnownCluster>;
   /** When the last full mutation was applied (ms); 0 while one is owed. */
@@ -238,10 +240,11 @@ export class TenancyEntityProvider implements EntityProvider {
       | ProviderState
       | undefined;
     const now = Date.now();
-    const { known, unreachable, incomplete } = await this.listClusters(
+    const { known, unreachable, unknown } = await this.listClusters(
       previous,
       now,
     );
+    const incomplete = unknown.size > 0;
     const model = catalogModel(
       Object.values(known).map(k => ({ cluster: k.facts, listing: k.listing })),
       this.settings.clusterOwner,
@@ -256,21 +259,26 @@ export class TenancyEntityProvider implements EntityProvider {
         now - previous.fullAt >= FULL_MUTATION_EVERY_MS);
     const result = full
       ? await this.applyFull(connection, model)
-      : await this.applyDelta(connection, model, previous, incomplete);
+      : await this.applyDelta(connection, model, previous, unknown);
     await this.refreshRelatedComponents(connection, model.workloads);
 
-    const fingerprints = Object.fromEntries(
-      [...model.entities].map(([ref, e]) => [ref, e.fingerprint]),
-    );
     const state: ProviderState = {
-      fingerprints: incomplete
-        ? { ...previous?.fingerprints, ...fingerprints }
-        : fingerprints,
+      fingerprints: Object.fromEntries(
+        [...model.entities].map(([ref, e]) => [ref, e.fingerprint]),
+      ),
+      sources: Object.fromEntries(
+        [...model.entities].map(([ref, e]) => [ref, e.clusters]),
+      ),
       clusters: known,
       // Started without a state while a cluster was down: a full mutation
       // is owed as soon as every cluster answers.
       fullAt: full ? now : previous?.fullAt ?? 0,
     };
+    // What was kept for a cluster that answered nothing stays known.
+    for (const ref of result.kept) {
+      state.fingerprints[ref] = previous!.fingerprints[ref];
+      state.sources![ref] = previous?.sources?.[ref] ?? [];
+    }
     await cache.set(STATE_KEY, state as ProviderState & object, {
       ttl: STATE_TTL_MS,
     });
@@ -285,7 +293,12 @@ export class TenancyEntityProvider implements EntityProvider {
           : ''
       }`,
     );
-    return { ...result, unreachable };
+    return {
+      mutation: result.mutation,
+      applied: result.applied,
+      removed: result.removed,
+      unreachable,
+    };
   }
 
   private warnConflicts(conflicts: string[]) {
@@ -314,6 +327,7 @@ export class TenancyEntityProvider implements EntityProvider {
       mutation: 'full' as const,
       applied: model.entities.size,
       removed: 0,
+      kept: [] as string[],
     };
   }
 
@@ -321,15 +335,22 @@ export class TenancyEntityProvider implements EntityProvider {
     connection: EntityProviderConnection,
     model: CatalogModel,
     previous: ProviderState | undefined,
-    incomplete: boolean,
+    unknown: Set<string>,
   ) {
     const before = previous?.fingerprints ?? {};
     const added = [...model.entities]
       .filter(([ref, e]) => before[ref] !== e.fingerprint)
       .map(([, { entity, locationKey }]) => ({ entity, locationKey }));
-    // While a cluster's namespaces are unknown, nothing is known to be gone.
-    const removed = Object.keys(incomplete ? {} : before)
-      .filter(ref => !model.entities.has(ref))
+    // An entity no cluster has any more is gone — unless it was on a
+    // cluster whose namespaces are unknown right now (it may still be there).
+    const gone = Object.keys(before).filter(ref => !model.entities.has(ref));
+    const onUnknown = (ref: string) => {
+      const sources = previous?.sources?.[ref];
+      return sources ? sources.some(c => unknown.has(c)) : unknown.size > 0;
+    };
+    const kept = gone.filter(onUnknown);
+    const removed = gone
+      .filter(ref => !onUnknown(ref))
       .map(entityRef => ({ entityRef }));
     if (added.length || removed.length) {
       await connection.applyMutation({ type: 'delta', added, removed });
@@ -338,20 +359,22 @@ export class TenancyEntityProvider implements EntityProvider {
       mutation: 'delta' as const,
       applied: added.length,
       removed: removed.length,
+      kept,
     };
   }
 
   /**
    * Every cluster's listing: fresh, or the last known one of a cluster that
-   * does not answer or has just dropped out of the registry. `incomplete`
-   * when a cluster that answers nothing has no known listing.
+   * does not answer or has just dropped out of the registry; `unknown`:
+   * the clusters that answered nothing and have no known listing.
    */
   private async listClusters(previous: ProviderState | undefined, now: number) {
     const { clusters, logger } = this.options;
     const registered = await clusters.listClusters();
     this.watches?.sync(registered);
     const unreachable: string[] = [];
-    let incomplete = false;
+    /** Clusters that answered nothing and of which nothing is known. */
+    const unknown = new Set<string>();
     const known: Record<string, KnownCluster> = {};
     await Promise.all(
       registered.map(async cluster => {
@@ -374,7 +397,7 @@ export class TenancyEntityProvider implements EntityProvider {
           unreachable.push(cluster.name);
           const last = previous?.clusters?.[cluster.name];
           if (last) known[cluster.name] = { facts, listing: last.listing };
-          else incomplete = true;
+          else unknown.add(cluster.name);
           logger.warn(
             `Could not list the namespaces of cluster ${cluster.name}: ${
               toError(error).message
@@ -394,7 +417,7 @@ export class TenancyEntityProvider implements EntityProvider {
         known[name] = { ...last, missingSince };
       }
     }
-    return { known, unreachable: unreachable.sort(), incomplete };
+    return { known, unreachable: unreachable.sort(), unknown };
   }
 
   /**

@@ -37,6 +37,8 @@ export interface ProvidedEntity {
   locationKey: string;
   /** Changes whenever the entity does: what delta mutations compare. */
   fingerprint: string;
+  /** The clusters it stands for or is on. */
+  clusters: string[];
 }
 
 /** Which namespace Resources the workloads with a `backstage.io/kubernetes-id` run in. @public */
@@ -97,13 +99,17 @@ function fingerprint(entity: Entity): string {
   return createHash('sha1').update(JSON.stringify(entity)).digest('hex');
 }
 
-function provided(entity: Entity, locationKey: string): ProvidedEntity {
+function provided(
+  entity: Entity,
+  locationKey: string,
+  clusters: string[],
+): ProvidedEntity {
   entity.metadata.annotations = {
     ...entity.metadata.annotations,
     [ANNOTATION_LOCATION]: locationKey,
     [ANNOTATION_ORIGIN_LOCATION]: locationKey,
   };
-  return { entity, locationKey, fingerprint: fingerprint(entity) };
+  return { entity, locationKey, fingerprint: fingerprint(entity), clusters };
 }
 
 function clusterEntity(
@@ -141,6 +147,7 @@ function clusterEntity(
       spec: { type: KUBERNETES_CLUSTER_RESOURCE_TYPE, owner },
     },
     `${PROVIDER_NAME}:cluster/${cluster.name}`,
+    [cluster.name],
   );
 }
 
@@ -201,6 +208,7 @@ function namespaceEntity(
       },
     },
     `${PROVIDER_NAME}:namespace/${group.environment}/${group.namespace}`,
+    clusters,
   );
 }
 
