@@ -209,4 +209,3 @@ export async function publishNamespaceChange(
     // The provider's scheduled run picks the change up.
   }
 }
-
