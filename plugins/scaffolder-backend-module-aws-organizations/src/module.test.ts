@@ -12,6 +12,7 @@ import scaffolderBackend from '@backstage/plugin-scaffolder-backend';
 import path from 'node:path';
 import request from 'supertest';
 import {
+  eventually as waitFor,
   accountsWithEmail,
   awsFixture,
   parentOf,
@@ -40,19 +41,9 @@ const pathOverride = overridePackagePathResolution({
 });
 afterAll(() => pathOverride.restore());
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-}
+/** The shared poller, with this file's 30 s bound. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  waitFor(what, probe, 30_000, 200);
 
 describe('the request-aws-account template on a real scaffolder and catalog', () => {
   it('creates the account in the OU of the environment and lists it in the catalog as the team’s Resource', async () => {
