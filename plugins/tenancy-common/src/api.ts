@@ -104,6 +104,16 @@ export interface TenantAccount {
   entityRef: string;
   title?: string;
   accountId?: string;
+  /** AWS Organizations' account state: `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, … (upper case). */
+  state?: string;
+  /** The organizational unit the account is in (its name, or path below the root). */
+  organizationalUnit?: string;
+  /** The account's `environment` tag. */
+  environment?: string;
+  /** The account's `cost-centre` tag. */
+  costCentre?: string;
+  /** The AWS console page of the account. */
+  consoleUrl?: string;
 }
 
 /** @public */
@@ -145,4 +155,104 @@ export interface TeamHealth {
     clusters: number;
   }>;
   generatedAt: string;
+}
+
+/** The workload kinds whose pods can be opened. @public */
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+/** Why a container ended the last time it did. @public */
+export interface ContainerTermination {
+  /** `Error`, `OOMKilled`, `Completed`, … */
+  reason?: string;
+  exitCode?: number;
+  signal?: number;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** One container of a pod, as a person troubleshooting it needs it first. @public */
+export interface ContainerDetail {
+  name: string;
+  image?: string;
+  ready: boolean;
+  restartCount: number;
+  /** What the container is doing now. */
+  state: 'running' | 'waiting' | 'terminated' | 'unknown';
+  /** Why it waits or ended now (`CrashLoopBackOff`, `ImagePullBackOff`, `Error`, …). */
+  reason?: string;
+  message?: string;
+  /** The last time the container ended (after a restart): reason and exit code. */
+  lastTermination?: ContainerTermination;
+}
+
+/** An event of a pod or of its workload. @public */
+export interface PodEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  lastSeen?: string;
+  /** `Pod/<name>`, `Deployment/<name>`, … */
+  object: string;
+}
+
+/** The last lines of one container's log. @public */
+export interface ContainerLog {
+  container: string;
+  /** The previous (crashed) container's log rather than the current one's. */
+  previous: boolean;
+  lines: string[];
+  /** Set when the log could not be read (no previous container, a timeout, …); no credential or URL in it. */
+  error?: string;
+  /** The lines asked for were longer than the byte limit: the newest of them are missing. */
+  truncated?: boolean;
+}
+
+/** One pod of a workload. @public */
+export interface PodDetail {
+  name: string;
+  phase?: string;
+  /** Set when the pod is not Running and Ready: the most telling reason (`CrashLoopBackOff`, `Unschedulable`, …). */
+  reason?: string;
+  node?: string;
+  ready: boolean;
+  restarts: number;
+  createdAt?: string;
+  conditions: Array<{
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+  }>;
+  containers: ContainerDetail[];
+  events: PodEvent[];
+  logs: ContainerLog[];
+}
+
+/** A workload's pods on one cluster, for troubleshooting. @public */
+export interface WorkloadPods {
+  cluster: string;
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+  /** At most 20, those not ready first. */
+  pods: PodDetail[];
+  /** How many pods the workload has (more than `pods.length` when some were left out). */
+  totalPods?: number;
+  /** The workload's own recent events (scaling, failed creates, …). */
+  events: PodEvent[];
+  /** How many log lines were asked for per container. */
+  tailLines: number;
+  generatedAt: string;
+}
+
+/** Which workload's pods to read. @public */
+export interface WorkloadPodsRequest {
+  cluster: string;
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+  /** Last lines of log per container (default 50, at most 500). */
+  tailLines?: number;
 }

@@ -6,6 +6,8 @@ import {
   FleetResponse,
   TeamHealth,
   TenantResponse,
+  WorkloadPods,
+  WorkloadPodsRequest,
 } from './api';
 
 /** What the client needs: Backstage's DiscoveryApi and FetchApi (or the backend's equivalents). @public */
@@ -21,6 +23,8 @@ export interface TenancyApi {
   getTenant(groupRef: string): Promise<TenantResponse>;
   getEntityHealth(entityRef: string): Promise<EntityHealth>;
   getTeamHealth(groupRef: string): Promise<TeamHealth>;
+  /** A workload's pods on one cluster: container states, events and last log lines. */
+  getWorkloadPods(request: WorkloadPodsRequest): Promise<WorkloadPods>;
 }
 
 function refPath(ref: string, defaultKind: string): string {
@@ -63,5 +67,22 @@ export class TenancyClient implements TenancyApi {
   getTeamHealth(groupRef: string) {
     const [, namespace, name] = refPath(groupRef, 'group').split('/');
     return this.get<TeamHealth>(`/teams/${namespace}/${name}/health`);
+  }
+
+  getWorkloadPods(request: WorkloadPodsRequest) {
+    const { cluster, namespace, kind, name, tailLines } = request;
+    const path = [
+      'clusters',
+      cluster,
+      'namespaces',
+      namespace,
+      kind === 'StatefulSet' ? 'statefulsets' : 'deployments',
+      name,
+      'pods',
+    ]
+      .map(p => encodeURIComponent(p))
+      .join('/');
+    const query = tailLines ? `?tailLines=${tailLines}` : '';
+    return this.get<WorkloadPods>(`/${path}${query}`);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The Tenancy frontend plugin (new frontend system): fleet, cluster and team
- * pages, and service health on entity pages.
+ * pages, service health and troubleshooting on entity pages, and widgets for
+ * the developer home.
  *
  * @packageDocumentation
  */

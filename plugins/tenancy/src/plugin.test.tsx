@@ -27,6 +27,13 @@ describe('tenancyPlugin', () => {
     'entity-content:tenancy/tenant',
     'entity-content:tenancy/health',
     'entity-card:tenancy/health',
+    'entity-card:tenancy/namespace',
+    'entity-card:tenancy/cluster',
+    'home-page-widget:tenancy/my-teams',
+    'home-page-widget:tenancy/failing-services',
+    'home-page-widget:tenancy/tightest-quota',
+    'home-page-widget:tenancy/recent-tasks',
+    'home-page-widget:tenancy/create',
   ] as const)('has the extension %s (README)', id => {
     expect(() => tenancyPlugin.getExtension(id)).not.toThrow();
   });

@@ -9,7 +9,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import DnsIcon from '@material-ui/icons/Dns';
+import DnsIcon from '@mui/icons-material/Dns';
 import {
   hasKubernetesWorkloads,
   KUBERNETES_CLUSTER_RESOURCE_TYPE,
@@ -17,6 +17,7 @@ import {
   TenancyClient,
 } from '@tenancy/plugin-tenancy-common';
 import { tenancyApiRef } from './api';
+import { homeWidgets } from './homeWidgets';
 import { clusterRouteRef, rootRouteRef, tenantRouteRef } from './routes';
 
 /** `api:tenancy` — the Tenancy backend client. */
@@ -133,8 +134,9 @@ export const clusterEntityCard = EntityCardBlueprint.make({
 });
 
 /**
- * The Tenancy frontend: fleet, cluster and team pages, and the health of
- * services, over the Tenancy backend (`@tenancy/plugin-tenancy-backend`).
+ * The Tenancy frontend: fleet, cluster and team pages, the health of
+ * services with their pods one click away, and the developer home's
+ * widgets, over the Tenancy backend (`@tenancy/plugin-tenancy-backend`).
  *
  * @public
  */
@@ -151,6 +153,7 @@ export const tenancyPlugin = createFrontendPlugin({
     healthEntityCard,
     namespaceEntityCard,
     clusterEntityCard,
+    ...homeWidgets,
   ],
   routes: {
     root: rootRouteRef,

@@ -6,6 +6,8 @@ import type {
   TeamHealth,
   TenancyApi,
   TenantResponse,
+  WorkloadPods,
+  WorkloadPodsRequest,
 } from '@tenancy/plugin-tenancy-common';
 
 /**
@@ -22,6 +24,8 @@ export class FakeTenancyApi implements TenancyApi {
   tenants: Record<string, Answer<TenantResponse>> = {};
   entityHealth: Record<string, Answer<EntityHealth>> = {};
   teamHealth: Record<string, Answer<TeamHealth>> = {};
+  /** Keyed `<cluster>/<namespace>/<kind>/<name>`. */
+  workloadPods: Record<string, Answer<WorkloadPods>> = {};
   readonly calls: string[] = [];
 
   constructor(init: Partial<FakeTenancyApi> = {}) {
@@ -57,6 +61,10 @@ export class FakeTenancyApi implements TenancyApi {
   }
   getTeamHealth(groupRef: string) {
     return this.answer(`getTeamHealth ${groupRef}`, this.teamHealth[groupRef]);
+  }
+  getWorkloadPods({ cluster, namespace, kind, name }: WorkloadPodsRequest) {
+    const key = `${cluster}/${namespace}/${kind}/${name}`;
+    return this.answer(`getWorkloadPods ${key}`, this.workloadPods[key]);
   }
 }
 

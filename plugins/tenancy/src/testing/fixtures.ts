@@ -7,6 +7,7 @@ import type {
   NamespaceSummary,
   TeamHealth,
   TenantResponse,
+  WorkloadPods,
 } from '@tenancy/plugin-tenancy-common';
 
 /** What a hostile cluster object could carry in a name, label or message; it must render as text, never HTML. */
@@ -133,6 +134,20 @@ export const paymentsTenant: TenantResponse = {
       entityRef: 'resource:default/payments-dev',
       title: 'Payments (dev)',
       accountId: '123456789012',
+      state: 'ACTIVE',
+      organizationalUnit: 'Dev',
+      environment: 'dev',
+      costCentre: 'CC-1001',
+      consoleUrl:
+        'https://us-east-1.console.aws.amazon.com/organizations/v2/home/accounts/123456789012',
+    },
+    {
+      entityRef: 'resource:default/payments-legacy',
+      title: 'Payments (legacy)',
+      accountId: '210987654321',
+      state: 'SUSPENDED',
+      organizationalUnit: 'Suspended',
+      environment: 'prod',
     },
   ],
   clusterErrors: [{ cluster: 'sandbox-b', error: timeoutError }],
@@ -223,3 +238,65 @@ export function group(name: string): Entity {
     spec: { type: 'team', children: [] },
   };
 }
+
+/** The crash-looping search-indexer's pods on sandbox-a, as the troubleshooting route answers. */
+export const searchIndexerPods: WorkloadPods = {
+  cluster: 'sandbox-a',
+  namespace: 'search',
+  kind: 'Deployment',
+  name: 'search-indexer',
+  tailLines: 50,
+  generatedAt: NOW,
+  pods: [
+    {
+      name: 'search-indexer-7d9f-abcde',
+      phase: 'Running',
+      reason: 'CrashLoopBackOff',
+      node: 'sandbox-a-node-1',
+      ready: false,
+      restarts: 14,
+      createdAt: NOW,
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
+      ],
+      containers: [
+        {
+          name: 'indexer',
+          image: 'registry.example/search-indexer:1.4.2',
+          ready: false,
+          restartCount: 14,
+          state: 'waiting',
+          reason: 'CrashLoopBackOff',
+          message: 'back-off 5m0s restarting failed container=indexer',
+          lastTermination: { reason: 'Error', exitCode: 1, finishedAt: NOW },
+        },
+      ],
+      events: [
+        {
+          type: 'Warning',
+          reason: 'BackOff',
+          message: 'Back-off restarting failed container indexer',
+          count: 42,
+          lastSeen: NOW,
+          object: 'Pod/search-indexer-7d9f-abcde',
+        },
+      ],
+      logs: [
+        {
+          container: 'indexer',
+          previous: false,
+          lines: ['starting indexer 1.4.2'],
+        },
+        {
+          container: 'indexer',
+          previous: true,
+          lines: [
+            'starting indexer 1.4.2',
+            'FATAL: cannot connect to opensearch:9200: connection refused',
+          ],
+        },
+      ],
+    },
+  ],
+  events: [],
+};

@@ -6,9 +6,9 @@ import {
 import { EmptyState, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import Box from '@material-ui/core/Box';
-import Grid from '@material-ui/core/Grid';
-import Typography from '@material-ui/core/Typography';
+import Box from '@mui/material/Box';
+import Grid from '@mui/material/Grid';
+import Typography from '@mui/material/Typography';
 import {
   TENANCY_CLUSTERS_ANNOTATION,
   TENANCY_ENVIRONMENT_ANNOTATION,
@@ -19,6 +19,7 @@ import { tenancyApiRef } from '../../api';
 import {
   AsyncContent,
   clusterErrorText,
+  errorText,
   RefreshStatus,
   useAutoRefresh,
 } from '../shared';
@@ -87,7 +88,7 @@ export function NamespaceResourceCard() {
       title={`Namespace ${namespace}${environment ? ` in ${environment}` : ''}`}
       subheader="Quota, policies, role bindings and workloads on each cluster"
     >
-      <Box mb={1}>
+      <Box sx={{ mb: 1 }}>
         <RefreshStatus
           updatedAt={state.updatedAt}
           loading={state.loading}
@@ -98,7 +99,11 @@ export function NamespaceResourceCard() {
         {view => (
           <>
             {view.clusterErrors.map(e => (
-              <Typography key={e.cluster} variant="body2" color="error">
+              <Typography
+                key={e.cluster}
+                variant="body2"
+                sx={{ color: errorText }}
+              >
                 {e.cluster}: {clusterErrorText(e.error)}
               </Typography>
             ))}

@@ -13,9 +13,9 @@ import {
   useRouteRefParams,
 } from '@backstage/frontend-plugin-api';
 import { useEntityRefLink } from '@backstage/plugin-catalog-react';
-import Box from '@material-ui/core/Box';
-import Chip from '@material-ui/core/Chip';
-import Typography from '@material-ui/core/Typography';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
+import Typography from '@mui/material/Typography';
 import type {
   ClusterDetail,
   NamespaceSummary,
@@ -79,7 +79,11 @@ function namespaceColumns(
         <>
           {row.name}
           {row.ns.phase && row.ns.phase !== 'Active' && (
-            <Typography variant="caption" color="textSecondary" component="div">
+            <Typography
+              variant="caption"
+              color="text.secondary"
+              component="div"
+            >
               {row.ns.phase}
             </Typography>
           )}
@@ -109,12 +113,16 @@ function namespaceColumns(
         row.ns.workloads.total ? (
           <>
             <HealthChip state={row.ns.workloads.state} />
-            <Typography variant="caption" color="textSecondary" component="div">
+            <Typography
+              variant="caption"
+              color="text.secondary"
+              component="div"
+            >
               {`${row.ns.workloads.healthy} / ${row.ns.workloads.total} workloads healthy`}
             </Typography>
           </>
         ) : (
-          <Typography variant="body2" color="textSecondary">
+          <Typography variant="body2" color="text.secondary">
             No workloads
           </Typography>
         ),
@@ -155,9 +163,9 @@ export function ClusterFacts({ cluster }: { cluster: ClusterDetail }) {
     cluster.tenants !== undefined && `Tenants: ${cluster.tenants}`,
   ].filter((f): f is string => Boolean(f));
   return (
-    <Box display="flex" flexWrap="wrap" mb={2}>
+    <Box sx={{ display: 'flex', flexWrap: 'wrap', mb: 2 }}>
       {facts.map(fact => (
-        <Box key={fact} mr={1} mb={1}>
+        <Box key={fact} sx={{ mr: 1, mb: 1 }}>
           <Chip size="small" variant="outlined" label={fact} />
         </Box>
       ))}
@@ -193,9 +201,12 @@ function ClusterNamespaces({ cluster }: { cluster: ClusterDetail }) {
     );
   }
   return (
+    // minWidth 0: the table then scrolls sideways in its own container when
+    // it is wider than the page, rather than widening the page.
     <Table<NamespaceRow>
       columns={columns}
       data={rows}
+      style={{ minWidth: 0 }}
       options={{
         search: true,
         paging: rows.length > PAGE_SIZE,
@@ -229,7 +240,7 @@ export function ClusterPage() {
         />
       </ContentHeader>
       {fleetLink && (
-        <Box mb={2}>
+        <Box sx={{ mb: 2 }}>
           <Link to={fleetLink()}>← All clusters</Link>
         </Box>
       )}

@@ -8,7 +8,7 @@ import {
   WarningPanel,
 } from '@backstage/core-components';
 import { useApi, useRouteRef } from '@backstage/frontend-plugin-api';
-import Chip from '@material-ui/core/Chip';
+import Chip from '@mui/material/Chip';
 import type { ClusterSummary } from '@tenancy/plugin-tenancy-common';
 import { useCallback, useMemo } from 'react';
 import { tenancyApiRef } from '../../api';
@@ -142,9 +142,12 @@ function FleetTable({ clusters }: { clusters: ClusterSummary[] }) {
           message="Their rows show why; the other clusters' data is current."
         />
       )}
+      {/* minWidth 0: the table then scrolls sideways in its own container
+          when it is wider than the page, rather than widening the page. */}
       <Table<FleetRow>
         columns={columns}
         data={rows}
+        style={{ minWidth: 0 }}
         options={{
           search: true,
           paging: clusters.length > 20,

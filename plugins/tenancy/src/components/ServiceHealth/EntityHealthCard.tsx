@@ -1,8 +1,8 @@
 import { InfoCard } from '@backstage/core-components';
 import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import Box from '@material-ui/core/Box';
-import Typography from '@material-ui/core/Typography';
+import Box from '@mui/material/Box';
+import Typography from '@mui/material/Typography';
 import { AsyncContent, HealthChip, RefreshStatus } from '../shared';
 import { useEntityHealth } from './useEntityHealth';
 
@@ -27,17 +27,17 @@ export function EntityHealthCard() {
       <AsyncContent state={state} what="the health of this component" compact>
         {health =>
           health.clusters.length === 0 ? (
-            <Typography variant="body2" color="textSecondary">
+            <Typography variant="body2" color="text.secondary">
               No workloads found on any cluster for this component.
             </Typography>
           ) : (
             <>
-              <Box mb={1}>
+              <Box sx={{ mb: 1 }}>
                 <HealthChip state={health.state} size="medium" />
               </Box>
-              <Box display="flex" flexWrap="wrap">
+              <Box sx={{ display: 'flex', flexWrap: 'wrap' }}>
                 {health.clusters.map(c => (
-                  <Box key={c.cluster} mr={1} mb={1}>
+                  <Box key={c.cluster} sx={{ mr: 1, mb: 1 }}>
                     <HealthChip state={c.state} label={c.cluster} />
                   </Box>
                 ))}

@@ -1,14 +1,15 @@
 import { EmptyState, InfoCard, Link } from '@backstage/core-components';
 import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import Box from '@material-ui/core/Box';
-import { makeStyles } from '@material-ui/core/styles';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
-import Typography from '@material-ui/core/Typography';
+import Box from '@mui/material/Box';
+import { styled } from '@mui/material/styles';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
 import type {
   ClusterHealth,
   EntityHealth,
@@ -18,17 +19,22 @@ import type {
 import {
   AsyncContent,
   clusterErrorText,
+  errorText,
   HealthChip,
   RefreshStatus,
 } from '../shared';
+import { OpenPodsButton } from '../Troubleshoot';
 import { useEntityHealth } from './useEntityHealth';
 
-const useStyles = makeStyles({
-  // Narrow columns keep their headers on one line; the workload cell wraps.
-  table: { '& th, & td.nowrap': { whiteSpace: 'nowrap' } },
-  message: { wordBreak: 'break-word' },
-  workload: { minWidth: 220 },
+// Headers and short values stay on one line; long names and messages wrap
+// anywhere rather than widen the table. What still does not fit scrolls
+// sideways in the table's container instead of being clipped by the card.
+const HealthTable = styled(Table)({
+  '& th, & td.nowrap': { whiteSpace: 'nowrap' },
+  '& td': { overflowWrap: 'anywhere' },
 });
+
+const WorkloadCell = styled(TableCell)({ minWidth: 220 });
 
 function plural(n: number, one: string, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
@@ -50,93 +56,111 @@ export function workloadProblems(w: WorkloadHealth): string[] {
   return problems;
 }
 
-function Workloads({ workloads }: { workloads: WorkloadHealth[] }) {
-  const classes = useStyles();
+function Workloads({
+  workloads,
+  cluster,
+}: {
+  workloads: WorkloadHealth[];
+  cluster: string;
+}) {
   return (
-    <Table size="small" aria-label="Workloads" className={classes.table}>
-      <TableHead>
-        <TableRow>
-          <TableCell>Workload</TableCell>
-          <TableCell>Namespace</TableCell>
-          <TableCell>Ready / desired</TableCell>
-          <TableCell>Restarts</TableCell>
-          <TableCell>Crash looping</TableCell>
-          <TableCell>Pending</TableCell>
-          <TableCell>Image pull failures</TableCell>
-          <TableCell>State</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {workloads.map(w => {
-          const problems = workloadProblems(w);
-          return (
-            <TableRow key={`${w.namespace}/${w.kind}/${w.name}`}>
-              <TableCell className={classes.workload}>
-                <Typography variant="body2">{w.name}</Typography>
-                <Typography variant="caption" color="textSecondary">
-                  {w.kind}
-                </Typography>
-                {problems.length > 0 && (
-                  <Typography variant="caption" color="error" component="div">
-                    {problems.join(' · ')}
+    <TableContainer>
+      <HealthTable size="small" aria-label="Workloads">
+        <TableHead>
+          <TableRow>
+            <TableCell>Workload</TableCell>
+            <TableCell>Namespace</TableCell>
+            <TableCell>Ready / desired</TableCell>
+            <TableCell>Restarts</TableCell>
+            <TableCell>Crash looping</TableCell>
+            <TableCell>Pending</TableCell>
+            <TableCell>Image pull failures</TableCell>
+            <TableCell>State</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {workloads.map(w => {
+            const problems = workloadProblems(w);
+            return (
+              <TableRow key={`${w.namespace}/${w.kind}/${w.name}`}>
+                <WorkloadCell>
+                  <Typography variant="body2">{w.name}</Typography>
+                  <Typography variant="caption" color="text.secondary">
+                    {w.kind}
                   </Typography>
-                )}
-              </TableCell>
-              <TableCell>{w.namespace}</TableCell>
-              <TableCell>{`${w.ready} / ${w.desired}`}</TableCell>
-              <TableCell>{w.restarts}</TableCell>
-              <TableCell>{w.crashLooping}</TableCell>
-              <TableCell>{w.pending}</TableCell>
-              <TableCell>{w.imagePullFailures}</TableCell>
-              <TableCell>
-                <HealthChip state={w.state} />
-              </TableCell>
-            </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
+                  {problems.length > 0 && (
+                    <Typography
+                      variant="caption"
+                      component="div"
+                      sx={{ color: errorText }}
+                    >
+                      {problems.join(' · ')}
+                    </Typography>
+                  )}
+                  <Box sx={{ mt: 0.5 }}>
+                    <OpenPodsButton
+                      workload={{
+                        cluster,
+                        namespace: w.namespace,
+                        kind: w.kind,
+                        name: w.name,
+                      }}
+                    />
+                  </Box>
+                </WorkloadCell>
+                <TableCell>{w.namespace}</TableCell>
+                <TableCell>{`${w.ready} / ${w.desired}`}</TableCell>
+                <TableCell>{w.restarts}</TableCell>
+                <TableCell>{w.crashLooping}</TableCell>
+                <TableCell>{w.pending}</TableCell>
+                <TableCell>{w.imagePullFailures}</TableCell>
+                <TableCell>
+                  <HealthChip state={w.state} />
+                </TableCell>
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </HealthTable>
+    </TableContainer>
   );
 }
 
 function Events({ events }: { events: WarningEvent[] }) {
-  const classes = useStyles();
   if (events.length === 0) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" color="text.secondary">
         No recent Warning events.
       </Typography>
     );
   }
   return (
-    <Table
-      size="small"
-      aria-label="Recent Warning events"
-      className={classes.table}
-    >
-      <TableHead>
-        <TableRow>
-          <TableCell>Reason</TableCell>
-          <TableCell>Object</TableCell>
-          <TableCell>Message</TableCell>
-          <TableCell>Count</TableCell>
-          <TableCell>Last seen</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {events.map((e, i) => (
-          <TableRow key={`${e.namespace}/${e.object}/${e.reason}/${i}`}>
-            <TableCell className="nowrap">{e.reason}</TableCell>
-            <TableCell>{`${e.namespace}/${e.object}`}</TableCell>
-            <TableCell className={classes.message}>{e.message}</TableCell>
-            <TableCell>{e.count}</TableCell>
-            <TableCell className="nowrap">
-              {e.lastSeen ? new Date(e.lastSeen).toLocaleString() : '—'}
-            </TableCell>
+    <TableContainer>
+      <HealthTable size="small" aria-label="Recent Warning events">
+        <TableHead>
+          <TableRow>
+            <TableCell>Reason</TableCell>
+            <TableCell>Object</TableCell>
+            <TableCell>Message</TableCell>
+            <TableCell>Count</TableCell>
+            <TableCell>Last seen</TableCell>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHead>
+        <TableBody>
+          {events.map((e, i) => (
+            <TableRow key={`${e.namespace}/${e.object}/${e.reason}/${i}`}>
+              <TableCell className="nowrap">{e.reason}</TableCell>
+              <TableCell>{`${e.namespace}/${e.object}`}</TableCell>
+              <TableCell>{e.message}</TableCell>
+              <TableCell>{e.count}</TableCell>
+              <TableCell className="nowrap">
+                {e.lastSeen ? new Date(e.lastSeen).toLocaleString() : '—'}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </HealthTable>
+    </TableContainer>
   );
 }
 
@@ -148,15 +172,15 @@ function ClusterCard({ cluster }: { cluster: ClusterHealth }) {
       action={<HealthChip state={cluster.state} size="medium" />}
     >
       {cluster.error ? (
-        <Typography color="error">
+        <Typography sx={{ color: errorText }}>
           {`Could not read this cluster — ${clusterErrorText(
             cluster.error,
           )}. Its state is unknown until the backend reads it again.`}
         </Typography>
       ) : (
         <>
-          <Workloads workloads={cluster.workloads} />
-          <Box mt={2}>
+          <Workloads workloads={cluster.workloads} cluster={cluster.cluster} />
+          <Box sx={{ mt: 2 }}>
             <Typography variant="subtitle2" gutterBottom>
               Recent Warning events
             </Typography>
@@ -176,21 +200,23 @@ function HealthSummary({
   kubernetesLink: string;
 }) {
   return (
-    <Box display="flex" alignItems="center" flexWrap="wrap" mb={2}>
-      <Box mr={1}>
+    <Box
+      sx={{ display: 'flex', alignItems: 'center', flexWrap: 'wrap', mb: 2 }}
+    >
+      <Box sx={{ mr: 1 }}>
         <Typography variant="subtitle1" component="span">
           Overall
         </Typography>
       </Box>
-      <Box mr={2}>
+      <Box sx={{ mr: 2 }}>
         <HealthChip state={health.state} size="medium" />
       </Box>
       {health.clusters.map(c => (
-        <Box key={c.cluster} mr={1}>
+        <Box key={c.cluster} sx={{ mr: 1 }}>
           <HealthChip state={c.state} label={c.cluster} />
         </Box>
       ))}
-      <Box ml="auto">
+      <Box sx={{ ml: 'auto' }}>
         <Link to={kubernetesLink}>Pod-level detail in the Kubernetes tab</Link>
       </Box>
     </Box>
@@ -223,7 +249,7 @@ export function EntityHealthContent() {
             <>
               <HealthSummary health={health} kubernetesLink={kubernetesLink} />
               {health.clusters.map(cluster => (
-                <Box key={cluster.cluster} mb={3}>
+                <Box key={cluster.cluster} sx={{ mb: 3 }}>
                   <ClusterCard cluster={cluster} />
                 </Box>
               ))}

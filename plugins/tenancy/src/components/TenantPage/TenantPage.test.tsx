@@ -4,6 +4,7 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { tenancyApiRef } from '../../api';
 import { tenantRouteRef } from '../../routes';
 import { FakeTenancyApi, responseError } from '../../testing/fakeTenancyApi';
@@ -13,6 +14,7 @@ import {
   namespace,
   paymentsHealth,
   paymentsTenant,
+  searchIndexerHealth,
 } from '../../testing/fixtures';
 import { TenantEntityContent, TenantPage } from './TenantPage';
 
@@ -30,13 +32,15 @@ function render(api: FakeTenancyApi) {
   );
 }
 
-function card(title: string, subheader: string) {
-  const heading = screen
-    .getAllByText(title, { exact: true })
-    .find(el => el.closest('.MuiCard-root')?.textContent?.includes(subheader));
-  const root = heading?.closest('.MuiCard-root');
-  if (!root) throw new Error(`no card ${title} ${subheader}`);
-  return within(root as HTMLElement);
+function matrix() {
+  return within(screen.getByRole('table', { name: 'Namespaces by cluster' }));
+}
+
+/** The namespace names of the matrix's rows, in order. */
+function rowNames() {
+  return matrix()
+    .getAllByRole('rowheader')
+    .map(th => th.querySelector('p')?.textContent);
 }
 
 describe('Tenant page (the Tenancy tab of a Group)', () => {
@@ -52,50 +56,236 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows namespaces with quota bars and badges, role bindings, AWS accounts and the health rollup', async () => {
+  it('shows one row per namespace and one column per cluster, with health and the tightest quota', async () => {
     const api = new FakeTenancyApi({
       tenants: { [PAYMENTS]: { ...paymentsTenant, clusterErrors: [] } },
       teamHealth: { [PAYMENTS]: paymentsHealth },
     });
     await render(api);
-    expect(await screen.findByText('on sandbox-a (dev)')).toBeInTheDocument();
+    await screen.findByRole('table', { name: 'Namespaces by cluster' });
     expect(api.calls.sort()).toEqual([
       `getTeamHealth ${PAYMENTS}`,
       `getTenant ${PAYMENTS}`,
     ]);
-
-    const dev = card('payments', 'on sandbox-a (dev)');
+    // One row for `payments`, though it is on two clusters.
+    expect(rowNames()).toEqual(['payments']);
+    const headers = matrix()
+      .getAllByRole('columnheader')
+      .map(h => h.textContent);
+    expect(headers).toEqual([
+      'Namespace',
+      'dev',
+      'prod',
+      'Policies',
+      'sandbox-a',
+      'sandbox-c',
+    ]);
+    // pods 19/20 is the tightest resource, and stands out.
+    const dev = matrix().getByRole('button', {
+      name: 'payments on sandbox-a, Healthy, pods 95% of quota: show details',
+    });
+    expect(within(dev).getByText('▲ pods 95%')).toBeInTheDocument();
     expect(
-      dev.getByRole('progressbar', { name: 'limits.cpu: 2 of 8 used' }),
-    ).toHaveAttribute('aria-valuenow', '25');
-    expect(
-      dev.getByRole('progressbar', { name: 'pods: 19 of 20 used' }),
-    ).toHaveAttribute('aria-valuenow', '95');
-    expect(
-      dev.getByRole('progressbar', {
-        name: 'requests.memory: 1Gi of 8Gi used',
+      matrix().getByRole('button', {
+        name: 'payments on sandbox-c, Degraded, pods 95% of quota: show details',
       }),
     ).toBeInTheDocument();
-    expect(dev.getByText('LimitRange')).toBeInTheDocument();
+    expect(matrix().getByText('LimitRange · default-deny')).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent(
+      '1 of 1 namespaces on 2 clusters',
+    );
+  });
+
+  it('opens a cell to every quota bar, the policies and role bindings of that namespace on that cluster', async () => {
+    await render(
+      new FakeTenancyApi({
+        tenants: { [PAYMENTS]: { ...paymentsTenant, clusterErrors: [] } },
+        teamHealth: { [PAYMENTS]: paymentsHealth },
+      }),
+    );
+    const cell = await screen.findByRole('button', {
+      name: /^payments on sandbox-c, .*: show details$/,
+    });
     expect(
-      dev.getByText('NetworkPolicy ×2 · default deny'),
+      screen.queryByRole('region', { name: 'payments on sandbox-c' }),
+    ).not.toBeInTheDocument();
+    await userEvent.click(cell);
+    expect(cell).toHaveAttribute('aria-expanded', 'true');
+    const detail = within(
+      screen.getByRole('region', { name: 'payments on sandbox-c' }),
+    );
+    expect(
+      detail.getByRole('progressbar', { name: 'limits.cpu: 2 of 8 used' }),
+    ).toHaveAttribute('aria-valuenow', '25');
+    expect(
+      detail.getByRole('progressbar', { name: 'pods: 19 of 20 used' }),
+    ).toHaveAttribute('aria-valuenow', '95');
+    expect(
+      detail.getByText('NetworkPolicy ×2 · default deny'),
     ).toBeInTheDocument();
     expect(
-      dev.getByText('tenant-developers → ClusterRole/tenancy-tenant-developer'),
+      detail.getByText(
+        'tenant-developers → ClusterRole/tenancy-tenant-developer',
+      ),
     ).toBeInTheDocument();
-    expect(dev.getByText('Group:team-payments')).toBeInTheDocument();
-    expect(dev.getByText('Healthy')).toBeInTheDocument();
-
-    const prod = card('payments', 'on sandbox-c (prod)');
-    expect(prod.getByText('Degraded')).toBeInTheDocument();
-    expect(prod.getByText('1 / 2 workloads healthy')).toBeInTheDocument();
-
+    expect(detail.getByText('1 / 2 workloads healthy')).toBeInTheDocument();
+    await userEvent.click(cell);
     expect(
-      screen.getByRole('link', { name: /Payments \(dev\)/ }),
-    ).toHaveAttribute('href', '/catalog/default/resource/payments-dev');
-    expect(screen.getByText('Account 123456789012')).toBeInTheDocument();
+      screen.queryByRole('region', { name: 'payments on sandbox-c' }),
+    ).not.toBeInTheDocument();
+  });
 
-    expect(screen.getByRole('link', { name: 'ledger-worker' })).toHaveAttribute(
+  it('filters by name, sorts by health or quota, and narrows to what needs attention', async () => {
+    const ns = (name: string, ratio: number, state: 'healthy' | 'failing') =>
+      namespace({
+        name,
+        quota: [
+          {
+            resource: 'requests.cpu',
+            hard: '10',
+            used: String(ratio * 10),
+            ratio,
+          },
+        ],
+        workloads: { total: 1, healthy: state === 'healthy' ? 1 : 0, state },
+      });
+    await render(
+      new FakeTenancyApi({
+        tenants: {
+          [PAYMENTS]: {
+            ...paymentsTenant,
+            clusterErrors: [],
+            namespaces: [
+              ns('alpha', 0.1, 'healthy'),
+              ns('bravo', 0.9, 'healthy'),
+              ns('charlie', 0.5, 'failing'),
+              ns('delta', 0.2, 'healthy'),
+            ],
+          },
+        },
+        teamHealth: { [PAYMENTS]: paymentsHealth },
+      }),
+    );
+    await screen.findByRole('table', { name: 'Namespaces by cluster' });
+    // Health, worst first, is the default.
+    expect(rowNames()).toEqual(['charlie', 'alpha', 'bravo', 'delta']);
+
+    await userEvent.click(screen.getByRole('combobox', { name: 'Sort by' }));
+    await userEvent.click(
+      screen.getByRole('option', { name: 'Quota use (fullest first)' }),
+    );
+    expect(rowNames()).toEqual(['bravo', 'charlie', 'delta', 'alpha']);
+    expect(
+      matrix().getByRole('button', { name: /^bravo on sandbox-a/ }),
+    ).toHaveTextContent('▲ requests.cpu 90%');
+    expect(
+      matrix().getByRole('button', { name: /^delta on sandbox-a/ }),
+    ).toHaveTextContent(/^Healthyrequests\.cpu 20%$/);
+
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Needs attention only' }),
+    );
+    expect(rowNames()).toEqual(['bravo', 'charlie']);
+    expect(screen.getByRole('status')).toHaveTextContent(
+      '2 of 4 namespaces on 1 cluster',
+    );
+
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Filter namespaces' }),
+      'char',
+    );
+    expect(rowNames()).toEqual(['charlie']);
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Filter namespaces' }),
+      'x',
+    );
+    expect(screen.getByText('No namespace matches.')).toBeInTheDocument();
+  });
+
+  it('pages a large team: 50 rows at a time', async () => {
+    const namespaces = Array.from({ length: 120 }, (_, i) =>
+      namespace({ name: `ns-${String(i).padStart(3, '0')}` }),
+    );
+    await render(
+      new FakeTenancyApi({
+        tenants: {
+          [PAYMENTS]: { ...paymentsTenant, clusterErrors: [], namespaces },
+        },
+        teamHealth: { [PAYMENTS]: paymentsHealth },
+      }),
+    );
+    await screen.findByRole('table', { name: 'Namespaces by cluster' });
+    expect(rowNames()).toHaveLength(50);
+    expect(screen.getByText('1–50 of 120')).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Go to next page' }),
+    );
+    expect(rowNames()[0]).toBe('ns-050');
+  });
+
+  it('shows AWS accounts as a table: state, OU, environment, cost centre and the console', async () => {
+    await render(
+      new FakeTenancyApi({
+        tenants: { [PAYMENTS]: paymentsTenant },
+        teamHealth: { [PAYMENTS]: paymentsHealth },
+      }),
+    );
+    const table = within(
+      await screen.findByRole('table', { name: 'AWS accounts' }),
+    );
+    const rows = table.getAllByRole('row').map(r => r.textContent);
+    expect(rows).toEqual([
+      'AccountIDStateOUEnvironmentCost centreConsole',
+      'Payments (dev)123456789012ACTIVEDevdevCC-1001Open',
+      'Payments (legacy)210987654321SUSPENDEDSuspendedprod——',
+    ]);
+    expect(table.getByRole('link', { name: 'Payments (dev)' })).toHaveAttribute(
+      'href',
+      '/catalog/default/resource/payments-dev',
+    );
+    const console = table.getByRole('link', {
+      name: 'Open Payments (dev) in the AWS console (new tab)',
+    });
+    expect(console).toHaveAttribute(
+      'href',
+      'https://us-east-1.console.aws.amazon.com/organizations/v2/home/accounts/123456789012',
+    );
+    expect(console).toHaveAttribute('rel', 'noopener noreferrer');
+    // A suspended account never looks like an active one.
+    // (Backstage's theme prefixes MUI 5 class names with `v5-`.)
+    expect(
+      table.getByText('SUSPENDED').closest('[class*=MuiChip-root]')!.className,
+    ).toMatch(/MuiChip-colorError/);
+    expect(
+      table.getByText('ACTIVE').closest('[class*=MuiChip-root]')!.className,
+    ).toMatch(/MuiChip-colorSuccess/);
+  });
+
+  it('links the health of what the team owns, and opens an unhealthy service’s workloads', async () => {
+    const api = new FakeTenancyApi({
+      tenants: { [PAYMENTS]: paymentsTenant },
+      teamHealth: {
+        [PAYMENTS]: {
+          ...paymentsHealth,
+          entities: [
+            ...paymentsHealth.entities,
+            {
+              entityRef: 'component:default/search-indexer',
+              title: 'search-indexer',
+              state: 'failing',
+              clusters: 2,
+            },
+          ],
+        },
+      },
+      entityHealth: {
+        'component:default/search-indexer': searchIndexerHealth,
+      },
+    });
+    await render(api);
+    expect(
+      await screen.findByRole('link', { name: 'ledger-worker' }),
+    ).toHaveAttribute(
       'href',
       '/catalog/default/component/ledger-worker/health',
     );
@@ -103,9 +293,28 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
       'href',
       '/catalog/default/component/payments-api/health',
     );
+    expect(screen.getByText('1 failing')).toBeInTheDocument();
     expect(screen.getByText('1 degraded')).toBeInTheDocument();
     expect(screen.getByText('1 healthy')).toBeInTheDocument();
-    expect(screen.queryByText(/could not be read/)).not.toBeInTheDocument();
+    // Only unhealthy services can be troubleshot; healthy ones have nothing to open.
+    expect(
+      screen.queryByRole('button', {
+        name: /unhealthy workloads of payments-api/,
+      }),
+    ).not.toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Show the unhealthy workloads of search-indexer',
+      }),
+    );
+    expect(
+      await screen.findByRole('button', {
+        name: 'Pods and logs of search-indexer on sandbox-a',
+      }),
+    ).toBeInTheDocument();
+    expect(api.calls).toContain(
+      'getEntityHealth component:default/search-indexer',
+    );
   });
 
   it('lists the clusters that could not be read beside the namespaces it could', async () => {
@@ -118,13 +327,15 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     expect(
       await screen.findByText(/1 cluster could not be read/),
     ).toBeInTheDocument();
-    expect(screen.getByText('sandbox-b')).toBeInTheDocument();
     expect(
       screen.getByText(
         'timeout: the API server did not answer within 10000 ms',
       ),
     ).toBeInTheDocument();
-    expect(screen.getByText('on sandbox-a (dev)')).toBeInTheDocument();
+    // Its column says so, rather than showing the namespace as absent.
+    expect(matrix().getByText('sandbox-b ⚠')).toBeInTheDocument();
+    expect(matrix().getByText('not read')).toBeInTheDocument();
+    expect(rowNames()).toEqual(['payments']);
   });
 
   it('keeps the namespaces when only the health rollup fails', async () => {
@@ -136,7 +347,8 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
         },
       }),
     );
-    expect(await screen.findByText('on sandbox-a (dev)')).toBeInTheDocument();
+    await screen.findByRole('table', { name: 'Namespaces by cluster' });
+    expect(rowNames()).toEqual(['payments']);
     expect(
       screen.getByText(
         /Could not load the health of the team's services: catalog unavailable/,
@@ -206,6 +418,16 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
                 ],
               }),
             ],
+            accounts: [
+              {
+                entityRef: 'resource:default/x',
+                title: HOSTILE,
+                organizationalUnit: HOSTILE,
+                costCentre: HOSTILE,
+                // eslint-disable-next-line no-script-url
+                consoleUrl: 'javascript:alert(1)',
+              },
+            ],
             clusterErrors: [
               { cluster: HOSTILE, error: { kind: 'error', message: HOSTILE } },
             ],
@@ -226,11 +448,18 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
         },
       }),
     );
-    expect(
-      await screen.findByText(`${HOSTILE} → ${HOSTILE}`),
-    ).toBeInTheDocument();
-    expect(screen.getAllByText(HOSTILE).length).toBeGreaterThanOrEqual(4);
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: new RegExp(`^${HOSTILE.replace(/[()]/g, '\\$&')} on sandbox-a`),
+      }),
+    );
+    expect(screen.getByText(`${HOSTILE} → ${HOSTILE}`)).toBeInTheDocument();
+    expect(screen.getAllByText(HOSTILE).length).toBeGreaterThanOrEqual(5);
     expect(document.querySelector('img[src="x"]')).toBeNull();
+    // A console link that is not https is not a link.
+    expect(
+      screen.queryByRole('link', { name: /in the AWS console/ }),
+    ).not.toBeInTheDocument();
   });
 });
 
@@ -250,7 +479,8 @@ describe('Tenant page (standalone)', () => {
       },
     });
     expect(await screen.findByText('Team team-payments')).toBeInTheDocument();
-    expect(await screen.findByText('on sandbox-a (dev)')).toBeInTheDocument();
+    await screen.findByRole('table', { name: 'Namespaces by cluster' });
+    expect(rowNames()).toEqual(['payments']);
     expect(api.calls).toContain(`getTenant ${PAYMENTS}`);
   });
 });

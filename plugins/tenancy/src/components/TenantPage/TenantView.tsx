@@ -1,27 +1,20 @@
-import {
-  EmptyState,
-  InfoCard,
-  Link,
-  WarningPanel,
-} from '@backstage/core-components';
+import { InfoCard, Link, WarningPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  EntityRefLink,
-  useEntityRefLink,
-} from '@backstage/plugin-catalog-react';
-import Box from '@material-ui/core/Box';
-import Grid from '@material-ui/core/Grid';
-import List from '@material-ui/core/List';
-import ListItem from '@material-ui/core/ListItem';
-import ListItemText from '@material-ui/core/ListItemText';
-import Typography from '@material-ui/core/Typography';
+import { useEntityRefLink } from '@backstage/plugin-catalog-react';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Grid from '@mui/material/Grid';
+import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
+import ListItemText from '@mui/material/ListItemText';
+import Typography from '@mui/material/Typography';
 import type {
+  EntityHealth,
   HealthState,
-  NamespaceSummary,
   TeamHealth,
   TenantResponse,
 } from '@tenancy/plugin-tenancy-common';
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { tenancyApiRef } from '../../api';
 import {
   AsyncContent,
@@ -29,153 +22,111 @@ import {
   HealthChip,
   healthSeverity,
   isAccessError,
-  PolicyBadges,
-  QuotaBars,
   RefreshStatus,
   shortRef,
   TenancyErrorView,
   useAutoRefresh,
 } from '../shared';
+import { OpenPodsButton } from '../Troubleshoot';
+import { AccountsTable } from './AccountsTable';
+import { NamespaceMatrix } from './NamespaceMatrix';
+
+export { NamespaceCard } from './NamespaceCard';
 
 interface TenantData {
   tenant: PromiseSettledResult<TenantResponse>;
   health: PromiseSettledResult<TeamHealth>;
 }
 
-export function NamespaceCard({ ns }: { ns: NamespaceSummary }) {
+function ClusterErrors({ tenant }: { tenant: TenantResponse }) {
+  if (tenant.clusterErrors.length === 0) return null;
   return (
-    <InfoCard
-      title={ns.name}
-      titleTypographyProps={{ variant: 'h6' }}
-      subheader={`on ${ns.cluster}${
-        ns.environment ? ` (${ns.environment})` : ''
-      }`}
-      action={
-        ns.workloads.total ? (
-          <HealthChip state={ns.workloads.state} />
-        ) : undefined
-      }
-    >
-      <Typography variant="subtitle2" gutterBottom>
-        ResourceQuota
-      </Typography>
-      <QuotaBars quota={ns.quota} />
-      <Box mt={2}>
-        <PolicyBadges namespace={ns} />
-      </Box>
-      <Box mt={1}>
-        <Typography variant="subtitle2">Role bindings</Typography>
-        {ns.roleBindings.length === 0 ? (
-          <Typography variant="body2" color="textSecondary">
-            None
-          </Typography>
-        ) : (
-          <List dense disablePadding>
-            {ns.roleBindings.map(binding => (
-              <ListItem key={binding.name} disableGutters>
-                <ListItemText
-                  primary={`${binding.name} → ${binding.role}`}
-                  secondary={binding.subjects.join(', ') || 'no subjects'}
-                  // Role names are long single words: wrap, never clip.
-                  primaryTypographyProps={{
-                    style: { overflowWrap: 'anywhere' },
-                  }}
-                  secondaryTypographyProps={{
-                    style: { overflowWrap: 'anywhere' },
-                  }}
-                />
-              </ListItem>
-            ))}
-          </List>
-        )}
-      </Box>
-      <Typography variant="caption" color="textSecondary">
-        {ns.workloads.total
-          ? `${ns.workloads.healthy} / ${ns.workloads.total} workloads healthy`
-          : 'No workloads'}
-      </Typography>
-    </InfoCard>
-  );
-}
-
-function Namespaces({ tenant }: { tenant: TenantResponse }) {
-  const namespaces = [...tenant.namespaces].sort(
-    (a, b) =>
-      a.name.localeCompare(b.name) || a.cluster.localeCompare(b.cluster),
-  );
-  return (
-    <>
-      {tenant.clusterErrors.length > 0 && (
-        <Box mb={2}>
-          <WarningPanel
-            title={`${tenant.clusterErrors.length} ${
-              tenant.clusterErrors.length === 1 ? 'cluster' : 'clusters'
-            } could not be read: the team's namespaces there are missing below`}
-            defaultExpanded
-          >
-            <List dense disablePadding>
-              {tenant.clusterErrors.map(({ cluster, error }) => (
-                <ListItem key={cluster} disableGutters>
-                  <ListItemText
-                    primary={cluster}
-                    secondary={clusterErrorText(error)}
-                  />
-                </ListItem>
-              ))}
-            </List>
-          </WarningPanel>
-        </Box>
-      )}
-      {namespaces.length === 0 ? (
-        <EmptyState
-          missing="data"
-          title="No namespaces for this team"
-          description="Onboard one with the “Onboard a team namespace” template on the Create page; it shows here after the next refresh."
-        />
-      ) : (
-        <Grid container spacing={2}>
-          {namespaces.map(ns => (
-            <Grid item xs={12} md={6} key={`${ns.cluster}/${ns.name}`}>
-              <NamespaceCard ns={ns} />
-            </Grid>
-          ))}
-        </Grid>
-      )}
-    </>
-  );
-}
-
-function Accounts({ tenant }: { tenant: TenantResponse }) {
-  return (
-    <InfoCard title="AWS accounts" titleTypographyProps={{ variant: 'h6' }}>
-      {tenant.accounts.length === 0 ? (
-        <Typography variant="body2" color="textSecondary">
-          No AWS accounts for this team. Accounts are catalog Resources of type
-          cloud-account owned by the team.
-        </Typography>
-      ) : (
+    <Box mb={2}>
+      <WarningPanel
+        title={`${tenant.clusterErrors.length} ${
+          tenant.clusterErrors.length === 1 ? 'cluster' : 'clusters'
+        } could not be read: the team's namespaces there are missing below`}
+        defaultExpanded
+      >
         <List dense disablePadding>
-          {tenant.accounts.map(account => (
-            <ListItem key={account.entityRef} disableGutters>
+          {tenant.clusterErrors.map(({ cluster, error }) => (
+            <ListItem key={cluster} disableGutters>
               <ListItemText
-                primary={
-                  <EntityRefLink
-                    entityRef={account.entityRef}
-                    defaultKind="resource"
-                    title={account.title}
-                  />
-                }
-                secondary={
-                  account.accountId
-                    ? `Account ${account.accountId}`
-                    : 'Account id not known yet'
-                }
+                primary={cluster}
+                secondary={clusterErrorText(error)}
               />
             </ListItem>
           ))}
         </List>
-      )}
-    </InfoCard>
+      </WarningPanel>
+    </Box>
+  );
+}
+
+/** An unhealthy service's workloads that are not healthy, each with its pods one click away. */
+function FailingWorkloads({ entityRef }: { entityRef: string }) {
+  const api = useApi(tenancyApiRef);
+  const load = useCallback(
+    () => api.getEntityHealth(entityRef),
+    [api, entityRef],
+  );
+  const state = useAutoRefresh<EntityHealth>(load, `health:${entityRef}`);
+  return (
+    <Box sx={{ pl: 2, pb: 1 }}>
+      <AsyncContent
+        state={state}
+        what={`the workloads of ${entityRef}`}
+        compact
+      >
+        {health => {
+          const workloads = health.clusters.flatMap(c =>
+            c.workloads
+              .filter(w => w.state !== 'healthy')
+              .map(w => ({ ...w, cluster: c.cluster })),
+          );
+          if (workloads.length === 0) {
+            return (
+              <Typography variant="body2" color="text.secondary">
+                No unhealthy workload now.
+              </Typography>
+            );
+          }
+          return (
+            <List dense disablePadding>
+              {workloads.map(w => (
+                <ListItem
+                  key={`${w.cluster}/${w.namespace}/${w.kind}/${w.name}`}
+                  disableGutters
+                  secondaryAction={
+                    <OpenPodsButton
+                      workload={{
+                        cluster: w.cluster,
+                        namespace: w.namespace,
+                        kind: w.kind,
+                        name: w.name,
+                      }}
+                    />
+                  }
+                  sx={{ pr: 16 }}
+                >
+                  <ListItemText
+                    primary={`${w.kind} ${w.namespace}/${w.name} on ${w.cluster}`}
+                    secondary={`${w.ready}/${w.desired} ready, ${
+                      w.restarts
+                    } restarts${
+                      w.crashLooping ? `, ${w.crashLooping} crash-looping` : ''
+                    }`}
+                    primaryTypographyProps={{
+                      sx: { overflowWrap: 'anywhere' },
+                    }}
+                  />
+                </ListItem>
+              ))}
+            </List>
+          );
+        }}
+      </AsyncContent>
+    </Box>
   );
 }
 
@@ -183,6 +134,7 @@ const ORDER: HealthState[] = ['failing', 'degraded', 'unknown', 'healthy'];
 
 function HealthRollup({ result }: { result: TenantData['health'] }) {
   const entityLink = useEntityRefLink();
+  const [open, setOpen] = useState<string>();
   if (result.status === 'rejected') {
     return (
       <InfoCard
@@ -211,7 +163,7 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
       titleTypographyProps={{ variant: 'h6' }}
     >
       {entities.length === 0 ? (
-        <Typography variant="body2" color="textSecondary">
+        <Typography variant="body2" color="text.secondary">
           This team owns no Components. Set a Component's spec.owner to this
           group to see its health here.
         </Typography>
@@ -225,23 +177,51 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
             ))}
           </Box>
           <List dense disablePadding>
-            {entities.map(entity => (
-              <ListItem key={entity.entityRef} disableGutters>
-                <Box mr={1}>
-                  <HealthChip state={entity.state} />
+            {entities.map(entity => {
+              const name =
+                entity.title ?? shortRef(entity.entityRef, 'component');
+              const unhealthy = healthSeverity(entity.state) >= 2;
+              return (
+                <Box key={entity.entityRef}>
+                  <ListItem disableGutters>
+                    <Box mr={1}>
+                      <HealthChip state={entity.state} />
+                    </Box>
+                    <ListItemText
+                      primary={
+                        <Link to={`${entityLink(entity.entityRef)}/health`}>
+                          {name}
+                        </Link>
+                      }
+                      secondary={`${entity.clusters} ${
+                        entity.clusters === 1 ? 'cluster' : 'clusters'
+                      }`}
+                    />
+                    {unhealthy && (
+                      <Button
+                        size="small"
+                        aria-expanded={open === entity.entityRef}
+                        aria-label={`${
+                          open === entity.entityRef ? 'Hide' : 'Show'
+                        } the unhealthy workloads of ${name}`}
+                        onClick={() =>
+                          setOpen(o =>
+                            o === entity.entityRef
+                              ? undefined
+                              : entity.entityRef,
+                          )
+                        }
+                      >
+                        {open === entity.entityRef ? 'Hide' : 'Troubleshoot'}
+                      </Button>
+                    )}
+                  </ListItem>
+                  {open === entity.entityRef && (
+                    <FailingWorkloads entityRef={entity.entityRef} />
+                  )}
                 </Box>
-                <ListItemText
-                  primary={
-                    <Link to={`${entityLink(entity.entityRef)}/health`}>
-                      {entity.title ?? shortRef(entity.entityRef, 'component')}
-                    </Link>
-                  }
-                  secondary={`${entity.clusters} ${
-                    entity.clusters === 1 ? 'cluster' : 'clusters'
-                  }`}
-                />
-              </ListItem>
-            ))}
+              );
+            })}
           </List>
         </>
       )}
@@ -250,8 +230,9 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
 }
 
 /**
- * A team's tenancy: its namespaces across clusters with quota use and
- * policies, its AWS accounts, and the health of what it owns.
+ * A team's tenancy: its namespaces across clusters (a namespace × cluster
+ * matrix with health, quota and policies), the health of what it owns with
+ * troubleshooting one click away, and its AWS accounts.
  */
 export function TenantView({ groupRef }: { groupRef: string }) {
   const api = useApi(tenancyApiRef);
@@ -294,17 +275,18 @@ export function TenantView({ groupRef }: { groupRef: string }) {
           }
           return (
             <Grid container spacing={3}>
-              <Grid item xs={12} lg={8}>
+              <Grid item xs={12}>
                 <Typography variant="h6" component="h2" gutterBottom>
                   Namespaces
                 </Typography>
-                <Namespaces tenant={tenant.value} />
+                <ClusterErrors tenant={tenant.value} />
+                <NamespaceMatrix tenant={tenant.value} />
               </Grid>
-              <Grid item xs={12} lg={4}>
+              <Grid item xs={12} lg={5}>
                 <HealthRollup result={health} />
-                <Box mt={3}>
-                  <Accounts tenant={tenant.value} />
-                </Box>
+              </Grid>
+              <Grid item xs={12} lg={7}>
+                <AccountsTable accounts={tenant.value.accounts} />
               </Grid>
             </Grid>
           );

@@ -1,5 +1,5 @@
 import { Progress } from '@backstage/core-components';
-import Box from '@material-ui/core/Box';
+import Box from '@mui/material/Box';
 import { ReactNode } from 'react';
 import {
   isAccessError,
@@ -35,7 +35,7 @@ export function AsyncContent<T>(props: {
   return (
     <>
       {state.error && (
-        <Box mb={2}>
+        <Box sx={{ mb: 2 }}>
           <StaleDataWarning error={state.error} updatedAt={state.updatedAt} />
         </Box>
       )}

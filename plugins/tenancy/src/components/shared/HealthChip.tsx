@@ -1,11 +1,12 @@
-import Chip from '@material-ui/core/Chip';
-import { makeStyles } from '@material-ui/core/styles';
-import CheckCircleIcon from '@material-ui/icons/CheckCircle';
-import ErrorIcon from '@material-ui/icons/Error';
-import HelpIcon from '@material-ui/icons/Help';
-import WarningIcon from '@material-ui/icons/Warning';
+import CheckCircleIcon from '@mui/icons-material/CheckCircle';
+import ErrorIcon from '@mui/icons-material/Error';
+import HelpIcon from '@mui/icons-material/Help';
+import WarningIcon from '@mui/icons-material/Warning';
+import Chip, { chipClasses } from '@mui/material/Chip';
+import { styled } from '@mui/material/styles';
 import type { HealthState } from '@tenancy/plugin-tenancy-common';
 import { memo } from 'react';
+import { textOn } from './textColors';
 
 const WORDS: Record<HealthState, string> = {
   healthy: 'Healthy',
@@ -31,26 +32,25 @@ export function healthWord(state: HealthState): string {
   return WORDS[state] ?? WORDS.unknown;
 }
 
-// Colours come from the theme's palette, so light and dark themes both keep
-// their contrast; the word and the icon carry the meaning without colour.
-const useStyles = makeStyles(theme => ({
-  icon: { color: 'inherit' },
-  healthy: {
-    backgroundColor: theme.palette.success.main,
-    color: theme.palette.getContrastText(theme.palette.success.main),
-  },
-  degraded: {
-    backgroundColor: theme.palette.warning.main,
-    color: theme.palette.getContrastText(theme.palette.warning.main),
-  },
-  failing: {
-    backgroundColor: theme.palette.error.main,
-    color: theme.palette.getContrastText(theme.palette.error.main),
-  },
-  unknown: {
-    backgroundColor: theme.palette.action.selected,
-    color: theme.palette.text.primary,
-  },
+const COLORS: Record<HealthState, 'success' | 'warning' | 'error' | 'default'> =
+  {
+    healthy: 'success',
+    degraded: 'warning',
+    failing: 'error',
+    unknown: 'default',
+  };
+
+// Colours come from the theme's palette, so light and dark themes both look
+// right; the word and the icon carry the meaning without colour. The text is
+// the theme's black or white, whichever reads better on the chip: the
+// palette's contrastText only promises 3:1 (white on the light theme's
+// warning orange, on the dark theme's error red).
+const StateChip = styled(Chip)(({ theme, color }) => ({
+  ...(color &&
+    color !== 'default' && {
+      color: textOn(theme, theme.palette[color].main),
+    }),
+  [`& .${chipClasses.icon}`]: { color: 'inherit' },
 }));
 
 function HealthChipView(props: {
@@ -61,14 +61,12 @@ function HealthChipView(props: {
   size?: 'small' | 'medium';
 }) {
   const { state, label, count, size = 'small' } = props;
-  const classes = useStyles();
   const known: HealthState = WORDS[state] ? state : 'unknown';
   const Icon = ICONS[known];
   return (
-    <Chip
+    <StateChip
       size={size}
-      className={classes[known]}
-      classes={{ icon: classes.icon }}
+      color={COLORS[known]}
       icon={<Icon fontSize="small" />}
       label={chipLabel(healthWord(known), label, count)}
     />

@@ -1,34 +1,30 @@
-import Chip from '@material-ui/core/Chip';
-import { makeStyles } from '@material-ui/core/styles';
-import CheckIcon from '@material-ui/icons/Check';
-import ReportProblemIcon from '@material-ui/icons/ReportProblemOutlined';
+import CheckIcon from '@mui/icons-material/Check';
+import ReportProblemIcon from '@mui/icons-material/ReportProblemOutlined';
+import Chip, { chipClasses } from '@mui/material/Chip';
+import { styled } from '@mui/material/styles';
 import type { NamespaceSummary } from '@tenancy/plugin-tenancy-common';
 import { memo } from 'react';
 
-// Static classes, not Box: a cluster page renders hundreds of these, and
-// each Box instance would add a style sheet of its own.
-const useStyles = makeStyles(theme => ({
-  badges: { display: 'flex', flexWrap: 'wrap' },
-  chip: { margin: theme.spacing(0, 0.5, 0.5, 0) },
-  present: {
-    borderColor: theme.palette.success.main,
-    color: theme.palette.text.primary,
-  },
-  missing: {
-    borderColor: theme.palette.warning.main,
-    color: theme.palette.text.primary,
-  },
-  icon: { color: 'inherit' },
+// Styled components, not sx: a cluster page renders hundreds of these. The
+// border takes the state's colour; the text stays the theme's text colour,
+// readable in both themes, and the words and icons carry the meaning.
+const Badges = styled('div')({ display: 'flex', flexWrap: 'wrap' });
+
+const BadgeChip = styled(Chip, {
+  shouldForwardProp: prop => prop !== 'ok',
+})<{ ok: boolean }>(({ theme, ok }) => ({
+  margin: theme.spacing(0, 0.5, 0.5, 0),
+  borderColor: ok ? theme.palette.success.main : theme.palette.warning.main,
+  color: theme.palette.text.primary,
+  [`& .${chipClasses.icon}`]: { color: 'inherit' },
 }));
 
 function Badge({ ok, label }: { ok: boolean; label: string }) {
-  const classes = useStyles();
   return (
-    <Chip
+    <BadgeChip
+      ok={ok}
       size="small"
       variant="outlined"
-      className={`${classes.chip} ${ok ? classes.present : classes.missing}`}
-      classes={{ icon: classes.icon }}
       icon={
         ok ? (
           <CheckIcon fontSize="small" />
@@ -46,7 +42,6 @@ function PolicyBadgesView({
 }: {
   namespace: Pick<NamespaceSummary, 'limitRange' | 'networkPolicies'>;
 }) {
-  const classes = useStyles();
   const { limitRange, networkPolicies } = namespace;
   let policies = 'No NetworkPolicy';
   if (networkPolicies.count > 0) {
@@ -55,13 +50,13 @@ function PolicyBadgesView({
     }`;
   }
   return (
-    <div className={classes.badges}>
+    <Badges>
       <Badge
         ok={limitRange}
         label={limitRange ? 'LimitRange' : 'No LimitRange'}
       />
       <Badge ok={networkPolicies.count > 0} label={policies} />
-    </div>
+    </Badges>
   );
 }
 

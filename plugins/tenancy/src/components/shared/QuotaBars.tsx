@@ -1,67 +1,80 @@
-import LinearProgress from '@material-ui/core/LinearProgress';
-import { makeStyles } from '@material-ui/core/styles';
-import Typography from '@material-ui/core/Typography';
+import LinearProgress, {
+  linearProgressClasses,
+} from '@mui/material/LinearProgress';
+import { styled } from '@mui/material/styles';
+import Typography from '@mui/material/Typography';
 import type { QuotaUsage } from '@tenancy/plugin-tenancy-common';
 import { memo } from 'react';
 
-// Static classes, not Box: a cluster page renders hundreds of bars, and each
-// Box instance would add a style sheet of its own.
-const useStyles = makeStyles(theme => ({
-  row: { minWidth: 200, marginBottom: theme.spacing(0.75) },
-  label: { display: 'flex', justifyContent: 'space-between' },
-  amount: { whiteSpace: 'nowrap', marginLeft: theme.spacing(1) },
-  track: {
-    height: 6,
-    borderRadius: 3,
-    backgroundColor: theme.palette.action.hover,
-  },
-  ok: { backgroundColor: theme.palette.primary.main },
-  high: { backgroundColor: theme.palette.warning.main },
-  full: { backgroundColor: theme.palette.error.main },
+type Level = 'ok' | 'high' | 'full';
+
+// Styled components, not sx or Box: a cluster page renders hundreds of bars.
+const Row = styled('div')(({ theme }) => ({
+  minWidth: 200,
+  marginBottom: theme.spacing(0.75),
 }));
 
-function level(ratio: number): 'ok' | 'high' | 'full' {
+const Label = styled('div')({
+  display: 'flex',
+  justifyContent: 'space-between',
+});
+
+const Amount = styled(Typography)(({ theme }) => ({
+  whiteSpace: 'nowrap',
+  marginLeft: theme.spacing(1),
+})) as typeof Typography;
+
+const Bar = styled(LinearProgress, {
+  shouldForwardProp: prop => prop !== 'level',
+})<{ level: Level }>(({ theme, level }) => ({
+  height: 6,
+  borderRadius: 3,
+  backgroundColor: theme.palette.action.hover,
+  [`& .${linearProgressClasses.bar}`]: {
+    backgroundColor: {
+      ok: theme.palette.primary.main,
+      high: theme.palette.warning.main,
+      full: theme.palette.error.main,
+    }[level],
+  },
+}));
+
+function levelOf(ratio: number): Level {
   if (ratio >= 1) return 'full';
   if (ratio >= 0.8) return 'high';
   return 'ok';
 }
 
 function QuotaBar({ usage }: { usage: QuotaUsage }) {
-  const classes = useStyles();
   const percent =
     usage.ratio === undefined ? undefined : Math.round(usage.ratio * 100);
   return (
-    <div className={classes.row}>
-      <div className={classes.label}>
+    <Row>
+      <Label>
         <Typography variant="caption" component="span" noWrap>
           {usage.resource}
         </Typography>
-        <Typography
-          variant="caption"
-          component="span"
-          color="textSecondary"
-          className={classes.amount}
-        >
+        <Amount variant="caption" component="span" color="text.secondary">
           {`${usage.used} / ${usage.hard}`}
           {percent === undefined ? '' : ` (${percent}%)`}
-        </Typography>
-      </div>
+        </Amount>
+      </Label>
       {usage.ratio !== undefined && (
-        <LinearProgress
+        <Bar
           variant="determinate"
           value={Math.min(100, Math.max(0, percent ?? 0))}
           aria-label={`${usage.resource}: ${usage.used} of ${usage.hard} used`}
-          classes={{ root: classes.track, bar: classes[level(usage.ratio)] }}
+          level={levelOf(usage.ratio)}
         />
       )}
-    </div>
+    </Row>
   );
 }
 
 function QuotaBarsView({ quota }: { quota: QuotaUsage[] }) {
   if (quota.length === 0) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" color="text.secondary">
         No ResourceQuota
       </Typography>
     );

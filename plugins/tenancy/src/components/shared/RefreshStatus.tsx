@@ -1,9 +1,9 @@
-import Box from '@material-ui/core/Box';
-import CircularProgress from '@material-ui/core/CircularProgress';
-import IconButton from '@material-ui/core/IconButton';
-import Tooltip from '@material-ui/core/Tooltip';
-import Typography from '@material-ui/core/Typography';
-import RefreshIcon from '@material-ui/icons/Refresh';
+import RefreshIcon from '@mui/icons-material/Refresh';
+import Box from '@mui/material/Box';
+import CircularProgress from '@mui/material/CircularProgress';
+import IconButton from '@mui/material/IconButton';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
 import { useEffect, useState } from 'react';
 import { REFRESH_INTERVAL_MS } from './useAutoRefresh';
 
@@ -35,15 +35,20 @@ export function RefreshStatus(props: {
       : formatAge(Math.max(now, updatedAt) - updatedAt);
 
   return (
-    <Box display="flex" alignItems="center" justifyContent="flex-end">
+    <Box
+      sx={{ display: 'flex', alignItems: 'center', justifyContent: 'flex-end' }}
+    >
+      {/* describeChild: the tooltip describes the age, it does not rename it
+          (and a plain span may not carry an aria-label). */}
       <Tooltip
         title={`Refreshes every ${Math.round(REFRESH_INTERVAL_MS / 1000)} s`}
+        describeChild
       >
-        <Typography variant="body2" color="textSecondary" component="span">
+        <Typography variant="body2" color="text.secondary" component="span">
           {text}
         </Typography>
       </Tooltip>
-      <Box ml={1}>
+      <Box sx={{ ml: 1 }}>
         <IconButton
           aria-label="Refresh"
           size="small"

@@ -3,8 +3,9 @@ import {
   ResponseErrorPanel,
   WarningPanel,
 } from '@backstage/core-components';
-import Typography from '@material-ui/core/Typography';
+import Typography from '@mui/material/Typography';
 import type { ClusterError } from '@tenancy/plugin-tenancy-common';
+import { errorText } from './textColors';
 
 /** The HTTP status of a failed Tenancy API call (a `ResponseError`), if it had one. */
 export function statusOf(error: unknown): number | undefined {
@@ -45,7 +46,7 @@ export function TenancyErrorView(props: {
     return (
       <Typography
         variant="body2"
-        color={status === 403 ? 'textPrimary' : 'error'}
+        sx={{ color: status === 403 ? 'text.primary' : errorText }}
       >
         {status === 403
           ? `You don't have access to ${what}.`
@@ -120,7 +121,7 @@ export function clusterErrorText(error: ClusterError): string {
 
 export function ClusterErrorText({ error }: { error: ClusterError }) {
   return (
-    <Typography variant="body2" color="error" component="span">
+    <Typography variant="body2" component="span" sx={{ color: errorText }}>
       {clusterErrorText(error)}
     </Typography>
   );

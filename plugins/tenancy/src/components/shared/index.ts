@@ -14,3 +14,4 @@ export {
 export { REFRESH_INTERVAL_MS, useAutoRefresh } from './useAutoRefresh';
 export type { AutoRefreshState } from './useAutoRefresh';
 export { shortRef } from './shortRef';
+export { errorText, readableText, textOn } from './textColors';

@@ -1,0 +1,7 @@
+export {
+  CreateActionsContent,
+  FailingServicesContent,
+  MyTeamsContent,
+  RecentTasksContent,
+  TightestQuotaContent,
+} from './HomeWidgets';

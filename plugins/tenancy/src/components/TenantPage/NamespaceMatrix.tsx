@@ -1,0 +1,452 @@
+import { EmptyState } from '@backstage/core-components';
+import Box from '@mui/material/Box';
+import ButtonBase from '@mui/material/ButtonBase';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import MenuItem from '@mui/material/MenuItem';
+import Switch from '@mui/material/Switch';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TablePagination from '@mui/material/TablePagination';
+import TableRow from '@mui/material/TableRow';
+import TextField from '@mui/material/TextField';
+import Tooltip from '@mui/material/Tooltip';
+import Typography from '@mui/material/Typography';
+import type {
+  NamespaceSummary,
+  QuotaUsage,
+  TenantResponse,
+} from '@tenancy/plugin-tenancy-common';
+import { Fragment, memo, useMemo, useState } from 'react';
+import { clusterErrorText, HealthChip, healthWord } from '../shared';
+import {
+  buildMatrix,
+  cellHealth,
+  MatrixColumn,
+  MatrixRow,
+  MatrixSort,
+  QUOTA_HIGH,
+  selectRows,
+  tightestQuota,
+} from './matrix';
+import { NamespaceDetail } from './NamespaceCard';
+
+const PAGE_SIZES = [25, 50, 100, 500];
+
+/** Read by screen readers, not shown. */
+const visuallyHidden = {
+  border: 0,
+  clip: 'rect(0 0 0 0)',
+  height: '1px',
+  margin: '-1px',
+  overflow: 'hidden',
+  padding: 0,
+  position: 'absolute',
+  whiteSpace: 'nowrap',
+  width: '1px',
+} as const;
+
+function percent(ratio: number) {
+  return `${Math.round(ratio * 100)}%`;
+}
+
+/** The fullest quota resource, as `cpu 85%`, standing out from 80 %. */
+function QuotaUse({ usage }: { usage?: QuotaUsage }) {
+  if (!usage || usage.ratio === undefined) {
+    return (
+      <Typography variant="caption" color="text.secondary">
+        no quota
+      </Typography>
+    );
+  }
+  const { ratio } = usage;
+  let color = 'text.secondary';
+  if (ratio >= 1) color = 'error.main';
+  else if (ratio >= QUOTA_HIGH) color = 'warning.main';
+  return (
+    <Typography
+      variant="caption"
+      component="span"
+      sx={{
+        color,
+        fontWeight: ratio >= QUOTA_HIGH ? 700 : undefined,
+        whiteSpace: 'nowrap',
+      }}
+    >
+      {ratio >= QUOTA_HIGH ? '▲ ' : ''}
+      {`${usage.resource} ${percent(ratio)}`}
+    </Typography>
+  );
+}
+
+function cellLabel(ns: NamespaceSummary) {
+  const health = cellHealth(ns);
+  const tight = tightestQuota(ns.quota);
+  return [
+    `${ns.name} on ${ns.cluster}`,
+    health ? healthWord(health) : 'no workloads',
+    tight?.ratio !== undefined
+      ? `${tight.resource} ${percent(tight.ratio)} of quota`
+      : 'no quota',
+  ].join(', ');
+}
+
+const Cell = memo(function CellView(props: {
+  ns?: NamespaceSummary;
+  column: MatrixColumn;
+  open: boolean;
+  onToggle: () => void;
+}) {
+  const { ns, column, open, onToggle } = props;
+  if (!ns) {
+    return (
+      <TableCell align="center">
+        {column.error ? (
+          <Typography variant="caption" color="text.secondary">
+            not read
+          </Typography>
+        ) : (
+          <Typography
+            variant="caption"
+            color="text.secondary"
+            aria-label="not on this cluster"
+          >
+            —
+          </Typography>
+        )}
+      </TableCell>
+    );
+  }
+  const health = cellHealth(ns);
+  return (
+    <TableCell
+      align="center"
+      sx={open ? { bgcolor: 'action.selected' } : undefined}
+    >
+      <ButtonBase
+        onClick={onToggle}
+        aria-expanded={open}
+        aria-label={`${cellLabel(ns)}: ${open ? 'hide' : 'show'} details`}
+        sx={{
+          display: 'inline-flex',
+          flexDirection: 'column',
+          gap: 0.5,
+          p: 0.5,
+          borderRadius: 1,
+          '&:hover': { bgcolor: 'action.hover' },
+          '&.Mui-focusVisible': {
+            outline: '2px solid',
+            outlineColor: 'primary.main',
+          },
+        }}
+      >
+        {health ? (
+          <HealthChip state={health} />
+        ) : (
+          <Typography variant="caption" color="text.secondary">
+            no workloads
+          </Typography>
+        )}
+        <QuotaUse usage={tightestQuota(ns.quota)} />
+      </ButtonBase>
+    </TableCell>
+  );
+});
+
+/** The namespace's policies over its clusters: the baseline's, or where one is missing. */
+function Policies({ row }: { row: MatrixRow }) {
+  const cells = Object.values(row.cells);
+  const missing = cells.filter(
+    ns => !ns.limitRange || !ns.networkPolicies.defaultDeny,
+  );
+  if (missing.length === 0) {
+    return (
+      <Typography variant="caption" sx={{ whiteSpace: 'nowrap' }}>
+        LimitRange · default-deny
+      </Typography>
+    );
+  }
+  const what = (ns: NamespaceSummary) =>
+    [
+      !ns.limitRange && 'no LimitRange',
+      !ns.networkPolicies.defaultDeny && 'no default-deny',
+    ]
+      .filter(Boolean)
+      .join(', ');
+  return (
+    <Tooltip title={missing.map(ns => `${ns.cluster}: ${what(ns)}`).join('; ')}>
+      <Typography
+        variant="caption"
+        tabIndex={0}
+        sx={{ color: 'warning.main', fontWeight: 700 }}
+      >
+        {`▲ ${what(missing[0])}${
+          missing.length < cells.length
+            ? ` on ${missing.map(ns => ns.cluster).join(', ')}`
+            : ''
+        }`}
+      </Typography>
+    </Tooltip>
+  );
+}
+
+function MatrixRowView(props: {
+  row: MatrixRow;
+  columns: MatrixColumn[];
+  open?: string;
+  onToggle: (cluster: string) => void;
+}) {
+  const { row, columns, open, onToggle } = props;
+  const detail = open ? row.cells[open] : undefined;
+  return (
+    <Fragment>
+      <TableRow hover>
+        <TableCell
+          component="th"
+          scope="row"
+          sx={{
+            position: 'sticky',
+            left: 0,
+            zIndex: 1,
+            bgcolor: 'background.paper',
+            overflowWrap: 'anywhere',
+            minWidth: 140,
+          }}
+        >
+          <Typography variant="body2" fontWeight={500}>
+            {row.name}
+          </Typography>
+          <Typography variant="caption" color="text.secondary">
+            {row.environments.join(', ')}
+          </Typography>
+        </TableCell>
+        {columns.map(column => (
+          <Cell
+            key={column.cluster}
+            ns={row.cells[column.cluster]}
+            column={column}
+            open={open === column.cluster}
+            onToggle={() => onToggle(column.cluster)}
+          />
+        ))}
+        <TableCell>
+          <Policies row={row} />
+        </TableCell>
+      </TableRow>
+      {detail && (
+        <TableRow>
+          <TableCell
+            colSpan={columns.length + 2}
+            sx={{ bgcolor: 'action.hover' }}
+          >
+            <Box
+              role="region"
+              aria-label={`${detail.name} on ${detail.cluster}`}
+              sx={{ maxWidth: 720, py: 1 }}
+            >
+              <Typography variant="subtitle1" component="h3" gutterBottom>
+                {`${detail.name} on ${detail.cluster}${
+                  detail.environment ? ` (${detail.environment})` : ''
+                }`}
+              </Typography>
+              <NamespaceDetail ns={detail} />
+            </Box>
+          </TableCell>
+        </TableRow>
+      )}
+    </Fragment>
+  );
+}
+
+const MemoRow = memo(MatrixRowView);
+
+/**
+ * A team's namespaces as a matrix: one row per namespace, one column per
+ * cluster (grouped by environment). Each cell shows the workloads' health
+ * and the tightest quota resource; a click opens every quota bar, the
+ * policies and role bindings of that namespace on that cluster.
+ */
+export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
+  const { columns, rows } = useMemo(() => buildMatrix(tenant), [tenant]);
+  const [filter, setFilter] = useState('');
+  const [sort, setSort] = useState<MatrixSort>('health');
+  const [attentionOnly, setAttentionOnly] = useState(false);
+  const [open, setOpen] = useState<{ name: string; cluster: string }>();
+  const [page, setPage] = useState(0);
+  const [pageSize, setPageSize] = useState(50);
+
+  const selected = useMemo(
+    () => selectRows(rows, { filter, sort, attentionOnly }),
+    [rows, filter, sort, attentionOnly],
+  );
+  const shown = selected.slice(page * pageSize, (page + 1) * pageSize);
+  const environments = useMemo(() => {
+    const groups: Array<{ environment: string; span: number }> = [];
+    for (const column of columns) {
+      const environment = column.environment ?? 'unknown environment';
+      const last = groups[groups.length - 1];
+      if (last?.environment === environment) last.span++;
+      else groups.push({ environment, span: 1 });
+    }
+    return groups;
+  }, [columns]);
+
+  if (rows.length === 0) {
+    return (
+      <EmptyState
+        missing="data"
+        title="No namespaces for this team"
+        description="Onboard one with the “Onboard a team namespace” template on the Create page; it shows here after the next refresh."
+      />
+    );
+  }
+
+  const toggle = (name: string) => (cluster: string) =>
+    setOpen(current =>
+      current?.name === name && current.cluster === cluster
+        ? undefined
+        : { name, cluster },
+    );
+
+  return (
+    <Box>
+      <Box
+        sx={{
+          display: 'flex',
+          flexWrap: 'wrap',
+          alignItems: 'center',
+          gap: 2,
+          mb: 1,
+        }}
+      >
+        <TextField
+          size="small"
+          label="Filter namespaces"
+          value={filter}
+          onChange={e => {
+            setFilter(e.target.value);
+            setPage(0);
+          }}
+        />
+        <TextField
+          select
+          size="small"
+          label="Sort by"
+          value={sort}
+          onChange={e => setSort(e.target.value as MatrixSort)}
+          sx={{ minWidth: 180 }}
+        >
+          <MenuItem value="health">Health (worst first)</MenuItem>
+          <MenuItem value="quota">Quota use (fullest first)</MenuItem>
+          <MenuItem value="name">Name</MenuItem>
+        </TextField>
+        <FormControlLabel
+          control={
+            <Switch
+              checked={attentionOnly}
+              onChange={e => {
+                setAttentionOnly(e.target.checked);
+                setPage(0);
+              }}
+            />
+          }
+          label="Needs attention only"
+        />
+        <Typography variant="body2" color="text.secondary" role="status">
+          {`${selected.length} of ${rows.length} namespaces on ${
+            columns.length
+          } ${columns.length === 1 ? 'cluster' : 'clusters'}`}
+        </Typography>
+      </Box>
+      <TableContainer sx={{ overflowX: 'auto', maxWidth: '100%' }}>
+        <Table size="small" aria-label="Namespaces by cluster">
+          <Box component="caption" sx={visuallyHidden}>
+            Each cell: the workloads' health and the fullest quota resource of
+            the namespace on that cluster. Select a cell for its details.
+          </Box>
+          <TableHead>
+            <TableRow>
+              <TableCell
+                rowSpan={2}
+                sx={{
+                  position: 'sticky',
+                  left: 0,
+                  zIndex: 2,
+                  bgcolor: 'background.paper',
+                }}
+              >
+                Namespace
+              </TableCell>
+              {environments.map(({ environment, span }) => (
+                <TableCell
+                  key={environment}
+                  colSpan={span}
+                  align="center"
+                  sx={{ borderLeft: 1, borderColor: 'divider' }}
+                >
+                  {environment}
+                </TableCell>
+              ))}
+              <TableCell rowSpan={2}>Policies</TableCell>
+            </TableRow>
+            <TableRow>
+              {columns.map(column => (
+                <TableCell key={column.cluster} align="center">
+                  {column.error ? (
+                    <Tooltip title={clusterErrorText(column.error)}>
+                      <Box
+                        component="span"
+                        tabIndex={0}
+                        sx={{ color: 'warning.main' }}
+                      >
+                        {`${column.cluster} ⚠`}
+                      </Box>
+                    </Tooltip>
+                  ) : (
+                    column.cluster
+                  )}
+                </TableCell>
+              ))}
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {shown.map(row => (
+              <MemoRow
+                key={row.name}
+                row={row}
+                columns={columns}
+                open={open?.name === row.name ? open.cluster : undefined}
+                onToggle={toggle(row.name)}
+              />
+            ))}
+            {shown.length === 0 && (
+              <TableRow>
+                <TableCell colSpan={columns.length + 2}>
+                  <Typography variant="body2" color="text.secondary">
+                    No namespace matches.
+                  </Typography>
+                </TableCell>
+              </TableRow>
+            )}
+          </TableBody>
+        </Table>
+      </TableContainer>
+      {selected.length > PAGE_SIZES[0] && (
+        <TablePagination
+          component="div"
+          count={selected.length}
+          page={page}
+          onPageChange={(_e, p) => setPage(p)}
+          rowsPerPage={pageSize}
+          rowsPerPageOptions={PAGE_SIZES}
+          onRowsPerPageChange={e => {
+            setPageSize(Number(e.target.value));
+            setPage(0);
+          }}
+        />
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,5 @@
+export {
+  OpenPodsButton,
+  WorkloadPodsDialog,
+  WorkloadPodsView,
+} from './WorkloadPods';
