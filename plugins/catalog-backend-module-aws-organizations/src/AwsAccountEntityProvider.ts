@@ -18,13 +18,17 @@ import {
 import { EventParams, EventsService } from '@backstage/plugin-events-node';
 import {
   AccountFacts,
+  accountOwnerRef,
   accountToEntity,
   AWS_ACCOUNT_EVENT_TOPIC,
   AWS_ORGANIZATIONS_CONFIG_KEY as CONFIG_KEY,
   awsAccountEntityRef,
-  DEFAULT_TIMING,
+  CATALOG_ACCOUNT_STATES,
   OrganizationsApi,
   OrganizationsClientProvider,
+  resolveTiming,
+  VendingTiming,
+  VendingTimingOverrides,
 } from '@tenancy/plugin-tenancy-node';
 
 const PROVIDER_NAME = 'tenancy-aws-organizations-accounts';
@@ -36,13 +40,15 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
 };
 
 /**
- * Mirrors the organization's tenant accounts into the catalog: every ACTIVE
- * account with a `tenant` tag naming a group becomes a `Resource` of type
- * `cloud-account` owned by that group. AWS is the source of truth — the
- * scheduled full read also picks up accounts tagged outside the portal and
- * drops closed ones — and the scaffolder actions announce each account they
- * create or close on the events service, which this provider applies at
- * once as a delta.
+ * Mirrors the organization's tenant accounts into the catalog: every account
+ * with a `tenant` tag naming a group becomes a `Resource` of type
+ * `cloud-account` owned by that group, with its state, organizational unit,
+ * environment and cost centre — while it is ACTIVE, PENDING_CLOSURE or
+ * SUSPENDED, so that a team sees its closed accounts as such. AWS is the
+ * source of truth — the scheduled full read also picks up accounts tagged
+ * outside the portal and drops those that are CLOSED or gone — and the
+ * scaffolder actions announce each account they create or close on the
+ * events service, which this provider applies at once as a delta.
  * @public
  */
 export class AwsAccountEntityProvider implements EntityProvider {
@@ -53,6 +59,8 @@ export class AwsAccountEntityProvider implements EntityProvider {
       scheduler: SchedulerService;
       events?: EventsService;
       credentialsManager?: AwsCredentialsManager;
+      /** Back-off while AWS throttles; tests shorten it. */
+      timing?: VendingTimingOverrides;
     },
   ): AwsAccountEntityProvider {
     const scheduleConfig = config.getOptionalConfig(
@@ -67,6 +75,7 @@ export class AwsAccountEntityProvider implements EntityProvider {
       scheduleConfig
         ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
         : DEFAULT_SCHEDULE,
+      resolveTiming(options.timing),
       options.events,
     );
   }
@@ -78,6 +87,7 @@ export class AwsAccountEntityProvider implements EntityProvider {
     private readonly logger: LoggerService,
     private readonly scheduler: SchedulerService,
     private readonly schedule: SchedulerServiceTaskScheduleDefinition,
+    private readonly timing: VendingTiming,
     private readonly events?: EventsService,
   ) {}
 
@@ -104,12 +114,13 @@ export class AwsAccountEntityProvider implements EntityProvider {
     const connection = this.requireConnection();
     const api = await this.api();
     const accounts = await api.listAccounts();
+    const ouNames = new Map<string, string>();
     const entities: DeferredEntity[] = [];
     for (const account of accounts) {
       if (!account.Id || !account.Arn) continue;
-      if ((account.State ?? account.Status) !== 'ACTIVE') continue;
-      const facts = await this.facts(api, account.Id, account);
-      const deferred = facts && this.deferred(facts);
+      // Skips the tag lookup of accounts that cannot be listed anyway.
+      if (!CATALOG_ACCOUNT_STATES.has(stateOf(account))) continue;
+      const deferred = await this.deferred(api, account.Id, ouNames, account);
       if (deferred) entities.push(deferred);
     }
     await connection.applyMutation({ type: 'full', entities });
@@ -118,17 +129,20 @@ export class AwsAccountEntityProvider implements EntityProvider {
     );
   }
 
-  /** Refreshes one account: added or updated while a tenant's and active, removed otherwise. */
+  /**
+   * Refreshes one account: added or updated while a tenant's and not closed
+   * for good (a closed account stays, PENDING_CLOSURE or SUSPENDED, through
+   * the post-closure period), removed otherwise.
+   */
   async refreshAccount(accountId: string): Promise<void> {
     const connection = this.requireConnection();
     const api = await this.api();
-    let facts: AccountFacts | undefined;
+    let deferred: DeferredEntity | undefined;
     try {
-      facts = await this.facts(api, accountId);
+      deferred = await this.deferred(api, accountId, new Map());
     } catch (error) {
       if (!(error instanceof AccountNotFoundException)) throw error;
     }
-    const deferred = facts && this.deferred(facts);
     await connection.applyMutation(
       deferred
         ? { type: 'delta', added: [deferred], removed: [] }
@@ -166,26 +180,52 @@ export class AwsAccountEntityProvider implements EntityProvider {
     }
   }
 
-  private async facts(
+  /** The account's entity, or undefined when it is not in the catalog. */
+  private async deferred(
     api: OrganizationsApi,
     accountId: string,
+    ouNames: Map<string, string>,
     known?: Account,
-  ): Promise<AccountFacts | undefined> {
+  ): Promise<DeferredEntity | undefined> {
     const account = known ?? (await api.describeAccount(accountId));
     if (!account.Arn) return undefined;
-    return {
+    const facts: AccountFacts = {
       id: accountId,
       arn: account.Arn,
       name: account.Name ?? '',
-      state: account.State ?? account.Status ?? 'UNKNOWN',
+      state: stateOf(account),
       tags: await api.tagsOf(accountId),
     };
+    if (!accountOwnerRef(facts)) return undefined;
+    facts.organizationalUnit = await this.organizationalUnitOf(
+      api,
+      accountId,
+      ouNames,
+    );
+    const entity = accountToEntity(facts, `${PROVIDER_NAME}:${facts.arn}`);
+    return entity && { entity, locationKey: this.locationKey(accountId) };
   }
 
-  private deferred(facts: AccountFacts): DeferredEntity | undefined {
-    const locationKey = this.locationKey(facts.id);
-    const entity = accountToEntity(facts, `${PROVIDER_NAME}:${facts.arn}`);
-    return entity && { entity, locationKey };
+  /**
+   * The name of the account's OU. It only labels the account: when AWS will
+   * not say (throttled past the retries, or any other error) the account is
+   * listed without it rather than dropped from the catalog.
+   */
+  private async organizationalUnitOf(
+    api: OrganizationsApi,
+    accountId: string,
+    ouNames: Map<string, string>,
+  ): Promise<string | undefined> {
+    try {
+      return await api.parentOuName(accountId, ouNames);
+    } catch (error) {
+      this.logger.warn(
+        `Could not read the organizational unit of AWS account ${accountId}; listing it without one: ${
+          (error as Error).message
+        }`,
+      );
+      return undefined;
+    }
   }
 
   private locationKey(accountId: string) {
@@ -195,7 +235,7 @@ export class AwsAccountEntityProvider implements EntityProvider {
   private async api(): Promise<OrganizationsApi> {
     return new OrganizationsApi(
       await this.clients.getClient(),
-      DEFAULT_TIMING,
+      this.timing,
       (level, message) => this.logger[level](message),
     );
   }
@@ -206,4 +246,9 @@ export class AwsAccountEntityProvider implements EntityProvider {
     }
     return this.connection;
   }
+}
+
+/** AWS's `State`, or the older `Status` where only that is reported. */
+function stateOf(account: Account): string {
+  return account.State ?? account.Status ?? 'UNKNOWN';
 }

@@ -2,11 +2,17 @@ import {
   CreateOrganizationCommand,
   CreateOrganizationalUnitCommand,
   DescribeOrganizationCommand,
+  ListAccountsForParentCommand,
   ListRootsCommand,
+  ListTagsForResourceCommand,
   OrganizationsClient,
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
-import { SEED_OU_PATHS, seedOrganization } from './organization';
+import {
+  SEED_OU_PATHS,
+  seedOrganization,
+  seedTenantAccounts,
+} from './organization';
 import { AwsTestSandbox, startAwsTestSandbox } from './testUtils';
 
 // The first run installs moto into the cache (about half a minute).
@@ -121,5 +127,50 @@ describe('seedOrganization', () => {
     await expect(seedOrganization({ endpoint: sandbox.url })).rejects.toThrow(
       'OU_NUMBER_LIMIT_EXCEEDED',
     );
+  });
+});
+
+describe('seedTenantAccounts', () => {
+  it("creates team-payments' accounts in Workloads/Dev, one of them closed, and a rerun changes nothing", async () => {
+    const seed = await seedOrganization({ endpoint: sandbox.url });
+    const logged: string[] = [];
+    const created = await seedTenantAccounts(
+      { endpoint: sandbox.url, log: m => logged.push(m) },
+      seed,
+    );
+    expect(created).toEqual(['payments-dev', 'payments-legacy']);
+    expect(logged).toEqual([
+      expect.stringMatching(/^created account payments-dev \(\d{12}\)$/),
+      expect.stringMatching(/^created account payments-legacy \(\d{12}\)$/),
+      expect.stringMatching(/^closed account payments-legacy \(\d{12}\)$/),
+    ]);
+
+    const client = sandbox.client();
+    const inDev = await client.send(
+      new ListAccountsForParentCommand({ ParentId: seed.ous['Workloads/Dev'] }),
+    );
+    expect((inDev.Accounts ?? []).map(a => [a.Name, a.State]).sort()).toEqual([
+      ['payments-dev', 'ACTIVE'],
+      ['payments-legacy', 'SUSPENDED'],
+    ]);
+    const legacy = inDev.Accounts!.find(a => a.Name === 'payments-legacy')!;
+    const tags = await client.send(
+      new ListTagsForResourceCommand({ ResourceId: legacy.Id }),
+    );
+    expect(tags.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'tenant', Value: 'group:default/team-payments' },
+      ]),
+    );
+
+    // Closing it again would fail with AccountAlreadyClosedException.
+    logged.length = 0;
+    expect(
+      await seedTenantAccounts(
+        { endpoint: sandbox.url, log: m => logged.push(m) },
+        seed,
+      ),
+    ).toEqual([]);
+    expect(logged).toEqual([]);
   });
 });

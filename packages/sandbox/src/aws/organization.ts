@@ -1,6 +1,8 @@
 import {
+  Account,
   AlreadyInOrganizationException,
   AWSOrganizationsNotInUseException,
+  CloseAccountCommand,
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
   CreateOrganizationCommand,
@@ -183,15 +185,24 @@ export async function seedOrganization(
   }
 }
 
-/** The tenant accounts the sandbox seeds: one per team that runs services, in Workloads/Dev. */
-export const SEED_ACCOUNTS: ReadonlyArray<{
+/** A tenant account the sandbox seeds. */
+export interface SeedAccount {
   name: string;
   email: string;
   tenant: string;
   environment: string;
   costCentre: string;
   ou: string;
-}> = [
+  /** Closed after it is created: SUSPENDED (moto skips PENDING_CLOSURE). */
+  closed?: boolean;
+}
+
+/**
+ * The tenant accounts the sandbox seeds, in Workloads/Dev: one per team that
+ * runs services, and for team-payments a closed one too, so its team page
+ * shows an account in each state.
+ */
+export const SEED_ACCOUNTS: ReadonlyArray<SeedAccount> = [
   {
     name: 'payments-dev',
     email: 'payments-dev@sandbox.tenancy.dev',
@@ -200,12 +211,54 @@ export const SEED_ACCOUNTS: ReadonlyArray<{
     costCentre: 'CC-1042',
     ou: 'Workloads/Dev',
   },
+  {
+    name: 'payments-legacy',
+    email: 'payments-legacy@sandbox.tenancy.dev',
+    tenant: 'group:default/team-payments',
+    environment: 'dev',
+    costCentre: 'CC-1042',
+    ou: 'Workloads/Dev',
+    closed: true,
+  },
 ];
+
+/** Creates the account, tagged as account vending tags it, in its OU; returns its id. */
+async function createSeedAccount(
+  client: OrganizationsClient,
+  seed: OrganizationSeed,
+  account: SeedAccount,
+): Promise<string> {
+  const status = (
+    await client.send(
+      new CreateAccountCommand({
+        AccountName: account.name,
+        Email: account.email,
+        Tags: [
+          { Key: 'tenant', Value: account.tenant },
+          { Key: 'environment', Value: account.environment },
+          { Key: 'cost-centre', Value: account.costCentre },
+        ],
+      }),
+    )
+  ).CreateAccountStatus;
+  const id = status?.AccountId;
+  if (!id) throw new Error(`moto created no account ${account.name}`);
+  await client.send(
+    new MoveAccountCommand({
+      AccountId: id,
+      SourceParentId: seed.rootId,
+      DestinationParentId: seed.ous[account.ou],
+    }),
+  );
+  return id;
+}
 
 /**
  * Creates the {@link SEED_ACCOUNTS} that do not exist yet (found by email),
  * tagged as account vending tags them, so a team's catalog page and Owned
- * list show an account from the start. Returns the names it created.
+ * list show its accounts from the start, and closes those meant to be
+ * closed that are still ACTIVE (also after a run that stopped in between).
+ * Returns the names it created.
  */
 export async function seedTenantAccounts(
   options: SeedOrganizationOptions,
@@ -214,36 +267,23 @@ export async function seedTenantAccounts(
   const client = organizationsClient(options);
   const created: string[] = [];
   try {
-    const emails = new Set<string>();
+    const byEmail = new Map<string, Account>();
     for await (const page of paginateListAccounts({ client }, {})) {
-      for (const a of page.Accounts ?? []) if (a.Email) emails.add(a.Email);
+      for (const a of page.Accounts ?? []) if (a.Email) byEmail.set(a.Email, a);
     }
     for (const account of SEED_ACCOUNTS) {
-      if (emails.has(account.email)) continue;
-      const status = (
-        await client.send(
-          new CreateAccountCommand({
-            AccountName: account.name,
-            Email: account.email,
-            Tags: [
-              { Key: 'tenant', Value: account.tenant },
-              { Key: 'environment', Value: account.environment },
-              { Key: 'cost-centre', Value: account.costCentre },
-            ],
-          }),
-        )
-      ).CreateAccountStatus;
-      const id = status?.AccountId;
-      if (!id) throw new Error(`moto created no account ${account.name}`);
-      await client.send(
-        new MoveAccountCommand({
-          AccountId: id,
-          SourceParentId: seed.rootId,
-          DestinationParentId: seed.ous[account.ou],
-        }),
-      );
-      created.push(account.name);
-      options.log?.(`created account ${account.name} (${id})`);
+      const found = byEmail.get(account.email);
+      let id = found?.Id;
+      if (!id) {
+        id = await createSeedAccount(client, seed, account);
+        created.push(account.name);
+        options.log?.(`created account ${account.name} (${id})`);
+      }
+      const state = found?.State ?? found?.Status ?? 'ACTIVE';
+      if (account.closed && state === 'ACTIVE') {
+        await client.send(new CloseAccountCommand({ AccountId: id }));
+        options.log?.(`closed account ${account.name} (${id})`);
+      }
     }
     return created;
   } finally {

@@ -325,6 +325,37 @@ export class OrganizationsApi {
     return id;
   }
 
+  /**
+   * The name of the OU an account or OU is directly in, `Root` at the root
+   * (DescribeOrganizationalUnit does not describe roots). `names` keeps the
+   * OU names already read, by id, for the caller to share between calls —
+   * the catalog provider, over one refresh.
+   */
+  async parentOuName(
+    childId: string,
+    names: Map<string, string> = new Map(),
+  ): Promise<string> {
+    const res = await this.call('ListParents', () =>
+      this.client.send(new ListParentsCommand({ ChildId: childId })),
+    );
+    const parent = res.Parents?.[0];
+    if (!parent?.Id) {
+      throw new Error(`ListParents returned no parent for ${childId}`);
+    }
+    if (parent.Type === 'ROOT') return 'Root';
+    const ouId = parent.Id;
+    const known = names.get(ouId);
+    if (known !== undefined) return known;
+    const described = await this.call('DescribeOrganizationalUnit', () =>
+      this.client.send(
+        new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: ouId }),
+      ),
+    );
+    const name = described.OrganizationalUnit?.Name || ouId;
+    names.set(ouId, name);
+    return name;
+  }
+
   async createAccount(input: {
     email: string;
     accountName: string;

@@ -22,7 +22,7 @@ export {
   resolveTiming,
 } from './timing';
 export type { VendingTiming, VendingTimingOverrides } from './timing';
-export { accountConsoleUrl, organizationIdOf } from './links';
+export { accountConsoleUrl, isAwsConsoleUrl, organizationIdOf } from './links';
 export {
   buildTags,
   MAX_TAGS,
@@ -35,10 +35,14 @@ export {
 } from './validation';
 export type { OuRef, Tag } from './validation';
 export {
+  accountOwnerRef,
   accountToEntity,
   ANNOTATION_AWS_ACCOUNT_ID,
   ANNOTATION_AWS_ARN,
   ANNOTATION_AWS_ORGANIZATION_ID,
+  ANNOTATION_COST_CENTRE,
+  ANNOTATION_ORGANIZATIONAL_UNIT,
+  CATALOG_ACCOUNT_STATES,
   LABEL_AWS_ACCOUNT_STATUS,
   AWS_ACCOUNT_EVENT_TOPIC,
   AWS_ACCOUNT_RESOURCE_TYPE,
