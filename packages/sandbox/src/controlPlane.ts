@@ -1,13 +1,19 @@
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Binaries } from './binaries';
 import { tokenFile } from './identities';
-import { kubeConfigYaml } from './kube';
+import { kubeConfigFor, kubeConfigYaml } from './kube';
 import { packageRoot } from './paths';
 import { ensureClusterPki } from './pki';
 import type { Ports } from './portAllocation';
 import { request, waitFor } from './probe';
 import { ProcessSupervisor } from './processes';
+import { nodeObjects } from './seed';
 import { CLUSTERS } from './seedData';
 import type { Log, SandboxClusterState, SandboxIdentity } from './types';
 
@@ -112,6 +118,13 @@ function apiserverArgs(ctx: UpContext, cluster: SandboxClusterState) {
     // that only Pod Security Admission (the tenant baseline's
     // namespace labels) keeps them out of tenant namespaces.
     '--allow-privileged=true',
+    // pods/log goes to the node's kubelet — kwok's server (startKwok) at
+    // the node's InternalIP (127.0.0.1; its Hostname does not resolve),
+    // verified with the cluster's CA like a real kubelet's certificate.
+    '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-certificate-authority=${pki}/ca.crt`,
+    `--kubelet-client-certificate=${pki}/apiserver-kubelet-client.crt`,
+    `--kubelet-client-key=${pki}/apiserver-kubelet-client.key`,
   ];
 }
 
@@ -213,26 +226,85 @@ function startScheduler(ctx: UpContext, cluster: SandboxClusterState) {
   });
 }
 
-/** kwok plays the kubelets of the simulated nodes (kwok/stages.yaml). */
+/** Where the simulated nodes' kubelet (kwok's server) listens. */
+const KUBELET_ADDRESS = '127.0.0.1';
+
+/**
+ * kwok plays the kubelets of the simulated nodes (kwok/stages.yaml), and
+ * serves their kubelet API on 127.0.0.1 — every node's address and
+ * kubelet port — so that `pods/log` answers with the seeded services' logs
+ * (kwok/logs.yaml).
+ */
 function startKwok(ctx: UpContext, cluster: SandboxClusterState) {
   const name = `${cluster.name}/kwok`;
   if (ctx.supervisor.isRunning(name)) return;
+  const kwokDir = path.join(packageRoot, 'kwok');
+  const pki = path.join(clusterDirOf(ctx, cluster.name), 'pki');
+  const port = ctx.ports.clusters[cluster.name].kwok;
   ctx.supervisor.start({
     name,
     command: ctx.bin.kwok,
     args: [
       `--kubeconfig=${writeKubeconfig(ctx, cluster, 'kwok')}`,
-      `--config=${path.join(packageRoot, 'kwok', 'stages.yaml')}`,
+      `--config=${path.join(kwokDir, 'stages.yaml')}`,
+      `--config=${path.join(kwokDir, 'logs.yaml')}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       // kwok's lease heartbeat renews node status rarely otherwise.
       '--node-lease-duration-seconds=40',
       '--cidr=10.244.0.0/16',
-      '--node-ip=10.0.0.1',
+      `--node-ip=${KUBELET_ADDRESS}`,
+      `--node-port=${port}`,
+      `--server-address=${KUBELET_ADDRESS}:${port}`,
+      `--tls-cert-file=${pki}/kubelet.crt`,
+      `--tls-private-key-file=${pki}/kubelet.key`,
     ],
     // kwok also reads ~/.kwok/kwok.yaml; keep people's own out of it.
     env: { ...process.env, HOME: clusterDirOf(ctx, cluster.name) },
+    // logs.yaml names its log files relative to the kwok folder.
+    cwd: kwokDir,
   });
+}
+
+/**
+ * Points every simulated node's status at kwok's server, as a kubelet
+ * reports its own address and port. kwok does so for nodes it initializes;
+ * this converges nodes made before (another address, no port) or since
+ * given another port.
+ */
+export async function ensureKubeletEndpoints(
+  ctx: UpContext,
+  clusters: SandboxClusterState[],
+): Promise<void> {
+  const admin = ctx.identities.admin;
+  await Promise.all(
+    clusters.map(async (cluster, i) => {
+      const core = kubeConfigFor(
+        cluster,
+        admin.user,
+        admin.token,
+      ).makeApiClient(CoreV1Api);
+      const port = ctx.ports.clusters[cluster.name].kwok;
+      for (const node of nodeObjects(CLUSTERS[i])) {
+        const name = node.metadata!.name!;
+        await core.patchNodeStatus(
+          {
+            name,
+            body: {
+              status: {
+                addresses: [
+                  { type: 'InternalIP', address: KUBELET_ADDRESS },
+                  { type: 'Hostname', address: name },
+                ],
+                daemonEndpoints: { kubeletEndpoint: { Port: port } },
+              },
+            },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      }
+    }),
+  );
 }
 
 /** Each cluster's controller manager, scheduler and kwok, if not running. */

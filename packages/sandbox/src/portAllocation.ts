@@ -10,7 +10,13 @@ export interface Ports {
   etcdPeer: number;
   clusters: Record<
     string,
-    { apiserver: number; controllerManager: number; scheduler: number }
+    {
+      apiserver: number;
+      controllerManager: number;
+      scheduler: number;
+      /** kwok's server: the simulated nodes' kubelet endpoint (`pods/log`). */
+      kwok: number;
+    }
   >;
   moto: number;
   faultLayer: number;
@@ -102,6 +108,7 @@ export async function allocatePorts(
         `${cluster.name}/kube-controller-manager`,
       ),
       scheduler: await pick(old?.scheduler, `${cluster.name}/kube-scheduler`),
+      kwok: await pick(old?.kwok, `${cluster.name}/kwok`),
     };
   }
   fs.writeFileSync(file, JSON.stringify(ports, null, 2));

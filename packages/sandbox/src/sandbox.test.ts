@@ -225,6 +225,34 @@ describe('simulated nodes and workloads', () => {
     expect(restarts.ready).toBe(false);
   });
 
+  it("serves the crash-looping service's logs through the kubelet API, the run before the restart too, to the portal's identity and the team", async () => {
+    const cluster = sandbox.cluster('sandbox-a');
+    const [indexer] = (
+      await core(cluster).listNamespacedPod({
+        namespace: 'search',
+        labelSelector: 'backstage.io/kubernetes-id=search-indexer',
+      })
+    ).items;
+    const log = (identity: string, previous: boolean) =>
+      core(cluster, identity).readNamespacedPodLog({
+        name: indexer.metadata!.name!,
+        namespace: 'search',
+        container: 'app',
+        tailLines: 2,
+        previous,
+      });
+    const current = await log('platform', false);
+    expect(current.trimEnd().split('\n')).toHaveLength(2);
+    expect(current).toMatch(
+      /FATAL cannot start without the search cluster; exiting with status 1\n$/,
+    );
+    const previous = await log('bob', true);
+    expect(previous).toMatch(/FATAL cannot start/);
+    expect(previous).not.toBe(current);
+    // Another team has no binding in the namespace.
+    expect(await statusOf(log('alice', false))).toBe(403);
+  });
+
   it('leaves the pending service unscheduled with a FailedScheduling event', async () => {
     const api = core(sandbox.cluster('sandbox-c'));
     const event = await eventually('a FailedScheduling event', async () => {

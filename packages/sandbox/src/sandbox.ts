@@ -14,6 +14,7 @@ import {
   ensureApiServers,
   ensureClusterControllers,
   ensureEtcd,
+  ensureKubeletEndpoints,
   prepareClusters,
   UpContext,
 } from './controlPlane';
@@ -212,6 +213,9 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
   }
   await timed(log, 'simulated nodes', () =>
     applyToClusters(ctx, clusters, nodeObjects),
+  );
+  await timed(log, "simulated nodes' kubelet endpoints (kwok: pods/log)", () =>
+    ensureKubeletEndpoints(ctx, clusters),
   );
   if (options.seed ?? true) {
     await timed(log, 'seed workloads (teams, namespaces, services)', () =>

@@ -13,11 +13,13 @@ import {
   tenancyNamespaceRules,
 } from '@tenancy/plugin-tenancy-node';
 import { FleetSnapshotService } from './service/FleetSnapshotService';
+import { WorkloadPodReader } from './service/pods';
 import { createRouter } from './service/router';
 
 /**
  * The Tenancy backend plugin (`/api/tenancy`): fleet, cluster, tenant and
- * service-health views over every tenant cluster.
+ * service-health views over every tenant cluster, and a workload's pods for
+ * troubleshooting.
  * @public
  */
 export const tenancyPlugin = createBackendPlugin({
@@ -82,6 +84,7 @@ export const tenancyPlugin = createBackendPlugin({
           await createRouter({
             ...deps,
             snapshots,
+            pods: new WorkloadPodReader({ registry, config }),
             namespaceRules: deps.permissionsRegistry.getPermissionRuleset(
               tenancyNamespaceResourceRef,
             ),

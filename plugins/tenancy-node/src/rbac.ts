@@ -18,7 +18,8 @@ const DEPLOYER_ROLE = 'tenancy-deployer';
  * no cluster-admin:
  * - read what the views show (workloads, pods, events, quotas, policies,
  *   bindings), which is also what Backstage's own Kubernetes plugin reads —
- *   but never Secrets;
+ *   but never Secrets; and the last lines of pods' logs (`pods/log` get),
+ *   for the troubleshooting view;
  * - write only the tenant baseline that onboarding applies (namespace, quota,
  *   limit range, network policies, service account, role bindings);
  * - bind only the two namespaced roles below, never cluster-admin (the API
@@ -45,6 +46,7 @@ function portalClusterRole(): V1ClusterRole {
         ],
         verbs: READ,
       },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
       {
         apiGroups: ['apps'],
         resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'],

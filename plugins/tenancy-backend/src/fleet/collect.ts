@@ -37,7 +37,7 @@ export interface CollectOptions {
 }
 
 /** A tiny semaphore: the per-cluster concurrency limit. */
-function limiter(max: number) {
+export function limiter(max: number) {
   let active = 0;
   const queue: Array<() => void> = [];
   return async <T>(fn: () => Promise<T>): Promise<T> => {

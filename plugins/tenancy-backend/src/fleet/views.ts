@@ -243,6 +243,41 @@ export interface EntitySelector {
   }) => boolean;
 }
 
+/** A namespace of the snapshot as the permission rules see it (`tenancy-namespace`). */
+function namespaceResource(
+  cluster: ClusterSnapshot,
+  ns: NonNullable<ClusterSnapshot['namespaces']>[number],
+) {
+  return { name: ns.name, cluster: cluster.name, tenant: tenantOf(ns) };
+}
+
+/**
+ * Whether a caller may read one namespace of one cluster, decided on the
+ * snapshot alone, before any call to the cluster (S37). An unknown cluster,
+ * a namespace the snapshot does not have and one the caller may not read
+ * are all `readable: false`, so that the answer never tells that another
+ * team's namespace exists. When the cluster's last refresh failed there is
+ * nothing to decide on: only a caller who may read every namespace (no
+ * `visible`) is let through; others get the cluster's error.
+ */
+export function namespaceReadable(
+  snapshot: FleetSnapshot,
+  clusterName: string,
+  namespace: string,
+  visible?: EntitySelector['visible'],
+): { readable: boolean; error?: ClusterError } {
+  const cluster = snapshot.clusters.find(c => c.name === clusterName);
+  if (!cluster) return { readable: false };
+  if (cluster.error) {
+    return visible
+      ? { readable: false, error: cluster.error }
+      : { readable: true };
+  }
+  const ns = (cluster.namespaces ?? []).find(n => n.name === namespace);
+  if (!ns) return { readable: false };
+  return { readable: !visible || visible(namespaceResource(cluster, ns)) };
+}
+
 /**
  * What a caller who is not on the platform team may see of a cluster error:
  * that the cluster could not be read, not why — the reason can name roles,
@@ -310,13 +345,7 @@ export function entityHealth(
     const allowed = selector.visible
       ? new Set(
           (cluster.namespaces ?? [])
-            .filter(ns =>
-              selector.visible!({
-                name: ns.name,
-                cluster: cluster.name,
-                tenant: tenantOf(ns),
-              }),
-            )
+            .filter(ns => selector.visible!(namespaceResource(cluster, ns)))
             .map(ns => ns.name),
         )
       : undefined;

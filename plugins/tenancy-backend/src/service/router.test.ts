@@ -195,11 +195,44 @@ beforeAll(async () => {
             },
           },
           {
+            // As the AWS Organizations provider emits it.
             apiVersion: 'backstage.io/v1alpha1',
             kind: 'Resource',
             metadata: {
               name: 'payments-prod-account',
-              annotations: { 'amazonaws.com/account-id': '111122223333' },
+              title: 'payments-prod',
+              annotations: {
+                'amazonaws.com/account-id': '111122223333',
+                'tenancy.dev/organizational-unit': 'Prod',
+                'tenancy.dev/environment': 'prod',
+                'tenancy.dev/cost-centre': 'CC-1042',
+              },
+              labels: { 'amazonaws.com/account-status': 'active' },
+              links: [
+                {
+                  url: 'https://console.aws.amazon.com/organizations/v2/home/accounts/111122223333',
+                  title: 'AWS Organizations console',
+                },
+              ],
+            },
+            spec: {
+              type: 'cloud-account',
+              owner: 'group:default/team-payments',
+            },
+          },
+          {
+            // Closed, and written by hand: its links are not the console.
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Resource',
+            metadata: {
+              name: 'payments-legacy-account',
+              annotations: { 'amazonaws.com/account-id': '444455556666' },
+              labels: { 'amazonaws.com/account-status': 'pending_closure' },
+              links: [
+                { url: 'data:text/html,<script>alert(1)</script>' },
+                { url: 'http://console.aws.amazon.com/' },
+                { url: 'https://console.aws.amazon.com.evil.example/' },
+              ],
             },
             spec: {
               type: 'cloud-account',
@@ -411,7 +444,19 @@ describe('GET /api/tenancy/tenants/:namespace/:name', () => {
     expect(res.body.accounts).toEqual([
       {
         entityRef: 'resource:default/payments-prod-account',
+        title: 'payments-prod',
         accountId: '111122223333',
+        state: 'ACTIVE',
+        organizationalUnit: 'Prod',
+        environment: 'prod',
+        costCentre: 'CC-1042',
+        consoleUrl:
+          'https://console.aws.amazon.com/organizations/v2/home/accounts/111122223333',
+      },
+      {
+        entityRef: 'resource:default/payments-legacy-account',
+        accountId: '444455556666',
+        state: 'PENDING_CLOSURE',
       },
     ]);
   });

@@ -32,16 +32,21 @@ import {
   TenancyNamespaceRuleset,
 } from '@tenancy/plugin-tenancy-node';
 import {
+  clusterUnavailable,
   clusterView,
   entityHealth,
   fleetView,
   FleetSnapshot,
+  namespaceReadable,
   redactClusterError,
   tenantView,
+  workloadNotFound,
 } from '../fleet';
 import express from 'express';
 import Router from 'express-promise-router';
 import { FleetSnapshotService } from './FleetSnapshotService';
+import { tailLinesOf, workloadKindOf, WorkloadPodReader } from './pods';
+import { tenantAccountOf } from './tenantAccount';
 
 /** @public */
 export interface RouterOptions {
@@ -53,6 +58,8 @@ export interface RouterOptions {
   catalog: CatalogService;
   /** The rules of the `tenancy-namespace` resource type, to apply conditional decisions. */
   namespaceRules: TenancyNamespaceRuleset;
+  /** Reads a workload's pods from its cluster (the troubleshooting route). */
+  pods: Pick<WorkloadPodReader, 'read'>;
 }
 
 const validators = makeValidator();
@@ -60,11 +67,18 @@ const validators = makeValidator();
 // Entity ref parts as the catalog validates them, and cluster names as
 // Kubernetes allows names: anything else is a 400 before any work.
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+// A Deployment's or StatefulSet's name: a DNS-1123 subdomain.
+const OBJECT_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 const PARTS = {
   kind: (v: string) => validators.isValidKind(v),
   namespace: (v: string) => validators.isValidNamespace(v),
   name: (v: string) => validators.isValidEntityName(v),
   cluster: (v: string) => CLUSTER_NAME.test(v),
+  workload: (v: string) => OBJECT_NAME.test(v),
+};
+const HINTS: Partial<Record<keyof typeof PARTS, string>> = {
+  workload:
+    "a Kubernetes object name is lower-case letters, digits, '-' and '.'",
 };
 
 function param(
@@ -76,7 +90,10 @@ function param(
     throw new InputError(
       `Invalid ${label} "${value.slice(0, 40)}${
         value.length > 40 ? '…' : ''
-      }": see Backstage's entity naming rules (letters, digits, '.', '_' or '-')`,
+      }": ${
+        HINTS[what] ??
+        "see Backstage's entity naming rules (letters, digits, '.', '_' or '-')"
+      }`,
     );
   }
   return value;
@@ -167,7 +184,8 @@ function entityHealthOf(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { snapshots, httpAuth, permissions, catalog, namespaceRules } = options;
+  const { snapshots, httpAuth, permissions, catalog, namespaceRules, pods } =
+    options;
   const router = Router();
   router.use(express.json());
 
@@ -235,11 +253,7 @@ export async function createRouter(
         { credentials },
       ),
     ]);
-    const accounts: TenantAccount[] = resources.items.map(e => ({
-      entityRef: stringifyEntityRef(e),
-      title: e.metadata.title,
-      accountId: e.metadata.annotations?.[AWS_ACCOUNT_ID_ANNOTATION],
-    }));
+    const accounts: TenantAccount[] = resources.items.map(tenantAccountOf);
     const view = tenantView(snapshot, groupRef, accounts);
     if (!scope.platform) {
       view.clusterErrors = view.clusterErrors.map(c => ({
@@ -292,6 +306,30 @@ export async function createRouter(
     };
     res.json(body);
   });
+
+  router.get(
+    '/clusters/:cluster/namespaces/:namespace/:kind/:name/pods',
+    async (req, res) => {
+      const request = {
+        cluster: param(req.params.cluster, 'cluster', 'cluster name'),
+        namespace: param(req.params.namespace, 'namespace'),
+        kind: workloadKindOf(req.params.kind),
+        name: param(req.params.name, 'workload', 'workload name'),
+        tailLines: tailLinesOf(req.query.tailLines),
+      };
+      const scope = await scopeOf(await httpAuth.credentials(req));
+      // Decided on the snapshot, before any call to the cluster.
+      const access = namespaceReadable(
+        await snapshots.get(),
+        request.cluster,
+        request.namespace,
+        scope.visible,
+      );
+      if (access.error) throw clusterUnavailable(access.error, scope.platform);
+      if (!access.readable) throw workloadNotFound(request);
+      res.json(await pods.read(request, { detailedErrors: scope.platform }));
+    },
+  );
 
   return router;
 }
