@@ -107,10 +107,16 @@ describe('Troubleshooting a workload: its pods', () => {
                   lines: [],
                   error: 'previous terminated container "indexer" not found',
                 },
-                { container: 'indexer', previous: false, lines: [HOSTILE] },
+                {
+                  container: 'indexer',
+                  previous: false,
+                  lines: [HOSTILE],
+                  truncated: true,
+                },
               ],
             },
           ],
+          totalPods: 25,
         },
       },
     });
@@ -121,6 +127,15 @@ describe('Troubleshooting a workload: its pods', () => {
       ),
     ).toBeInTheDocument();
     expect(dialog.getByRole('heading', { name: HOSTILE })).toBeInTheDocument();
+    expect(
+      dialog.getByText('Showing 1 of 25 pods, those not ready first.'),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      dialog.getByRole('tab', { name: 'indexer (current)' }),
+    );
+    expect(
+      dialog.getByText(/the newest of them are missing/),
+    ).toBeInTheDocument();
     expect(document.querySelector('img[src="x"]')).toBeNull();
   });
 

@@ -204,6 +204,12 @@ function Logs({ pod }: { pod: PodDetail }) {
           {log.lines.length ? log.lines.join('\n') : '(empty)'}
         </Box>
       )}
+      {log.truncated && (
+        <Typography variant="caption" color="text.secondary">
+          The lines asked for were longer than the size limit: the newest of
+          them are missing.
+        </Typography>
+      )}
     </Box>
   );
 }
@@ -264,6 +270,11 @@ function Pod({ pod }: { pod: PodDetail }) {
 export function WorkloadPodsView({ data }: { data: WorkloadPods }) {
   return (
     <Box>
+      {data.totalPods !== undefined && data.totalPods > data.pods.length && (
+        <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+          {`Showing ${data.pods.length} of ${data.totalPods} pods, those not ready first.`}
+        </Typography>
+      )}
       {data.pods.length === 0 ? (
         <Typography variant="body2" color="text.secondary">
           {`No pods: the ${data.kind} has none on ${data.cluster}.`}
