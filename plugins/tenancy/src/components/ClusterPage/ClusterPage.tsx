@@ -213,6 +213,9 @@ function ClusterNamespaces({ cluster }: { cluster: ClusterDetail }) {
         pageSize: PAGE_SIZE,
         pageSizeOptions: [20, PAGE_SIZE, 100, 500],
         padding: 'dense',
+        // Column drag handles are focusable inside the sort buttons
+        // (axe: nested-interactive); nobody reorders these columns.
+        draggable: false,
       }}
       filters={[
         { column: 'Tenant', type: 'multiple-select' },

@@ -153,6 +153,9 @@ function FleetTable({ clusters }: { clusters: ClusterSummary[] }) {
           paging: clusters.length > 20,
           pageSize: 20,
           padding: 'dense',
+          // Column drag handles are focusable inside the sort buttons
+          // (axe: nested-interactive); nobody reorders these columns.
+          draggable: false,
         }}
         filters={[
           { column: 'Environment', type: 'multiple-select' },

@@ -4,7 +4,6 @@ import { useEntityRefLink } from '@backstage/plugin-catalog-react';
 import { scaffolderApiRef } from '@backstage/plugin-scaffolder-react';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Chip from '@mui/material/Chip';
 import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
@@ -22,6 +21,7 @@ import {
   HealthChip,
   healthSeverity,
   QuotaBars,
+  ReadableChip,
   shortRef,
   useAutoRefresh,
 } from '../shared';
@@ -261,7 +261,7 @@ export function RecentTasksContent() {
                   key={task.id}
                   disableGutters
                   secondaryAction={
-                    <Chip
+                    <ReadableChip
                       size="small"
                       color={TASK_COLORS[task.status] ?? 'default'}
                       label={task.status}

@@ -1,6 +1,5 @@
 import { InfoCard } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import Chip from '@mui/material/Chip';
 import Link from '@mui/material/Link';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -10,6 +9,7 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { TenantAccount } from '@tenancy/plugin-tenancy-common';
+import { ReadableChip } from '../shared';
 
 type ChipColor = 'success' | 'warning' | 'error' | 'default';
 
@@ -32,7 +32,7 @@ export function AccountState({ state }: { state?: string }) {
   }
   const color = STATE_COLORS[state] ?? 'default';
   return (
-    <Chip
+    <ReadableChip
       size="small"
       variant={color === 'success' ? 'outlined' : 'filled'}
       color={color}

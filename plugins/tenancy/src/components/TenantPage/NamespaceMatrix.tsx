@@ -20,7 +20,12 @@ import type {
   TenantResponse,
 } from '@tenancy/plugin-tenancy-common';
 import { Fragment, memo, useMemo, useState } from 'react';
-import { clusterErrorText, HealthChip, healthWord } from '../shared';
+import {
+  clusterErrorText,
+  errorText,
+  HealthChip,
+  warningText,
+} from '../shared';
 import {
   buildMatrix,
   cellHealth,
@@ -62,9 +67,9 @@ function QuotaUse({ usage }: { usage?: QuotaUsage }) {
     );
   }
   const { ratio } = usage;
-  let color = 'text.secondary';
-  if (ratio >= 1) color = 'error.main';
-  else if (ratio >= QUOTA_HIGH) color = 'warning.main';
+  let color: string | typeof errorText = 'text.secondary';
+  if (ratio >= 1) color = errorText;
+  else if (ratio >= QUOTA_HIGH) color = warningText;
   return (
     <Typography
       variant="caption"
@@ -79,18 +84,6 @@ function QuotaUse({ usage }: { usage?: QuotaUsage }) {
       {`${usage.resource} ${percent(ratio)}`}
     </Typography>
   );
-}
-
-function cellLabel(ns: NamespaceSummary) {
-  const health = cellHealth(ns);
-  const tight = tightestQuota(ns.quota);
-  return [
-    `${ns.name} on ${ns.cluster}`,
-    health ? healthWord(health) : 'no workloads',
-    tight?.ratio !== undefined
-      ? `${tight.resource} ${percent(tight.ratio)} of quota`
-      : 'no quota',
-  ].join(', ');
 }
 
 const Cell = memo(function CellView(props: {
@@ -120,6 +113,10 @@ const Cell = memo(function CellView(props: {
     );
   }
   const health = cellHealth(ns);
+  const tight = tightestQuota(ns.quota);
+  // The button's name is what it shows, with the context a screen reader
+  // needs around it (axe: label-content-name-mismatch): "payments on
+  // sandbox-a: Healthy, ▲ pods 95% of quota".
   return (
     <TableCell
       align="center"
@@ -128,7 +125,6 @@ const Cell = memo(function CellView(props: {
       <ButtonBase
         onClick={onToggle}
         aria-expanded={open}
-        aria-label={`${cellLabel(ns)}: ${open ? 'hide' : 'show'} details`}
         sx={{
           display: 'inline-flex',
           flexDirection: 'column',
@@ -142,6 +138,9 @@ const Cell = memo(function CellView(props: {
           },
         }}
       >
+        <Box component="span" sx={visuallyHidden}>
+          {`${ns.name} on ${ns.cluster}: `}
+        </Box>
         {health ? (
           <HealthChip state={health} />
         ) : (
@@ -149,7 +148,15 @@ const Cell = memo(function CellView(props: {
             no workloads
           </Typography>
         )}
-        <QuotaUse usage={tightestQuota(ns.quota)} />
+        <Box component="span" sx={visuallyHidden}>
+          {', '}
+        </Box>
+        <QuotaUse usage={tight} />
+        {tight?.ratio !== undefined && (
+          <Box component="span" sx={visuallyHidden}>
+            {' of quota'}
+          </Box>
+        )}
       </ButtonBase>
     </TableCell>
   );
@@ -180,7 +187,7 @@ function Policies({ row }: { row: MatrixRow }) {
       <Typography
         variant="caption"
         tabIndex={0}
-        sx={{ color: 'warning.main', fontWeight: 700 }}
+        sx={{ color: warningText, fontWeight: 700 }}
       >
         {`▲ ${what(missing[0])}${
           missing.length < cells.length
@@ -399,7 +406,7 @@ export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
                       <Box
                         component="span"
                         tabIndex={0}
-                        sx={{ color: 'warning.main' }}
+                        sx={{ color: warningText }}
                       >
                         {`${column.cluster} ⚠`}
                       </Box>

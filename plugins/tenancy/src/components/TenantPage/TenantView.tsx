@@ -202,8 +202,8 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
                         size="small"
                         aria-expanded={open === entity.entityRef}
                         aria-label={`${
-                          open === entity.entityRef ? 'Hide' : 'Show'
-                        } the unhealthy workloads of ${name}`}
+                          open === entity.entityRef ? 'Hide' : 'Troubleshoot'
+                        } ${name}`}
                         onClick={() =>
                           setOpen(o =>
                             o === entity.entityRef

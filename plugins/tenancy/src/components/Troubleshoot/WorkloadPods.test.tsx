@@ -22,7 +22,7 @@ async function open(api: FakeTenancyApi) {
   expect(api.calls).toEqual([]);
   await userEvent.click(
     screen.getByRole('button', {
-      name: 'Pods and logs of search-indexer on sandbox-a',
+      name: 'Pods & logs of search-indexer on sandbox-a',
     }),
   );
   return screen.findByRole('dialog', {

@@ -2,7 +2,6 @@ import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
 import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
@@ -26,7 +25,7 @@ import type {
 } from '@tenancy/plugin-tenancy-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { tenancyApiRef } from '../../api';
-import { TenancyErrorView } from '../shared';
+import { ReadableChip, TenancyErrorView, warningText } from '../shared';
 
 /** `5 min ago`, from an ISO time. */
 export function ago(iso: string, now: number = Date.now()): string {
@@ -80,7 +79,7 @@ function Containers({ pod }: { pod: PodDetail }) {
                 {c.name}
               </TableCell>
               <TableCell>
-                <Chip
+                <ReadableChip
                   size="small"
                   color={stateColor(c)}
                   label={c.reason ? `${c.state}: ${c.reason}` : c.state}
@@ -134,7 +133,7 @@ function Events({ events, label }: { events: PodEvent[]; label: string }) {
               component="span"
               sx={{
                 fontWeight: 700,
-                color: e.type === 'Warning' ? 'warning.main' : 'text.primary',
+                color: e.type === 'Warning' ? warningText : 'text.primary',
               }}
             >
               {`${e.type} ${e.reason}`}
@@ -237,7 +236,7 @@ function Pod({ pod }: { pod: PodDetail }) {
         >
           {pod.name}
         </Typography>
-        <Chip
+        <ReadableChip
           size="small"
           color={pod.ready ? 'success' : 'error'}
           label={pod.reason ?? (pod.ready ? 'Ready' : pod.phase ?? 'Not ready')}
@@ -379,7 +378,7 @@ export function OpenPodsButton({
         size="small"
         variant="outlined"
         onClick={() => setOpen(true)}
-        aria-label={`Pods and logs of ${workload.name} on ${workload.cluster}`}
+        aria-label={`Pods & logs of ${workload.name} on ${workload.cluster}`}
       >
         Pods &amp; logs
       </Button>

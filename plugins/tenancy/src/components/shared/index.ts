@@ -14,4 +14,5 @@ export {
 export { REFRESH_INTERVAL_MS, useAutoRefresh } from './useAutoRefresh';
 export type { AutoRefreshState } from './useAutoRefresh';
 export { shortRef } from './shortRef';
-export { errorText, readableText, textOn } from './textColors';
+export { errorText, readableText, textOn, warningText } from './textColors';
+export { ReadableChip } from './ReadableChip';

@@ -42,3 +42,7 @@ export function textOn(theme: Theme, background: string): string {
     ? white
     : black;
 }
+
+/** The warning colour for text, as an `sx` value: `sx={{ color: warningText }}`. */
+export const warningText = (theme: Theme) =>
+  readableText(theme, theme.palette.warning.main);
