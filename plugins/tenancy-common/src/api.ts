@@ -106,7 +106,7 @@ export interface TenantAccount {
   accountId?: string;
   /** AWS Organizations' account state: `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, … (upper case). */
   state?: string;
-  /** The organizational unit the account is in (its name, or path below the root). */
+  /** The name of the organizational unit the account is directly in (`Root` at the root). */
   organizationalUnit?: string;
   /** The account's `environment` tag. */
   environment?: string;

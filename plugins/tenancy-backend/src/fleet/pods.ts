@@ -16,6 +16,7 @@ import {
   ContainerTermination,
   PodDetail,
   PodEvent,
+  tenantOfNamespace,
   WorkloadKind,
   WorkloadPods,
   WorkloadPodsRequest,
@@ -24,6 +25,7 @@ import {
   apiMessage,
   listAll,
   statusOf,
+  TenancyNamespaceResource,
   withAbortSignal,
 } from '@tenancy/plugin-tenancy-node';
 import { classifyError, limiter } from './collect';
@@ -57,6 +59,13 @@ export interface ReadPodsOptions {
   detailedErrors: boolean;
   /** Counts every request made to the cluster (tests). */
   onRequest?: () => void;
+  /**
+   * The caller's namespace filter (undefined: every namespace). The
+   * snapshot decided before any call; the namespace's live labels decide
+   * again before any of its data is read, so a namespace deleted and made
+   * again for another team since the last refresh is not read (S37).
+   */
+  visible?: (namespace: TenancyNamespaceResource) => boolean;
 }
 
 /** The workload kind a path segment names (`deployments`, `statefulsets`). */
@@ -331,11 +340,17 @@ function podDetail(
 }
 
 /** A log's text as lines; a line cut by the byte limit is left out. */
-function logLines(text: string): { lines: string[]; truncated?: boolean } {
+export function logLines(text: string): {
+  lines: string[];
+  truncated?: boolean;
+} {
   const truncated = Buffer.byteLength(text) >= LOG_LIMIT_BYTES;
   const lines = text.split('\n');
-  // The text ends with a newline (an empty last part) unless it was cut.
-  lines.pop();
+  // A newline ends the text (an empty last part), or the size limit cut its
+  // last line short: drop that part. A last line without a newline (still
+  // being written, or the process died mid-line) is often the one that
+  // says why: keep it.
+  if (lines[lines.length - 1] === '' || truncated) lines.pop();
   return truncated ? { lines, truncated } : { lines };
 }
 
@@ -372,6 +387,22 @@ async function readObjects(
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const { namespace, name } = request;
+  if (options.visible) {
+    const live = await limit(() =>
+      core.readNamespace({ name: namespace }),
+    ).catch(error => {
+      throw statusOf(error) === 404 ? workloadNotFound(request) : error;
+    });
+    const tenant = tenantOfNamespace({
+      labels: live.metadata?.labels ?? {},
+      annotations: live.metadata?.annotations ?? {},
+    });
+    if (
+      !options.visible({ cluster: request.cluster, name: namespace, tenant })
+    ) {
+      throw workloadNotFound(request);
+    }
+  }
   const workload = await limit(() =>
     request.kind === 'Deployment'
       ? apps.readNamespacedDeployment({ name, namespace })

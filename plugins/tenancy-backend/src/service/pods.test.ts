@@ -9,7 +9,12 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { TenancyPermissionPolicy } from '@tenancy/plugin-tenancy-node';
 import {
   connectSandbox,
@@ -491,6 +496,64 @@ describe('GET /clusters/:cluster/namespaces/:namespace/(deployments|statefulsets
         }
       }
     }
+  });
+
+  it('reads nothing of a namespace that changed hands since the last refresh: its live owner decides again', async () => {
+    // The snapshot (refreshed hourly in this test) says team-search owns the
+    // fixture namespace; now it is team-checkout's, as when a namespace is
+    // offboarded and made again for another team between two refreshes.
+    const core = sandbox
+      .cluster('sandbox-c')
+      .kubeConfig('admin')
+      .makeApiClient(CoreV1Api);
+    const relabel = (tenant: string) =>
+      core.patchNamespace(
+        {
+          name: fixtureNamespace,
+          body: [
+            {
+              op: 'replace',
+              path: '/metadata/labels/tenancy.dev~1tenant',
+              value: tenant,
+            },
+          ],
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+    await relabel('team-checkout');
+    try {
+      const stale = await pods(
+        'bob',
+        'sandbox-c',
+        fixtureNamespace,
+        'fixture-api',
+      );
+      expect(stale.status).toBe(404);
+      const missing = await pods('bob', 'sandbox-c', 'no-such-namespace', 'x');
+      expect(stale.body.error.message).toBe(
+        missing.body.error.message
+          .replace('no-such-namespace', fixtureNamespace)
+          .replace('/x ', '/fixture-api '),
+      );
+      expect(JSON.stringify(stale.body)).not.toContain('fixture-api-');
+      // The platform team still reads it.
+      const platform = await pods(
+        'pat',
+        'sandbox-c',
+        fixtureNamespace,
+        'fixture-api',
+      );
+      expect(platform.status).toBe(200);
+    } finally {
+      await relabel('team-search');
+    }
+    const back = await pods(
+      'bob',
+      'sandbox-c',
+      fixtureNamespace,
+      'fixture-api',
+    );
+    expect(back.status).toBe(200);
   });
 
   it('says why pods that never started have no logs: an image that cannot be pulled, a pod no node can take', async () => {

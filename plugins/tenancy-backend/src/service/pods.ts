@@ -5,7 +5,10 @@ import {
   WorkloadPods,
   WorkloadPodsRequest,
 } from '@tenancy/plugin-tenancy-common';
-import { ClusterRegistry } from '@tenancy/plugin-tenancy-node';
+import {
+  ClusterRegistry,
+  TenancyNamespaceResource,
+} from '@tenancy/plugin-tenancy-node';
 import {
   clusterUnavailable,
   DEFAULT_TAIL_LINES,
@@ -80,6 +83,8 @@ export class WorkloadPodReader {
     access: {
       /** Whether errors may say why the cluster could not be read (the platform team). */
       detailedErrors: boolean;
+      /** The caller's namespace filter, checked again on the live namespace (undefined: every namespace). */
+      visible?: (namespace: TenancyNamespaceResource) => boolean;
     },
   ): Promise<WorkloadPods> {
     const { registry, onRequest } = this.options;
@@ -108,6 +113,7 @@ export class WorkloadPodReader {
       concurrency: this.fleet.concurrency,
       pageSize: this.fleet.pageSize,
       detailedErrors: access.detailedErrors,
+      visible: access.visible,
       onRequest: onRequest && (() => onRequest(request.cluster)),
     });
   }

@@ -327,7 +327,12 @@ export async function createRouter(
       );
       if (access.error) throw clusterUnavailable(access.error, scope.platform);
       if (!access.readable) throw workloadNotFound(request);
-      res.json(await pods.read(request, { detailedErrors: scope.platform }));
+      res.json(
+        await pods.read(request, {
+          detailedErrors: scope.platform,
+          visible: scope.visible,
+        }),
+      );
     },
   );
 
