@@ -125,6 +125,26 @@ describe('developer home widgets', () => {
     ).toBeInTheDocument();
   });
 
+  it('reads each team once for all the widgets on the page, not once per widget', async () => {
+    const api = bothTeams();
+    await render(
+      <>
+        <MyTeamsContent />
+        <FailingServicesContent />
+        <TightestQuotaContent />
+      </>,
+      api,
+    );
+    await screen.findByRole('list', { name: 'Failing services' });
+    await screen.findByRole('list', { name: 'Namespaces by quota use' });
+    expect(api.calls.sort()).toEqual([
+      `getTeamHealth ${PAYMENTS}`,
+      `getTeamHealth ${SEARCH}`,
+      `getTenant ${PAYMENTS}`,
+      `getTenant ${SEARCH}`,
+    ]);
+  });
+
   it('Failing services: only failing or degraded ones, worst first, linked to their Health tab', async () => {
     await render(<FailingServicesContent />, bothTeams());
     const list = within(

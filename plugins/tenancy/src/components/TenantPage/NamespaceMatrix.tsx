@@ -288,7 +288,12 @@ export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
     () => selectRows(rows, { filter, sort, attentionOnly }),
     [rows, filter, sort, attentionOnly],
   );
-  const shown = selected.slice(page * pageSize, (page + 1) * pageSize);
+  // A reload can leave fewer rows than the page showed: stay on the last.
+  const current = Math.min(
+    page,
+    Math.max(0, Math.ceil(selected.length / pageSize) - 1),
+  );
+  const shown = selected.slice(current * pageSize, (current + 1) * pageSize);
   const environments = useMemo(() => {
     const groups: Array<{ environment: string; span: number }> = [];
     for (const column of columns) {
@@ -311,8 +316,8 @@ export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
   }
 
   const toggle = (name: string) => (cluster: string) =>
-    setOpen(current =>
-      current?.name === name && current.cluster === cluster
+    setOpen(shownCell =>
+      shownCell?.name === name && shownCell.cluster === cluster
         ? undefined
         : { name, cluster },
     );
@@ -342,7 +347,10 @@ export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
           size="small"
           label="Sort by"
           value={sort}
-          onChange={e => setSort(e.target.value as MatrixSort)}
+          onChange={e => {
+            setSort(e.target.value as MatrixSort);
+            setPage(0);
+          }}
           sx={{ minWidth: 180 }}
         >
           <MenuItem value="health">Health (worst first)</MenuItem>
@@ -444,7 +452,7 @@ export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
         <TablePagination
           component="div"
           count={selected.length}
-          page={page}
+          page={current}
           onPageChange={(_e, p) => setPage(p)}
           rowsPerPage={pageSize}
           rowsPerPageOptions={PAGE_SIZES}

@@ -182,44 +182,46 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
                 entity.title ?? shortRef(entity.entityRef, 'component');
               const unhealthy = healthSeverity(entity.state) >= 2;
               return (
-                <Box key={entity.entityRef}>
-                  <ListItem disableGutters>
-                    <Box mr={1}>
-                      <HealthChip state={entity.state} />
-                    </Box>
-                    <ListItemText
-                      primary={
-                        <Link to={`${entityLink(entity.entityRef)}/health`}>
-                          {name}
-                        </Link>
+                <ListItem
+                  key={entity.entityRef}
+                  disableGutters
+                  sx={{ flexWrap: 'wrap' }}
+                >
+                  <Box mr={1}>
+                    <HealthChip state={entity.state} />
+                  </Box>
+                  <ListItemText
+                    primary={
+                      <Link to={`${entityLink(entity.entityRef)}/health`}>
+                        {name}
+                      </Link>
+                    }
+                    secondary={`${entity.clusters} ${
+                      entity.clusters === 1 ? 'cluster' : 'clusters'
+                    }`}
+                  />
+                  {unhealthy && (
+                    <Button
+                      size="small"
+                      aria-expanded={open === entity.entityRef}
+                      aria-label={`${
+                        open === entity.entityRef ? 'Hide' : 'Troubleshoot'
+                      } ${name}`}
+                      onClick={() =>
+                        setOpen(o =>
+                          o === entity.entityRef ? undefined : entity.entityRef,
+                        )
                       }
-                      secondary={`${entity.clusters} ${
-                        entity.clusters === 1 ? 'cluster' : 'clusters'
-                      }`}
-                    />
-                    {unhealthy && (
-                      <Button
-                        size="small"
-                        aria-expanded={open === entity.entityRef}
-                        aria-label={`${
-                          open === entity.entityRef ? 'Hide' : 'Troubleshoot'
-                        } ${name}`}
-                        onClick={() =>
-                          setOpen(o =>
-                            o === entity.entityRef
-                              ? undefined
-                              : entity.entityRef,
-                          )
-                        }
-                      >
-                        {open === entity.entityRef ? 'Hide' : 'Troubleshoot'}
-                      </Button>
-                    )}
-                  </ListItem>
-                  {open === entity.entityRef && (
-                    <FailingWorkloads entityRef={entity.entityRef} />
+                    >
+                      {open === entity.entityRef ? 'Hide' : 'Troubleshoot'}
+                    </Button>
                   )}
-                </Box>
+                  {open === entity.entityRef && (
+                    <Box sx={{ flexBasis: '100%' }}>
+                      <FailingWorkloads entityRef={entity.entityRef} />
+                    </Box>
+                  )}
+                </ListItem>
               );
             })}
           </List>

@@ -78,14 +78,14 @@ describe('Troubleshooting a workload: its pods', () => {
         [KEY]: await responseError(
           404,
           'NotFoundError',
-          'No namespace search on sandbox-a that you may read',
+          'No Deployment search/search-indexer on cluster sandbox-a among the namespaces you may read',
         ),
       },
     });
     const dialog = within(await open(api));
     expect(
       await dialog.findByText(
-        /No namespace search on sandbox-a that you may read/,
+        /No Deployment search\/search-indexer on cluster sandbox-a among the namespaces you may read/,
       ),
     ).toBeInTheDocument();
   });
