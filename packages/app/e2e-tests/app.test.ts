@@ -10,8 +10,14 @@ test('a guest signs in and lands on the portal', async ({ page }) => {
   await expect(
     sidebar(page).getByRole('link', { name: 'Create', exact: true }),
   ).toBeVisible();
+  // The developer home is the landing page (the guest is in team-payments).
   await expect(
-    page.getByRole('heading', { name: 'Tenancy Catalog' }),
+    page
+      .getByRole('list', { name: 'Your teams' })
+      .getByRole('link', { name: 'team-payments' }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Create service', exact: true }),
   ).toBeVisible();
   await screenshot(page, 'home');
 });
@@ -43,6 +49,7 @@ test('the Create page offers the published templates', async ({ page }) => {
 });
 
 test('an entity page shows its owner and system', async ({ page }) => {
+  await page.goto('/catalog');
   await page.getByRole('link', { name: 'Tenancy portal (backend)' }).click();
   await expect(page).toHaveURL(
     /\/catalog\/default\/component\/tenancy-backend/,

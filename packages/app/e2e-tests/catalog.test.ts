@@ -1,5 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { screenshot, signInAsGuest } from './helpers';
+import {
+  screenshot,
+  screenshotThemes,
+  sidebar,
+  signInAsGuest,
+} from './helpers';
 
 /**
  * Clusters, namespaces and AWS accounts in the catalog (issue #15,
@@ -18,7 +23,7 @@ test("the Owned filter lists the team's namespaces and its AWS account", async (
 }) => {
   test.setTimeout(180_000);
   const owned = (type: string, text = '') =>
-    `/?filters[kind]=resource&filters[user]=owned&filters[type]=${type}${
+    `/catalog?filters[kind]=resource&filters[user]=owned&filters[type]=${type}${
       text ? `&filters[text]=${text}` : ''
     }`;
   // The provider's first run and the catalog's processing follow the
@@ -107,4 +112,28 @@ test('search finds namespaces and clusters by name and by owner', async ({
     page.getByRole('link', { name: 'sandbox-b', exact: true }).first(),
   ).toBeVisible();
   await screenshot(page, 'catalog-search-cluster');
+});
+
+test.describe('accessibility and layout: both themes at 1280 px, no clipped column, axe-core', () => {
+  // The home page: pages.test.ts.
+
+  test('a kubernetes-namespace Resource page', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.goto('/catalog/default/resource/payments.prod');
+    await screenshotThemes(
+      page,
+      'catalog-namespace',
+      async () => {
+        await expect(
+          page.getByText('Namespace payments in prod'),
+        ).toBeVisible();
+        await expect(
+          page
+            .getByRole('progressbar', { name: /^pods: \d+ of \d+ used$/ })
+            .first(),
+        ).toBeVisible();
+      },
+      { accessible: true },
+    );
+  });
 });

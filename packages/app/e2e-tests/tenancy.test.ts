@@ -1,6 +1,6 @@
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
-import { screenshot, sidebar, signInAs } from './helpers';
+import { screenshot, screenshotThemes, sidebar, signInAs } from './helpers';
 import { connectSandbox, isClusterBlackholed } from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -153,31 +153,43 @@ test.describe('with one cluster black-holed', () => {
   });
 });
 
-test("the Tenancy tab of team-payments shows its namespaces' quota bars", async ({
+test('the Tenancy tab of team-payments shows its namespace on each cluster, and its quota bars on demand', async ({
   page,
 }) => {
   await page.goto('/catalog/default/group/team-payments/tenancy');
-  // payments-api runs on all three clusters, so the payments namespace is on each.
+  const matrix = page.getByRole('table', { name: 'Namespaces by cluster' });
+  // payments-api runs on all three clusters, so the payments namespace is
+  // on each: one row, a cell per cluster.
+  const cell = (cluster: string) =>
+    matrix.getByRole('button', {
+      name: new RegExp(`^payments on ${cluster}: `),
+    });
   for (const cluster of CLUSTERS) {
-    await expect(page.getByText(new RegExp(`^on ${cluster} `))).toBeVisible();
+    await expect(cell(cluster)).toBeVisible();
+    await expect(cell(cluster)).toContainText(
+      /(pods|requests\.cpu|limits\.cpu|requests\.memory|limits\.memory) \d+%/,
+    );
   }
-  const podsBars = page.getByRole('progressbar', {
-    name: /^pods: \d+ of 20 used$/,
-  });
-  await expect(podsBars).toHaveCount(3);
+  // (Other tests may onboard namespaces of their own for the team.)
+  const payments = matrix
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: /^payments\b/ }) });
+  await expect(payments).toHaveCount(1);
+  await expect(payments.getByText('LimitRange · default-deny')).toBeVisible();
+
+  // A cell opens every quota bar, the policies and role bindings there.
+  await cell('sandbox-b').click();
+  const detail = page.getByRole('region', { name: 'payments on sandbox-b' });
   await expect(
-    page.getByRole('progressbar', { name: /^requests\.cpu: .+ of 4 used$/ }),
-  ).toHaveCount(3);
-  await expect(page.getByText('LimitRange', { exact: true })).toHaveCount(3);
+    detail.getByRole('progressbar', { name: /^pods: \d+ of 20 used$/ }),
+  ).toBeVisible();
   await expect(
-    page.getByText('NetworkPolicy ×2 · default deny', { exact: true }),
-  ).toHaveCount(3);
+    detail.getByRole('progressbar', { name: /^requests\.cpu: .+ of 4 used$/ }),
+  ).toBeVisible();
   await expect(
-    page.getByRole('heading', { name: 'Role bindings' }),
-  ).toHaveCount(3);
-  await expect(
-    page.getByText('tenant-developers', { exact: false }),
-  ).toHaveCount(3);
+    detail.getByText('NetworkPolicy ×2 · default deny', { exact: true }),
+  ).toBeVisible();
+  await expect(detail.getByText(/tenant-developers/)).toBeVisible();
   await expect(page.getByText('Health of what the team owns')).toBeVisible();
   await expect(page.getByRole('link', { name: 'payments-api' })).toBeVisible();
   await screenshot(page, 'tenancy-tenant');
@@ -438,4 +450,54 @@ test('3 clusters × 500 namespaces: how long the pages take to render after the 
   console.log(
     `[bench] cluster page 500 namespaces, all 500 rows shown in ${allRowsMs} ms (${machine()})`,
   );
+});
+
+test.describe('accessibility and layout: both themes at 1280 px, no clipped column, axe-core', () => {
+  test('the fleet page', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.goto('/tenancy/fleet');
+    await screenshotThemes(
+      page,
+      'tenancy-fleet',
+      page.getByRole('link', { name: 'sandbox-c', exact: true }),
+      { accessible: true },
+    );
+  });
+
+  test('the cluster page of sandbox-a', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.goto('/tenancy/clusters/sandbox-a');
+    await screenshotThemes(
+      page,
+      'tenancy-cluster',
+      page.getByRole('cell', { name: 'payments', exact: true }),
+      { accessible: true },
+    );
+  });
+
+  test('a kubernetes-cluster Resource page (the catalog module)', async ({
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    await page.goto('/catalog/default/resource/sandbox-a');
+    await screenshotThemes(
+      page,
+      'catalog-cluster',
+      page.getByText('Cluster sandbox-a', { exact: true }),
+      { accessible: true },
+    );
+  });
+
+  test('the Health tab of the crash-looping search-indexer', async ({
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    await page.goto('/catalog/default/component/search-indexer/health');
+    await screenshotThemes(
+      page,
+      'tenancy-health',
+      page.getByText('sandbox-a: Failing'),
+      { accessible: true },
+    );
+  });
 });

@@ -39,5 +39,7 @@ export {
   platformRbac,
 } from '@tenancy/plugin-tenancy-node';
 export { applyAll, kubeConfigFor } from './kube';
+export { FIXTURE_LABEL, fixtureNamespaceObjects } from './seed';
+export type { FixtureNamespaceSpec } from './seed';
 export { freePort, isPortFree } from './ports';
 export * from './aws';

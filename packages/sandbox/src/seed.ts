@@ -141,8 +141,11 @@ function seededBaseline(
   cluster: SandboxClusterSpec,
   namespace: string,
   tenant: string,
+  quota: Record<string, string> = SEED_QUOTA,
+  extraLabels: Record<string, string> = {},
 ): KubernetesObject[] {
   const labels = {
+    ...extraLabels,
     [TENANT_LABEL]: tenant,
     [MANAGED_BY_LABEL]: 'tenancy-sandbox',
   };
@@ -162,7 +165,7 @@ function seededBaseline(
       tenant: { kind: 'group', namespace: 'default', name: tenant },
       namespace,
       environment: cluster.environment,
-      quota: SEED_QUOTA,
+      quota,
       podSecurity: SEED_BASELINE.defaultPodSecurity,
     },
     SEED_BASELINE,
@@ -203,4 +206,46 @@ export function workloadObjects(
     objects.push(deployment(service, service.placement[cluster.name]));
   }
   return objects;
+}
+
+/** The label on every object of a fixture tenant (its value: the tenant). */
+export const FIXTURE_LABEL = 'sandbox.tenancy.dev/fixture';
+
+/** What one namespace of a fixture tenant carries besides its team binding. */
+export interface FixtureNamespaceSpec {
+  namespace: string;
+  /** ResourceQuota `hard`. */
+  quota: Record<string, string>;
+  /** With the baseline's LimitRange (container defaults). */
+  limitRange: boolean;
+  /**
+   * The baseline's two NetworkPolicies (`default-deny`), only the one that
+   * allows the namespace's own pods (`same-namespace`), or none.
+   */
+  networkPolicies: 'default-deny' | 'same-namespace' | 'none';
+}
+
+/**
+ * A namespace of a fixture tenant — a team with many namespaces for the
+ * end-to-end tests (packages/app/e2e-tests/fixtureTenant.ts), not part of
+ * the seed — rendered like the seeded namespaces, with parts left out so
+ * that the views show some variety. Every object carries
+ * {@link FIXTURE_LABEL}.
+ */
+export function fixtureNamespaceObjects(
+  cluster: SandboxClusterSpec,
+  tenant: string,
+  spec: FixtureNamespaceSpec,
+): KubernetesObject[] {
+  return seededBaseline(cluster, spec.namespace, tenant, spec.quota, {
+    [FIXTURE_LABEL]: tenant,
+  }).filter(o => {
+    if (o.kind === 'LimitRange') return spec.limitRange;
+    if (o.kind !== 'NetworkPolicy') return true;
+    if (spec.networkPolicies === 'none') return false;
+    return (
+      spec.networkPolicies === 'default-deny' ||
+      o.metadata?.name !== 'default-deny'
+    );
+  });
 }
