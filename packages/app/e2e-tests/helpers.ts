@@ -359,3 +359,25 @@ export async function screenshotThemes(
     }
   }
 }
+
+/**
+ * Milliseconds from the moment the browser had the whole response of `url`
+ * (the last resource timing entry whose address contains it: its
+ * responseEnd) to `renderedAt`, a `performance.now()` taken in the page.
+ */
+export async function msSinceResponse(
+  page: Page,
+  url: string,
+  renderedAt: number,
+): Promise<number> {
+  const responseEnd = await page.evaluate(
+    wanted =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter(e => e.name.includes(wanted))
+        .map(e => e.responseEnd)
+        .pop(),
+    url,
+  );
+  expect(responseEnd, `a resource timing entry for ${url}`).toBeDefined();
+  return Math.round(renderedAt - responseEnd!);
+}

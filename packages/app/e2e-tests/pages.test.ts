@@ -5,7 +5,7 @@ import {
   FIXTURE_NAMESPACES,
   FIXTURE_TEAM_REF,
 } from './fixtureTenant';
-import { screenshotThemes, signInAs } from './helpers';
+import { msSinceResponse, screenshotThemes, signInAs } from './helpers';
 
 /**
  * The pages of issue #16 in Chromium against the running portal: the
@@ -41,17 +41,7 @@ async function msFromResponseTo(
     [selector, count] as const,
     { polling: 'raf', timeout: 120_000 },
   );
-  const renderedAt = (await handle.jsonValue()) as number;
-  const responseEnd = await page.evaluate(
-    wanted =>
-      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-        .filter(e => e.name.includes(wanted))
-        .map(e => e.responseEnd)
-        .pop(),
-    url,
-  );
-  expect(responseEnd, `a resource timing entry for ${url}`).toBeDefined();
-  return Math.round(renderedAt - responseEnd!);
+  return msSinceResponse(page, url, (await handle.jsonValue()) as number);
 }
 
 test("a developer's home: their teams, failing services, fullest quota, recent tasks and the Create actions", async ({

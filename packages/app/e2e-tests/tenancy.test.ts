@@ -1,6 +1,12 @@
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
-import { screenshot, screenshotThemes, sidebar, signInAs } from './helpers';
+import {
+  msSinceResponse,
+  screenshot,
+  screenshotThemes,
+  sidebar,
+  signInAs,
+} from './helpers';
 import { connectSandbox, isClusterBlackholed } from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -364,17 +370,7 @@ async function msFromResponseToRow(page: Page, url: string, text: string) {
     [text],
     { polling: 'raf', timeout: 120_000 },
   );
-  const renderedAt = (await handle.jsonValue()) as number;
-  const responseEnd = await page.evaluate(
-    wanted =>
-      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-        .filter(e => e.name.includes(wanted))
-        .map(e => e.responseEnd)
-        .pop(),
-    url,
-  );
-  expect(responseEnd, `a resource timing entry for ${url}`).toBeDefined();
-  return Math.round(renderedAt - responseEnd!);
+  return msSinceResponse(page, url, (await handle.jsonValue()) as number);
 }
 
 test('3 clusters × 500 namespaces: how long the pages take to render after the data arrives', async ({

@@ -3,30 +3,21 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   AppsV1Api,
   CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { TenancyPermissionPolicy } from '@tenancy/plugin-tenancy-node';
-import {
-  connectSandbox,
-  SandboxFixtures,
-  TENANT_USERS,
-} from '@tenancy/sandbox';
+import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import request from 'supertest';
 import YAML from 'yaml';
 import { tenancyPlugin } from '../plugin';
+import { as, personaServices } from './__testUtils__/personas';
 
 // Real clusters; one read is waited out for its timeout.
 jest.setTimeout(180_000);
@@ -79,29 +70,6 @@ function relay(target: URL) {
     },
   };
 }
-
-/** Who is in which team: the sandbox's seed, plus the platform team's pat. */
-const MEMBERSHIP: Record<string, string[]> = {
-  ...Object.fromEntries(TENANT_USERS.map(u => [u.user, u.groups])),
-  pat: ['platform-team'],
-};
-const userInfo = {
-  async getUserInfo(credentials: any) {
-    const ref: string = credentials.principal.userEntityRef;
-    const name = ref.split('/').pop()!;
-    return {
-      userEntityRef: ref,
-      ownershipEntityRefs: [
-        ref,
-        ...(MEMBERSHIP[name] ?? []).map(g => `group:default/${g}`),
-      ],
-    };
-  },
-};
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(`user:default/${user}`),
-});
 
 /** Values that must never leave the cluster: an env literal and a Secret's data. */
 const secret = {
@@ -214,18 +182,6 @@ beforeAll(async () => {
   overlay.tenancy.fleet = { refreshIntervalSeconds: 3600, pageSize: 1000 };
   await createFixture();
 
-  const policy = TenancyPermissionPolicy.fromConfig(
-    { getOptionalStringArray: () => ['group:default/platform-team'] } as any,
-    userInfo,
-  );
-  // Users as the policy decides; the backend's own service calls allowed.
-  const decide = async (r: any, options: any): Promise<any> =>
-    options.credentials.principal.type === 'user'
-      ? policy.handle(
-          { permission: r.permission },
-          { credentials: options.credentials, info: {} as any },
-        )
-      : { result: AuthorizeResult.ALLOW };
   const backend = await startTestBackend({
     features: [
       tenancyPlugin,
@@ -234,25 +190,7 @@ beforeAll(async () => {
         defaultCredentials: mockCredentials.none(),
       }),
       catalogServiceMock.factory({ entities: [] }),
-      createServiceFactory({
-        service: coreServices.userInfo,
-        deps: {},
-        factory: () => userInfo,
-      }),
-      // The suite's own policy decides, fed by the user info above, as in
-      // router.test.ts.
-      createServiceFactory({
-        service: coreServices.permissions,
-        deps: {},
-        factory: () => ({
-          async authorize(reqs: any[], options: any) {
-            return Promise.all(reqs.map(r => decide(r, options)));
-          },
-          async authorizeConditional(reqs: any[], options: any) {
-            return Promise.all(reqs.map(r => decide(r, options)));
-          },
-        }),
-      }),
+      ...personaServices(),
     ],
   });
   server = backend.server;

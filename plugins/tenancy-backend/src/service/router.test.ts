@@ -3,25 +3,16 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import {
-  createServiceFactory,
-  coreServices,
-} from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import {
-  connectSandbox,
-  SandboxFixtures,
-  TENANT_USERS,
-} from '@tenancy/sandbox';
-import { TenancyPermissionPolicy } from '@tenancy/plugin-tenancy-node';
+import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import YAML from 'yaml';
 import { tenancyPlugin } from '../plugin';
+import { as, personaServices } from './__testUtils__/personas';
 
 // Real clusters, and a black hole that is waited out for its timeout.
 jest.setTimeout(180_000);
@@ -30,25 +21,6 @@ const TIMEOUT_MS = 2500;
 let sandbox: SandboxFixtures;
 let server: any;
 let stop: () => Promise<void>;
-
-/** Who is in which team: the sandbox's seed, plus the platform team's pat. */
-const MEMBERSHIP: Record<string, string[]> = {
-  ...Object.fromEntries(TENANT_USERS.map(u => [u.user, u.groups])),
-  pat: ['platform-team'],
-};
-const userInfo = {
-  async getUserInfo(credentials: any) {
-    const ref: string = credentials.principal.userEntityRef;
-    const name = ref.split('/').pop()!;
-    return {
-      userEntityRef: ref,
-      ownershipEntityRefs: [
-        ref,
-        ...(MEMBERSHIP[name] ?? []).map(g => `group:default/${g}`),
-      ],
-    };
-  },
-};
 
 /** The seed catalog of the sandbox, with the ownership relations the catalog would compute. */
 function seedEntities(extra: Entity[]): Entity[] {
@@ -67,10 +39,6 @@ function seedEntities(extra: Entity[]): Entity[] {
       : [],
   }));
 }
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(`user:default/${user}`),
-});
 
 // A fixture tenant whose numbers the test knows exactly.
 const fixture = {
@@ -168,10 +136,6 @@ beforeAll(async () => {
     await new Promise(r => setTimeout(r, 500));
   }
 
-  const policy = TenancyPermissionPolicy.fromConfig(
-    { getOptionalStringArray: () => ['group:default/platform-team'] } as any,
-    userInfo,
-  );
   const backend = await startTestBackend({
     features: [
       tenancyPlugin,
@@ -251,46 +215,10 @@ beforeAll(async () => {
           },
         ]),
       }),
-      createServiceFactory({
-        service: coreServices.userInfo,
-        deps: {},
-        factory: () => userInfo,
-      }),
       // Not a test of access control — tenantEscape.process.test.ts is, on
-      // the real portal. The suite's policy, fed by the user info above,
+      // the real portal. The suite's policy, fed by the personas' user info,
       // lets each caller here read what it reads.
-      createServiceFactory({
-        service: coreServices.permissions,
-        deps: {},
-        factory: () => ({
-          async authorize(reqs: any[], options: any) {
-            return Promise.all(
-              reqs.map(async r =>
-                options.credentials.principal.type === 'user'
-                  ? ((await policy.handle(
-                      { permission: r.permission },
-                      { credentials: options.credentials, info: {} as any },
-                    )) as {
-                      result: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-                    })
-                  : { result: AuthorizeResult.ALLOW as AuthorizeResult.ALLOW },
-              ),
-            );
-          },
-          async authorizeConditional(reqs: any[], options: any) {
-            return Promise.all(
-              reqs.map(async r =>
-                options.credentials.principal.type === 'user'
-                  ? policy.handle(
-                      { permission: r.permission },
-                      { credentials: options.credentials, info: {} as any },
-                    )
-                  : { result: AuthorizeResult.ALLOW },
-              ),
-            );
-          },
-        }),
-      }),
+      ...personaServices(),
     ],
   });
   server = backend.server;
