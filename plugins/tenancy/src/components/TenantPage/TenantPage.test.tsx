@@ -82,12 +82,12 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     ]);
     // pods 19/20 is the tightest resource, and stands out.
     const dev = matrix().getByRole('button', {
-      name: /^payments on sandbox-a: Healthy\s*,\s*▲ pods 95%\s*of quota$/,
+      name: /^payments on sandbox-a:\s*Healthy\s*,\s*▲ pods 95%\s*of quota$/,
     });
     expect(within(dev).getByText('▲ pods 95%')).toBeInTheDocument();
     expect(
       matrix().getByRole('button', {
-        name: /^payments on sandbox-c: Degraded\s*,\s*▲ pods 95%\s*of quota$/,
+        name: /^payments on sandbox-c:\s*Degraded\s*,\s*▲ pods 95%\s*of quota$/,
       }),
     ).toBeInTheDocument();
     expect(matrix().getByText('LimitRange · default-deny')).toBeInTheDocument();
@@ -104,7 +104,7 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
       }),
     );
     const cell = await screen.findByRole('button', {
-      name: /^payments on sandbox-c: /,
+      name: /^payments on sandbox-c:/,
     });
     expect(
       screen.queryByRole('region', { name: 'payments on sandbox-c' }),
@@ -181,7 +181,7 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     expect(
       matrix().getByRole('button', { name: /^delta on sandbox-a/ }),
     ).toHaveTextContent(
-      /^delta on sandbox-a: Healthy, requests\.cpu 20% of quota$/,
+      /^delta on sandbox-a:\s*Healthy,\s*requests\.cpu 20%\s*of quota$/,
     );
 
     await userEvent.click(
