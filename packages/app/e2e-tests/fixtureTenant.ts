@@ -164,17 +164,35 @@ async function applyCluster(cluster: SandboxCluster, spec: FixtureTenant) {
   const kc = cluster.kubeConfig('admin');
   if (await isComplete(kc)) return;
   const client = KubernetesObjectApi.makeApiClient(kc);
-  const apply = (object: KubernetesObject) =>
-    client.patch(
-      object,
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+  // A fresh cluster under the other tests' load can close a connection
+  // ("other side closed"): server-side apply is idempotent, so try again.
+  const apply = async (object: KubernetesObject) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.patch(
+          object,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        );
+      } catch (error) {
+        const status = (error as { code?: number }).code;
+        if (
+          attempt >= 5 ||
+          (status !== undefined && status < 500 && status !== 429)
+        ) {
+          throw error;
+        }
+        await new Promise(r => setTimeout(r, 500 * attempt));
+      }
+    }
+  };
   const clusterSpec = CLUSTERS.find(c => c.name === cluster.name)!;
-  await inParallel(spec.namespaces, FIXTURE_NAMESPACE_COUNT, async name => {
+  // A few namespaces at a time: 50 at once, each with its objects in
+  // parallel, was hundreds of requests on one connection.
+  await inParallel(spec.namespaces, 8, async name => {
     const ns = spec.specs[name];
     const [namespace, ...rest] = fixtureNamespaceObjects(
       clusterSpec,

@@ -24,7 +24,7 @@ test("a member's own team page works", async ({ page }) => {
   for (const cluster of CLUSTERS) {
     await expect(
       matrix.getByRole('button', {
-        name: new RegExp(`^payments on ${cluster}: `),
+        name: new RegExp(`^payments on ${cluster}:`),
       }),
     ).toBeVisible();
   }

@@ -168,7 +168,7 @@ test('the Tenancy tab of team-payments shows its namespace on each cluster, and 
   // on each: one row, a cell per cluster.
   const cell = (cluster: string) =>
     matrix.getByRole('button', {
-      name: new RegExp(`^payments on ${cluster}: `),
+      name: new RegExp(`^payments on ${cluster}:`),
     });
   for (const cluster of CLUSTERS) {
     await expect(cell(cluster)).toBeVisible();
