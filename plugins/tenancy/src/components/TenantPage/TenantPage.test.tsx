@@ -40,7 +40,7 @@ function matrix() {
 function rowNames() {
   return matrix()
     .getAllByRole('rowheader')
-    .map(th => th.querySelector('p')?.textContent);
+    .map(th => th.querySelector('.tm-name')?.textContent);
 }
 
 describe('Tenant page (the Tenancy tab of a Group)', () => {

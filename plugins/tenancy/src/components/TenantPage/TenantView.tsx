@@ -1,4 +1,9 @@
-import { InfoCard, Link, WarningPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Link,
+  Progress,
+  WarningPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntityRefLink } from '@backstage/plugin-catalog-react';
 import Box from '@mui/material/Box';
@@ -14,10 +19,11 @@ import type {
   TeamHealth,
   TenantResponse,
 } from '@tenancy/plugin-tenancy-common';
-import { useCallback, useState } from 'react';
+import { ReactNode, useCallback, useState } from 'react';
 import { tenancyApiRef } from '../../api';
 import {
   AsyncContent,
+  AutoRefreshState,
   clusterErrorText,
   HealthChip,
   healthSeverity,
@@ -32,11 +38,6 @@ import { AccountsTable } from './AccountsTable';
 import { NamespaceMatrix } from './NamespaceMatrix';
 
 export { NamespaceCard } from './NamespaceCard';
-
-interface TenantData {
-  tenant: PromiseSettledResult<TenantResponse>;
-  health: PromiseSettledResult<TeamHealth>;
-}
 
 function ClusterErrors({ tenant }: { tenant: TenantResponse }) {
   if (tenant.clusterErrors.length === 0) return null;
@@ -132,23 +133,23 @@ function FailingWorkloads({ entityRef }: { entityRef: string }) {
 
 const ORDER: HealthState[] = ['failing', 'degraded', 'unknown', 'healthy'];
 
-function HealthRollup({ result }: { result: TenantData['health'] }) {
+function HealthRollup({ state }: { state: AutoRefreshState<TeamHealth> }) {
+  return (
+    <InfoCard
+      title="Health of what the team owns"
+      titleTypographyProps={{ variant: 'h6' }}
+    >
+      <AsyncContent state={state} what="the health of the team's services">
+        {health => <HealthList health={health} />}
+      </AsyncContent>
+    </InfoCard>
+  );
+}
+
+function HealthList({ health }: { health: TeamHealth }) {
   const entityLink = useEntityRefLink();
   const [open, setOpen] = useState<string>();
-  if (result.status === 'rejected') {
-    return (
-      <InfoCard
-        title="Health of what the team owns"
-        titleTypographyProps={{ variant: 'h6' }}
-      >
-        <TenancyErrorView
-          error={result.reason}
-          what="the health of the team's services"
-        />
-      </InfoCard>
-    );
-  }
-  const entities = [...result.value.entities].sort(
+  const entities = [...health.entities].sort(
     (a, b) =>
       healthSeverity(b.state) - healthSeverity(a.state) ||
       a.entityRef.localeCompare(b.entityRef),
@@ -158,10 +159,7 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
     count: entities.filter(e => e.state === state).length,
   })).filter(c => c.count > 0);
   return (
-    <InfoCard
-      title="Health of what the team owns"
-      titleTypographyProps={{ variant: 'h6' }}
-    >
+    <>
       {entities.length === 0 ? (
         <Typography variant="body2" color="text.secondary">
           This team owns no Components. Set a Component's spec.owner to this
@@ -227,7 +225,7 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
           </List>
         </>
       )}
-    </InfoCard>
+    </>
   );
 }
 
@@ -238,62 +236,81 @@ function HealthRollup({ result }: { result: TenantData['health'] }) {
  */
 export function TenantView({ groupRef }: { groupRef: string }) {
   const api = useApi(tenancyApiRef);
-  // One load for both calls: each keeps its own outcome, so a failing health
-  // rollup does not hide the namespaces (nor the other way round).
-  const load = useCallback(async (): Promise<TenantData> => {
-    const [tenant, health] = await Promise.allSettled([
-      api.getTenant(groupRef),
-      api.getTeamHealth(groupRef),
-    ]);
-    return { tenant, health };
-  }, [api, groupRef]);
-  const state = useAutoRefresh(load, `tenant:${groupRef}`);
+  // Two loads, each with its own outcome: the namespaces show as soon as they
+  // arrive, a failing health rollup does not hide them (nor the other way
+  // round), and a failed reload of either keeps its last answer.
+  const loadTenant = useCallback(
+    () => api.getTenant(groupRef),
+    [api, groupRef],
+  );
+  const loadHealth = useCallback(
+    () => api.getTeamHealth(groupRef),
+    [api, groupRef],
+  );
+  const tenant = useAutoRefresh(loadTenant, `tenant:${groupRef}`);
+  const health = useAutoRefresh(loadHealth, `team-health:${groupRef}`);
+  const { refresh: refreshTenant } = tenant;
+  const { refresh: refreshHealth } = health;
+  const refresh = useCallback(() => {
+    refreshTenant();
+    refreshHealth();
+  }, [refreshTenant, refreshHealth]);
+  const what = `the tenancy of ${groupRef}`;
+
+  let content: ReactNode;
+  if (
+    tenant.error &&
+    (tenant.value === undefined || isAccessError(tenant.error))
+  ) {
+    content = (
+      <>
+        <TenancyErrorView error={tenant.error} what={what} />
+        {!isAccessError(tenant.error) && (
+          <Box mt={2}>
+            <HealthRollup state={health} />
+          </Box>
+        )}
+      </>
+    );
+  } else if (tenant.value === undefined) {
+    content = <Progress />;
+  } else {
+    const value = tenant.value;
+    content = (
+      <Grid container spacing={3}>
+        <Grid item xs={12}>
+          <Typography variant="h6" component="h2" gutterBottom>
+            Namespaces
+          </Typography>
+          <AsyncContent state={tenant} what={what}>
+            {() => (
+              <>
+                <ClusterErrors tenant={value} />
+                <NamespaceMatrix tenant={value} />
+              </>
+            )}
+          </AsyncContent>
+        </Grid>
+        <Grid item xs={12} lg={5}>
+          <HealthRollup state={health} />
+        </Grid>
+        <Grid item xs={12} lg={7}>
+          <AccountsTable accounts={value.accounts} />
+        </Grid>
+      </Grid>
+    );
+  }
 
   return (
     <>
       <Box mb={1}>
         <RefreshStatus
-          updatedAt={state.updatedAt}
-          loading={state.loading}
-          onRefresh={state.refresh}
+          updatedAt={tenant.updatedAt}
+          loading={tenant.loading || health.loading}
+          onRefresh={refresh}
         />
       </Box>
-      <AsyncContent state={state} what={`the tenancy of ${groupRef}`}>
-        {({ tenant, health }) => {
-          if (tenant.status === 'rejected') {
-            return (
-              <>
-                <TenancyErrorView
-                  error={tenant.reason}
-                  what={`the tenancy of ${groupRef}`}
-                />
-                {!isAccessError(tenant.reason) && (
-                  <Box mt={2}>
-                    <HealthRollup result={health} />
-                  </Box>
-                )}
-              </>
-            );
-          }
-          return (
-            <Grid container spacing={3}>
-              <Grid item xs={12}>
-                <Typography variant="h6" component="h2" gutterBottom>
-                  Namespaces
-                </Typography>
-                <ClusterErrors tenant={tenant.value} />
-                <NamespaceMatrix tenant={tenant.value} />
-              </Grid>
-              <Grid item xs={12} lg={5}>
-                <HealthRollup result={health} />
-              </Grid>
-              <Grid item xs={12} lg={7}>
-                <AccountsTable accounts={tenant.value.accounts} />
-              </Grid>
-            </Grid>
-          );
-        }}
-      </AsyncContent>
+      {content}
     </>
   );
 }
