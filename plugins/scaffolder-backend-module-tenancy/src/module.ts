@@ -2,18 +2,23 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { DefaultClusterRegistry } from '@tenancy/plugin-tenancy-node';
+import {
+  DefaultClusterRegistry,
+  readBaselineOptions,
+} from '@tenancy/plugin-tenancy-node';
 import {
   createOffboardNamespaceAction,
   createOnboardNamespaceAction,
 } from './actions';
+import { registerNamespaceTools } from './actions/tools';
 
 /**
  * Adds Tenancy's namespace onboarding and offboarding actions to the
- * scaffolder.
+ * scaffolder, and registers them in the actions registry (MCP tools).
  * @public
  */
 export const scaffolderModuleTenancy = createBackendModule({
@@ -31,6 +36,7 @@ export const scaffolderModuleTenancy = createBackendModule({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         events: eventsServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         scaffolder,
@@ -42,6 +48,7 @@ export const scaffolderModuleTenancy = createBackendModule({
         auditor,
         catalog,
         events,
+        actionsRegistry,
       }) {
         const registry = DefaultClusterRegistry.fromConfig(config, {
           logger,
@@ -58,10 +65,16 @@ export const scaffolderModuleTenancy = createBackendModule({
           logger,
           events,
         };
-        scaffolder.addActions(
-          createOnboardNamespaceAction(deps),
-          createOffboardNamespaceAction(deps),
-        );
+        const onboard = createOnboardNamespaceAction(deps);
+        const offboard = createOffboardNamespaceAction(deps);
+        scaffolder.addActions(onboard, offboard);
+        // The same two as MCP tools and CLI actions (backend.actions).
+        registerNamespaceTools({
+          actionsRegistry,
+          baseline: readBaselineOptions(config),
+          onboard,
+          offboard,
+        });
       },
     });
   },

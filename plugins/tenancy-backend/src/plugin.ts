@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   tenancyNamespaceReadPermission,
@@ -14,6 +15,8 @@ import {
 } from '@tenancy/plugin-tenancy-node';
 import { FleetSnapshotService } from './service/FleetSnapshotService';
 import { WorkloadPodReader } from './service/pods';
+import { registerTenancyActions } from './service/actions';
+import { createTenancyReads } from './service/reads';
 import { createRouter } from './service/router';
 
 /**
@@ -39,6 +42,7 @@ export const tenancyPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler, cache, catalog, auth } =
@@ -80,16 +84,20 @@ export const tenancyPlugin = createBackendPlugin({
             );
           }
         });
-        httpRouter.use(
-          await createRouter({
-            ...deps,
-            snapshots,
-            pods: new WorkloadPodReader({ registry, config }),
-            namespaceRules: deps.permissionsRegistry.getPermissionRuleset(
-              tenancyNamespaceResourceRef,
-            ),
-          }),
-        );
+        const readOptions = {
+          ...deps,
+          snapshots,
+          pods: new WorkloadPodReader({ registry, config }),
+          namespaceRules: deps.permissionsRegistry.getPermissionRuleset(
+            tenancyNamespaceResourceRef,
+          ),
+        };
+        httpRouter.use(await createRouter(readOptions));
+        // The same reads as MCP tools and CLI actions (backend.actions).
+        registerTenancyActions({
+          ...deps,
+          reads: createTenancyReads(readOptions),
+        });
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

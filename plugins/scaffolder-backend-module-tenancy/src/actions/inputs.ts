@@ -10,37 +10,61 @@ export type Zod = Parameters<
 
 type ZodShape = Parameters<Zod['object']>[0];
 
+/** What the common fields of an action on a tenant's namespace say about themselves. */
+export interface NamespaceInputDescriptions {
+  tenant: string;
+  namespace: string;
+  environment: string;
+  clusters: string;
+}
+
 /**
- * The input of an action on a tenant's namespace: `tenant`, `namespace`,
- * and as its target either an `environment` or explicit `clusters`, with
- * the action's `own` fields after them.
+ * The fields of an action on a tenant's namespace: `tenant`, `namespace`,
+ * and as its target an `environment` or explicit `clusters`, with the
+ * action's `own` fields after them.
+ */
+export function namespaceShape<Own extends ZodShape>(
+  z: Zod,
+  describe: NamespaceInputDescriptions,
+  own: Own,
+) {
+  return {
+    tenant: z.string().min(1).describe(describe.tenant),
+    namespace: z.string().min(1).max(63).describe(describe.namespace),
+    environment: z.string().min(1).optional().describe(describe.environment),
+    clusters: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(describe.clusters),
+    ...own,
+  };
+}
+
+/** Whether an input names exactly one target: an environment or clusters. */
+export function hasOneTarget(v: {
+  environment?: string;
+  clusters?: string[];
+}): boolean {
+  return (v.environment === undefined) !== (v.clusters === undefined);
+}
+
+export const ONE_TARGET =
+  'Give either environment or clusters, not both and not neither';
+
+/**
+ * The input of an action on a tenant's namespace ({@link namespaceShape}),
+ * with exactly one target.
  */
 export function namespaceInput<Own extends ZodShape>(
   z: Zod,
-  describe: {
-    tenant: string;
-    namespace: string;
-    environment: string;
-    clusters: string;
-  },
+  describe: NamespaceInputDescriptions,
   own: Own,
 ) {
   return z
-    .object({
-      tenant: z.string().min(1).describe(describe.tenant),
-      namespace: z.string().min(1).max(63).describe(describe.namespace),
-      environment: z.string().min(1).optional().describe(describe.environment),
-      clusters: z
-        .array(z.string().min(1))
-        .min(1)
-        .optional()
-        .describe(describe.clusters),
-      ...own,
-    })
+    .object(namespaceShape(z, describe, own))
     .strict()
-    .refine(v => (v.environment === undefined) !== (v.clusters === undefined), {
-      message: 'Give either environment or clusters, not both and not neither',
-    });
+    .refine(hasOneTarget, { message: ONE_TARGET });
 }
 
 /** The `clusters` output: a `ClusterReport` per cluster. */

@@ -32,27 +32,31 @@ export interface OffboardNamespaceActionOptions extends AccessDeps {
 /** @public */
 export const OFFBOARD_ACTION_ID = 'tenancy:namespace:offboard';
 
+/** What offboarding's common fields say. */
+export const offboardDescriptions = {
+  tenant: 'The owning team: a Group entity ref',
+  namespace: 'The namespace to remove',
+  environment: 'The environment whose clusters lose it',
+  clusters: 'Explicit cluster names instead',
+};
+
+/** Offboarding's own fields. */
+export function offboardFields(z: Zod) {
+  return {
+    waitSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(1800)
+      .optional()
+      .describe(
+        'How long to wait for each cluster to finish deleting (default 300)',
+      ),
+  };
+}
+
 const offboardInput = (z: Zod) =>
-  namespaceInput(
-    z,
-    {
-      tenant: 'The owning team: a Group entity ref',
-      namespace: 'The namespace to remove',
-      environment: 'The environment whose clusters lose it',
-      clusters: 'Explicit cluster names instead',
-    },
-    {
-      waitSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(1800)
-        .optional()
-        .describe(
-          'How long to wait for each cluster to finish deleting (default 300)',
-        ),
-    },
-  );
+  namespaceInput(z, offboardDescriptions, offboardFields(z));
 
 /**
  * `tenancy:namespace:offboard` — deletes a tenant's namespace on every

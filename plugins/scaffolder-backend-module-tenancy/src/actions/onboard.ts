@@ -42,47 +42,51 @@ export interface OnboardNamespaceActionOptions extends AccessDeps {
 /** @public */
 export const ONBOARD_ACTION_ID = 'tenancy:namespace:onboard';
 
-/** The input schema; its descriptions name the configured defaults. */
+/** What onboarding's common fields say. */
+export const onboardDescriptions = {
+  tenant:
+    'The owning team: a Group entity ref, e.g. group:default/team-payments',
+  namespace: 'The namespace to create on every cluster',
+  environment:
+    'The environment whose clusters get the namespace (tenancy.environments)',
+  clusters: 'Explicit cluster names instead of an environment',
+};
+
+/** Onboarding's own fields; their descriptions name the configured defaults. */
+export function onboardFields(z: Zod, baseline: BaselineOptions) {
+  return {
+    quotaPreset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        `Quota preset: ${Object.keys(baseline.quotaPresets).join(
+          ', ',
+        )} (default ${baseline.defaultQuotaPreset})`,
+      ),
+    quota: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'ResourceQuota hard values that override the preset, e.g. { "pods": "40" }',
+      ),
+    podSecurity: z
+      .enum(['privileged', 'baseline', 'restricted'])
+      .optional()
+      .describe(
+        `Pod Security Admission level (default ${baseline.defaultPodSecurity})`,
+      ),
+    labels: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Extra namespace labels'),
+  };
+}
+
+/** The input schema. */
 function onboardInput(baseline: BaselineOptions) {
   return (z: Zod) =>
-    namespaceInput(
-      z,
-      {
-        tenant:
-          'The owning team: a Group entity ref, e.g. group:default/team-payments',
-        namespace: 'The namespace to create on every cluster',
-        environment:
-          'The environment whose clusters get the namespace (tenancy.environments)',
-        clusters: 'Explicit cluster names instead of an environment',
-      },
-      {
-        quotaPreset: z
-          .string()
-          .min(1)
-          .optional()
-          .describe(
-            `Quota preset: ${Object.keys(baseline.quotaPresets).join(
-              ', ',
-            )} (default ${baseline.defaultQuotaPreset})`,
-          ),
-        quota: z
-          .record(z.string(), z.string())
-          .optional()
-          .describe(
-            'ResourceQuota hard values that override the preset, e.g. { "pods": "40" }',
-          ),
-        podSecurity: z
-          .enum(['privileged', 'baseline', 'restricted'])
-          .optional()
-          .describe(
-            `Pod Security Admission level (default ${baseline.defaultPodSecurity})`,
-          ),
-        labels: z
-          .record(z.string(), z.string())
-          .optional()
-          .describe('Extra namespace labels'),
-      },
-    );
+    namespaceInput(z, onboardDescriptions, onboardFields(z, baseline));
 }
 
 const onboardOutput = {

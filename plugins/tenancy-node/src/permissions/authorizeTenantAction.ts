@@ -20,6 +20,22 @@ export interface AccessDeps extends TenantAccessDeps {
   auditor: AuditorService;
 }
 
+/** Who is acting: a user's entity ref, or a service's subject. */
+function initiatorOf(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal?.type === 'user' && principal.userEntityRef) {
+    return principal.userEntityRef;
+  }
+  if (principal?.type === 'service' && principal.subject) {
+    return principal.subject;
+  }
+  return principal?.type ?? 'unknown';
+}
+
 /**
  * The access check of a scaffolder action taken for a team, made before any
  * remote call: {@link authorizeTenant}, then `tenancy.namespace.override`
@@ -49,6 +65,9 @@ export async function authorizeTenantAction(
     severityLevel: 'medium',
     meta: {
       ...options.meta,
+      // Outside an HTTP request (a scaffolder task, an actions-registry
+      // call) the auditor names the plugin as the actor: name the person.
+      initiator: initiatorOf(options.credentials),
       tenant: tenantRef,
       ...(options.overrides?.length ? { overrides: options.overrides } : {}),
     },

@@ -1,0 +1,191 @@
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import { InputError } from '@backstage/errors';
+import { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { BaselineOptions } from '@tenancy/plugin-tenancy-node';
+import { hasOneTarget, namespaceShape, ONE_TARGET, Zod } from './inputs';
+import { offboardDescriptions, offboardFields } from './offboard';
+import { onboardDescriptions, onboardFields } from './onboard';
+
+type AnyTemplateAction = TemplateAction<any, any, any>;
+
+/** A logger that also keeps what it was told, for the tool's answer. */
+function recordingLogger(logger: LoggerService, lines: string[]) {
+  const record =
+    (level: 'info' | 'warn' | 'error' | 'debug') =>
+    (message: string, meta?: Error | Record<string, unknown>) => {
+      if (level !== 'debug') lines.push(`${level}: ${message}`);
+      logger[level](message, meta as any);
+    };
+  const recording: LoggerService = {
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    debug: record('debug'),
+    child: () => recording,
+  };
+  return recording;
+}
+
+/**
+ * Runs a scaffolder action of this module outside a task, for the actions
+ * registry: the very handler a template runs, with its permission checks,
+ * input validation and dry run. There is no task to resume, so a checkpoint
+ * just runs its step (every step is idempotent).
+ */
+async function runTemplateAction(
+  action: AnyTemplateAction,
+  options: {
+    input: Record<string, unknown>;
+    credentials: BackstageCredentials;
+    logger: LoggerService;
+    dryRun: boolean;
+  },
+) {
+  const outputs: Record<string, unknown> = {};
+  const log: string[] = [];
+  await action.handler({
+    input: options.input,
+    logger: recordingLogger(options.logger, log),
+    output: (name: string, value: unknown) => {
+      outputs[name] = value;
+    },
+    checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) => fn(),
+    isDryRun: options.dryRun,
+    getInitiatorCredentials: async () => options.credentials,
+    workspacePath: '',
+    createTemporaryDirectory: async () => {
+      throw new Error('not available outside a scaffolder task');
+    },
+  } as any);
+  return { outputs, log };
+}
+
+function clusterReports(z: Zod) {
+  return z.array(
+    z.object({
+      cluster: z.string(),
+      outcome: z.string(),
+      objects: z.array(z.object({ object: z.string(), change: z.string() })),
+      error: z.string().optional(),
+    }),
+  );
+}
+
+/**
+ * Registers onboarding and offboarding in Backstage's actions registry (MCP
+ * tools and CLI actions), as `tenancy-namespace-onboard` and
+ * `tenancy-namespace-offboard` of the scaffolder plugin. They run the
+ * scaffolder actions' own handlers, and dry-run unless told `dryRun: false`:
+ * the answer is then the per-cluster plan (each object and what would
+ * change). A caller who may not act for the team is refused, and the refusal
+ * is audited, exactly as in a template.
+ */
+export function registerNamespaceTools(options: {
+  actionsRegistry: ActionsRegistryService;
+  baseline: BaselineOptions;
+  onboard: AnyTemplateAction;
+  offboard: AnyTemplateAction;
+}) {
+  const { actionsRegistry, baseline } = options;
+  const dryRunField = (z: Zod) =>
+    z
+      .boolean()
+      .optional()
+      .describe(
+        'Only show what would change on each cluster (default true); false to do it',
+      );
+  const checkTarget = (input: {
+    environment?: string;
+    clusters?: string[];
+  }) => {
+    if (!hasOneTarget(input)) throw new InputError(ONE_TARGET);
+  };
+
+  actionsRegistry.register({
+    name: 'tenancy-namespace-onboard',
+    title: 'Onboard a team namespace',
+    description:
+      "Creates a team's namespace with the tenant baseline (Pod Security, ResourceQuota from a preset, LimitRange, default-deny NetworkPolicies, the team's RoleBinding, a deploy ServiceAccount) on every cluster of an environment. Dry-runs by default and answers the per-cluster plan; only members of the team (or the platform team) may, and anything past the team's own limits needs the platform team.",
+    attributes: { destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z
+          .object({
+            ...namespaceShape(
+              z,
+              onboardDescriptions,
+              onboardFields(z, baseline),
+            ),
+            dryRun: dryRunField(z),
+          })
+          .strict(),
+      output: z =>
+        z.object({
+          dryRun: z.boolean(),
+          namespace: z.string(),
+          tenant: z.string(),
+          clusters: clusterReports(z),
+          log: z.array(z.string()),
+        }),
+    },
+    action: async ({ input, credentials, logger }) => {
+      checkTarget(input);
+      const { dryRun = true, ...rest } = input;
+      const { outputs, log } = await runTemplateAction(options.onboard, {
+        input: rest,
+        credentials,
+        logger,
+        dryRun,
+      });
+      return {
+        output: {
+          dryRun,
+          namespace: String(outputs.namespace),
+          tenant: String(outputs.tenant),
+          clusters: outputs.clusters as any,
+          log,
+        },
+      };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'tenancy-namespace-offboard',
+    title: 'Offboard a team namespace',
+    description:
+      "Deletes a team's namespace (only one the team owns) on every cluster of an environment and waits until each cluster has finished. Dry-runs by default and answers what would be deleted; only members of the team (or the platform team) may.",
+    attributes: { destructive: true, idempotent: true },
+    schema: {
+      input: z =>
+        z
+          .object({
+            ...namespaceShape(z, offboardDescriptions, offboardFields(z)),
+            dryRun: dryRunField(z),
+          })
+          .strict(),
+      output: z =>
+        z.object({
+          dryRun: z.boolean(),
+          clusters: clusterReports(z),
+          log: z.array(z.string()),
+        }),
+    },
+    action: async ({ input, credentials, logger }) => {
+      checkTarget(input);
+      const { dryRun = true, ...rest } = input;
+      const { outputs, log } = await runTemplateAction(options.offboard, {
+        input: rest,
+        credentials,
+        logger,
+        dryRun,
+      });
+      return {
+        output: { dryRun, clusters: outputs.clusters as any, log },
+      };
+    },
+  });
+}
