@@ -5,7 +5,11 @@ import {
   TestDatabase,
   testDatabaseIds,
 } from './__testUtils__/databases';
-import { killAllPortals, PortalProcess } from './__testUtils__/portalProcess';
+import {
+  eventually,
+  killAllPortals,
+  PortalProcess,
+} from './__testUtils__/portalProcess';
 import {
   connectSandbox,
   portalConfigs,
@@ -167,6 +171,14 @@ it("answers a member with their team's namespaces and quota, and nothing of anot
     /NotAllowedError: .*not a member of group:default\/team-search/,
   );
   expect(textOf(other)).not.toMatch(/sandbox-/);
+
+  const malformed = await call('alice', 'tenancy.list-team-namespaces', {
+    team: 'group:',
+  });
+  expect(malformed.isError).toBe(true);
+  expect(textOf(malformed)).toMatch(
+    /^InputError: "group:" is not an entity ref/,
+  );
 });
 
 it('says why a crash-looping service is unhealthy: its pods, the last termination and the logs', async () => {
@@ -227,7 +239,9 @@ it('onboards in a dry run by default: the per-cluster plan, and nothing on any c
   expect(result.isError).toBeFalsy();
   const plan = result.structuredContent;
   expect(plan.dryRun).toBe(true);
-  expect(plan.clusters.map((c: any) => c.cluster).sort()).toEqual(DEV);
+  expect(plan.clusters.map((c: any) => c.cluster).sort()).toEqual(
+    [...DEV].sort(),
+  );
   for (const cluster of plan.clusters) {
     expect(cluster.outcome).not.toBe('failed');
     expect(cluster.objects).toContainEqual({
@@ -258,7 +272,16 @@ it('refuses onboarding for another team, before any cluster is touched, and audi
   for (const cluster of DEV) {
     expect(await readNamespace(sandbox, cluster, name)).toBeUndefined();
   }
-  expect(failedAudits('tenancy-namespace-onboard', 'alice')).toBe(before + 1);
+  // The portal's log is a file another process writes: read it until the
+  // event is there (or fail after 10 s).
+  await eventually(
+    'the refusal to be audited',
+    async () =>
+      failedAudits('tenancy-namespace-onboard', 'alice') === before + 1 ||
+      undefined,
+    10_000,
+    250,
+  );
   // eslint-disable-next-line no-console
   console.log(
     `[mcp] cross-team onboarding refused; alice's failed tenancy-namespace-onboard audit events ${before} → ${failedAudits(

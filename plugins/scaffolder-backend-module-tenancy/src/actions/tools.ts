@@ -3,7 +3,7 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { InputError } from '@backstage/errors';
+import { InputError, isError } from '@backstage/errors';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { BaselineOptions } from '@tenancy/plugin-tenancy-node';
 import { hasOneTarget, namespaceShape, ONE_TARGET, Zod } from './inputs';
@@ -11,6 +11,9 @@ import { offboardDescriptions, offboardFields } from './offboard';
 import { onboardDescriptions, onboardFields } from './onboard';
 
 type AnyTemplateAction = TemplateAction<any, any, any>;
+
+/** How long the offboarding tool waits per cluster unless told (`waitSeconds`). */
+const OFFBOARD_TOOL_WAIT_SECONDS = 45;
 
 /** A logger that also keeps what it was told, for the tool's answer. */
 function recordingLogger(logger: LoggerService, lines: string[]) {
@@ -47,21 +50,39 @@ async function runTemplateAction(
 ) {
   const outputs: Record<string, unknown> = {};
   const log: string[] = [];
-  await action.handler({
-    input: options.input,
-    logger: recordingLogger(options.logger, log),
-    output: (name: string, value: unknown) => {
-      outputs[name] = value;
-    },
-    checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) => fn(),
-    isDryRun: options.dryRun,
-    getInitiatorCredentials: async () => options.credentials,
-    workspacePath: '',
-    createTemporaryDirectory: async () => {
-      throw new Error('not available outside a scaffolder task');
-    },
-  } as any);
-  return { outputs, log };
+  try {
+    await action.handler({
+      input: options.input,
+      logger: recordingLogger(options.logger, log),
+      output: (name: string, value: unknown) => {
+        outputs[name] = value;
+      },
+      checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) => fn(),
+      isDryRun: options.dryRun,
+      getInitiatorCredentials: async () => options.credentials,
+      workspacePath: '',
+      createTemporaryDirectory: async () => {
+        throw new Error('not available outside a scaffolder task');
+      },
+    } as any);
+  } catch (error) {
+    // Refusals and bad input are the caller's answer as they are. A step
+    // that failed on some clusters after reporting on each (its outputs are
+    // set) keeps those reports: the plan or outcome of every cluster, and why.
+    if (
+      !outputs.clusters ||
+      (isError(error) &&
+        ['InputError', 'NotAllowedError', 'NotFoundError'].includes(error.name))
+    ) {
+      throw error;
+    }
+    return {
+      outputs,
+      log,
+      error: isError(error) ? error.message : String(error),
+    };
+  }
+  return { outputs, log, error: undefined };
 }
 
 function clusterReports(z: Zod) {
@@ -130,12 +151,16 @@ export function registerNamespaceTools(options: {
           tenant: z.string(),
           clusters: clusterReports(z),
           log: z.array(z.string()),
+          error: z
+            .string()
+            .optional()
+            .describe('Why the step failed on some clusters (see clusters)'),
         }),
     },
     action: async ({ input, credentials, logger }) => {
       checkTarget(input);
       const { dryRun = true, ...rest } = input;
-      const { outputs, log } = await runTemplateAction(options.onboard, {
+      const { outputs, log, error } = await runTemplateAction(options.onboard, {
         input: rest,
         credentials,
         logger,
@@ -148,6 +173,7 @@ export function registerNamespaceTools(options: {
           tenant: String(outputs.tenant),
           clusters: outputs.clusters as any,
           log,
+          error,
         },
       };
     },
@@ -164,6 +190,9 @@ export function registerNamespaceTools(options: {
         z
           .object({
             ...namespaceShape(z, offboardDescriptions, offboardFields(z)),
+            waitSeconds: offboardFields(z).waitSeconds.describe(
+              `How long to wait for each cluster to finish deleting (default ${OFFBOARD_TOOL_WAIT_SECONDS} here: an MCP client gives up on a call after about a minute; a longer deletion goes on and the answer says so)`,
+            ),
             dryRun: dryRunField(z),
           })
           .strict(),
@@ -172,19 +201,30 @@ export function registerNamespaceTools(options: {
           dryRun: z.boolean(),
           clusters: clusterReports(z),
           log: z.array(z.string()),
+          error: z
+            .string()
+            .optional()
+            .describe(
+              'Why the step failed on some clusters (see clusters), e.g. a deletion still in progress',
+            ),
         }),
     },
     action: async ({ input, credentials, logger }) => {
       checkTarget(input);
       const { dryRun = true, ...rest } = input;
-      const { outputs, log } = await runTemplateAction(options.offboard, {
-        input: rest,
-        credentials,
-        logger,
-        dryRun,
-      });
+      const { outputs, log, error } = await runTemplateAction(
+        options.offboard,
+        {
+          // An MCP client gives up on a call after about a minute; a deletion
+          // that takes longer goes on, and the answer says it is in progress.
+          input: { waitSeconds: OFFBOARD_TOOL_WAIT_SECONDS, ...rest },
+          credentials,
+          logger,
+          dryRun,
+        },
+      );
       return {
-        output: { dryRun, clusters: outputs.clusters as any, log },
+        output: { dryRun, clusters: outputs.clusters as any, log, error },
       };
     },
   });

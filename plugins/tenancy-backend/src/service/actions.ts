@@ -4,7 +4,11 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  CompoundEntityRef,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError, isError } from '@backstage/errors';
 import type {
   ClusterError,
@@ -15,6 +19,21 @@ import type {
 } from '@tenancy/plugin-tenancy-common';
 import { param } from './params';
 import { TenancyReads } from './reads';
+
+/** An entity ref as given, or an InputError (never a TypeError, which would answer 500). */
+function refOf(
+  value: string,
+  defaultKind: string,
+  example: string,
+): CompoundEntityRef {
+  try {
+    return parseEntityRef(value, { defaultKind, defaultNamespace: 'default' });
+  } catch (error) {
+    throw new InputError(
+      `"${value.slice(0, 80)}" is not an entity ref; give e.g. ${example}`,
+    );
+  }
+}
 
 /** Most unhealthy workloads whose pods one `service-health` call reads. */
 const MAX_WORKLOADS_TROUBLESHOT = 5;
@@ -108,10 +127,7 @@ export function registerTenancyActions(options: {
     team: string | undefined,
   ): Promise<string[]> => {
     if (team) {
-      const ref = parseEntityRef(team, {
-        defaultKind: 'group',
-        defaultNamespace: 'default',
-      });
+      const ref = refOf(team, 'group', 'group:default/team-payments');
       if (ref.kind.toLocaleLowerCase('en-US') !== 'group') {
         throw new InputError(
           `"${team}" is not a team: give a Group entity ref, e.g. group:default/team-payments`,
@@ -304,10 +320,11 @@ export function registerTenancyActions(options: {
       },
     },
     action: async ({ input, credentials }) => {
-      const ref = parseEntityRef(input.entityRef, {
-        defaultKind: 'component',
-        defaultNamespace: 'default',
-      });
+      const ref = refOf(
+        input.entityRef,
+        'component',
+        'component:default/payments-api',
+      );
       const health = await reads.entityHealth(credentials, {
         kind: param(ref.kind, 'kind'),
         namespace: param(ref.namespace, 'namespace'),

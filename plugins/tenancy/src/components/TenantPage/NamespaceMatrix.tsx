@@ -143,6 +143,8 @@ const MatrixTable = styled(Table)(({ theme }) => {
     ...health,
     '& .tm-hidden': visuallyHidden,
     '& .tm-button': {
+      // Holds its visually hidden spans (absolutely positioned).
+      position: 'relative',
       display: 'inline-flex',
       flexDirection: 'column',
       alignItems: 'center',
