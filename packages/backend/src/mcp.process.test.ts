@@ -111,6 +111,7 @@ it('lists the suite’s tools with what each may do', async () => {
     'tenancy.list-team-namespaces',
     'tenancy.service-health',
     'tenancy.fleet',
+    'scaffolder.tenancy-aws-account-request',
   ]) {
     expect(byName.get(name)?.annotations).toMatchObject({
       readOnlyHint: true,
@@ -288,5 +289,58 @@ it('refuses onboarding for another team, before any cluster is touched, and audi
       'tenancy-namespace-onboard',
       'alice',
     )}`,
+  );
+});
+
+it("plans a team's AWS account without creating one, and refuses another team's", async () => {
+  const email = `mcp-plan-${Date.now().toString(36)}@payments.example.com`;
+  const request = {
+    accountName: 'payments-mcp-plan',
+    email,
+    ou: 'Workloads/Dev',
+    tags: { 'cost-centre': 'cc-1234', environment: 'dev' },
+  };
+  const plan = await call('alice', 'scaffolder.tenancy-aws-account-request', {
+    ...request,
+    tenant: 'group:default/team-payments',
+  });
+  expect(plan.isError).toBeFalsy();
+  expect(plan.structuredContent).toMatchObject({
+    dryRun: true,
+    email,
+    tenant: 'group:default/team-payments',
+    ou: { path: 'Workloads/Dev', id: expect.stringMatching(/^ou-/) },
+  });
+  expect(plan.structuredContent.existingAccountId).toBeUndefined();
+  expect(plan.structuredContent.log.join('\n')).toMatch(
+    /Dry run: would create account "payments-mcp-plan".*nothing was created/,
+  );
+
+  const create = await call('alice', 'scaffolder.tenancy-aws-account-request', {
+    ...request,
+    tenant: 'group:default/team-payments',
+    dryRun: false,
+  });
+  expect(create.isError).toBe(true);
+  expect(textOf(create)).toMatch(
+    /InputError: This tool only plans; create the account with the template template:default\/request-aws-account/,
+  );
+
+  const before = failedAudits('tenancy-aws-account-create', 'alice');
+  const other = await call('alice', 'scaffolder.tenancy-aws-account-request', {
+    ...request,
+    tenant: 'group:default/team-search',
+  });
+  expect(other.isError).toBe(true);
+  expect(textOf(other)).toMatch(
+    /NotAllowedError: .*not a member of group:default\/team-search/,
+  );
+  await eventually(
+    'the refusal to be audited',
+    async () =>
+      failedAudits('tenancy-aws-account-create', 'alice') === before + 1 ||
+      undefined,
+    10_000,
+    250,
   );
 });

@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
@@ -10,6 +11,7 @@ import {
   createCreateAwsAccountAction,
   createRegisterAwsAccountAction,
 } from './actions';
+import { registerAccountTools } from './actions/tools';
 import { AccountRequestStore } from './database/AccountRequestStore';
 import { awsOrganizationsPermissions } from './permissions';
 import {
@@ -41,6 +43,7 @@ export const scaffolderModuleAwsOrganizations = createBackendModule({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         events: eventsServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         scaffolder,
@@ -54,20 +57,22 @@ export const scaffolderModuleAwsOrganizations = createBackendModule({
         auditor,
         catalog,
         events,
+        actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(awsOrganizationsPermissions);
         const settings = readAwsOrganizationsConfig(config);
         const store = await AccountRequestStore.create({ database });
         const clients = OrganizationsClientProvider.fromConfig(config);
         const access = { auth, permissions, userInfo, auditor };
+        const create = createCreateAwsAccountAction({
+          ...access,
+          settings,
+          clients,
+          store,
+          logger,
+        });
         scaffolder.addActions(
-          createCreateAwsAccountAction({
-            ...access,
-            settings,
-            clients,
-            store,
-            logger,
-          }),
+          create,
           createRegisterAwsAccountAction({
             ...access,
             clients,
@@ -76,6 +81,8 @@ export const scaffolderModuleAwsOrganizations = createBackendModule({
           }),
           createCloseAwsAccountAction({ ...access, clients, events }),
         );
+        // Its plan (dry run) as an MCP tool and CLI action (backend.actions).
+        registerAccountTools({ actionsRegistry, create });
       },
     });
   },

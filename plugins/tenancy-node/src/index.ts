@@ -21,3 +21,4 @@ export * from './permissions';
 export { parseQuantity } from './quantity';
 export { PLATFORM_GROUP, PLATFORM_USER, platformRbac } from './rbac';
 export * from './aws';
+export * from './actions';

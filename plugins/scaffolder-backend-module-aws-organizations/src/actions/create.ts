@@ -38,7 +38,8 @@ export interface CreateAwsAccountActionOptions extends AccessDeps {
 /** @public */
 export const CREATE_ACTION_ID = 'aws:organizations:account:create';
 
-const createInput = (z: Zod) =>
+/** The input schema (also the account tool's, see tools.ts). */
+export const createInput = (z: Zod) =>
   z
     .object({
       accountName: z

@@ -1,89 +1,20 @@
-import {
-  BackstageCredentials,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { InputError, isError } from '@backstage/errors';
-import { TemplateAction } from '@backstage/plugin-scaffolder-node';
-import { BaselineOptions } from '@tenancy/plugin-tenancy-node';
+import { InputError } from '@backstage/errors';
+import {
+  BaselineOptions,
+  HandlerOnlyAction,
+  runActionOutsideTask,
+} from '@tenancy/plugin-tenancy-node';
 import { hasOneTarget, namespaceShape, ONE_TARGET, Zod } from './inputs';
 import { offboardDescriptions, offboardFields } from './offboard';
 import { onboardDescriptions, onboardFields } from './onboard';
 
-type AnyTemplateAction = TemplateAction<any, any, any>;
-
 /** How long the offboarding tool waits per cluster unless told (`waitSeconds`). */
 const OFFBOARD_TOOL_WAIT_SECONDS = 45;
 
-/** A logger that also keeps what it was told, for the tool's answer. */
-function recordingLogger(logger: LoggerService, lines: string[]) {
-  const record =
-    (level: 'info' | 'warn' | 'error' | 'debug') =>
-    (message: string, meta?: Error | Record<string, unknown>) => {
-      if (level !== 'debug') lines.push(`${level}: ${message}`);
-      logger[level](message, meta as any);
-    };
-  const recording: LoggerService = {
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-    debug: record('debug'),
-    child: () => recording,
-  };
-  return recording;
-}
-
-/**
- * Runs a scaffolder action of this module outside a task, for the actions
- * registry: the very handler a template runs, with its permission checks,
- * input validation and dry run. There is no task to resume, so a checkpoint
- * just runs its step (every step is idempotent).
- */
-async function runTemplateAction(
-  action: AnyTemplateAction,
-  options: {
-    input: Record<string, unknown>;
-    credentials: BackstageCredentials;
-    logger: LoggerService;
-    dryRun: boolean;
-  },
-) {
-  const outputs: Record<string, unknown> = {};
-  const log: string[] = [];
-  try {
-    await action.handler({
-      input: options.input,
-      logger: recordingLogger(options.logger, log),
-      output: (name: string, value: unknown) => {
-        outputs[name] = value;
-      },
-      checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) => fn(),
-      isDryRun: options.dryRun,
-      getInitiatorCredentials: async () => options.credentials,
-      workspacePath: '',
-      createTemporaryDirectory: async () => {
-        throw new Error('not available outside a scaffolder task');
-      },
-    } as any);
-  } catch (error) {
-    // Refusals and bad input are the caller's answer as they are. A step
-    // that failed on some clusters after reporting on each (its outputs are
-    // set) keeps those reports: the plan or outcome of every cluster, and why.
-    if (
-      !outputs.clusters ||
-      (isError(error) &&
-        ['InputError', 'NotAllowedError', 'NotFoundError'].includes(error.name))
-    ) {
-      throw error;
-    }
-    return {
-      outputs,
-      log,
-      error: isError(error) ? error.message : String(error),
-    };
-  }
-  return { outputs, log, error: undefined };
-}
+/** A step that failed on some clusters has reported on each: answer those reports. */
+const keepOnFailure = (outputs: Record<string, unknown>) =>
+  outputs.clusters !== undefined;
 
 function clusterReports(z: Zod) {
   return z.array(
@@ -108,8 +39,8 @@ function clusterReports(z: Zod) {
 export function registerNamespaceTools(options: {
   actionsRegistry: ActionsRegistryService;
   baseline: BaselineOptions;
-  onboard: AnyTemplateAction;
-  offboard: AnyTemplateAction;
+  onboard: HandlerOnlyAction;
+  offboard: HandlerOnlyAction;
 }) {
   const { actionsRegistry, baseline } = options;
   const dryRunField = (z: Zod) =>
@@ -160,12 +91,16 @@ export function registerNamespaceTools(options: {
     action: async ({ input, credentials, logger }) => {
       checkTarget(input);
       const { dryRun = true, ...rest } = input;
-      const { outputs, log, error } = await runTemplateAction(options.onboard, {
-        input: rest,
-        credentials,
-        logger,
-        dryRun,
-      });
+      const { outputs, log, error } = await runActionOutsideTask(
+        options.onboard,
+        {
+          input: rest,
+          credentials,
+          logger,
+          dryRun,
+          keepOnFailure,
+        },
+      );
       return {
         output: {
           dryRun,
@@ -212,7 +147,7 @@ export function registerNamespaceTools(options: {
     action: async ({ input, credentials, logger }) => {
       checkTarget(input);
       const { dryRun = true, ...rest } = input;
-      const { outputs, log, error } = await runTemplateAction(
+      const { outputs, log, error } = await runActionOutsideTask(
         options.offboard,
         {
           // An MCP client gives up on a call after about a minute; a deletion
@@ -221,6 +156,7 @@ export function registerNamespaceTools(options: {
           credentials,
           logger,
           dryRun,
+          keepOnFailure,
         },
       );
       return {

@@ -1,0 +1,2 @@
+export { runActionOutsideTask } from './runOutsideTask';
+export type { ActionRunOutsideTask, HandlerOnlyAction } from './runOutsideTask';
