@@ -5,7 +5,13 @@ import {
   HandlerOnlyAction,
   runActionOutsideTask,
 } from '@tenancy/plugin-tenancy-node';
-import { hasOneTarget, namespaceShape, ONE_TARGET, Zod } from './inputs';
+import {
+  clusterReportsOutput,
+  hasOneTarget,
+  namespaceShape,
+  ONE_TARGET,
+  Zod,
+} from './inputs';
 import { offboardDescriptions, offboardFields } from './offboard';
 import { onboardDescriptions, onboardFields } from './onboard';
 
@@ -15,17 +21,6 @@ const OFFBOARD_TOOL_WAIT_SECONDS = 45;
 /** A step that failed on some clusters has reported on each: answer those reports. */
 const keepOnFailure = (outputs: Record<string, unknown>) =>
   outputs.clusters !== undefined;
-
-function clusterReports(z: Zod) {
-  return z.array(
-    z.object({
-      cluster: z.string(),
-      outcome: z.string(),
-      objects: z.array(z.object({ object: z.string(), change: z.string() })),
-      error: z.string().optional(),
-    }),
-  );
-}
 
 /**
  * Registers onboarding and offboarding in Backstage's actions registry (MCP
@@ -80,7 +75,7 @@ export function registerNamespaceTools(options: {
           dryRun: z.boolean(),
           namespace: z.string(),
           tenant: z.string(),
-          clusters: clusterReports(z),
+          clusters: clusterReportsOutput(z),
           log: z.array(z.string()),
           error: z
             .string()
@@ -134,7 +129,7 @@ export function registerNamespaceTools(options: {
       output: z =>
         z.object({
           dryRun: z.boolean(),
-          clusters: clusterReports(z),
+          clusters: clusterReportsOutput(z),
           log: z.array(z.string()),
           error: z
             .string()
