@@ -133,7 +133,15 @@ run_process_tests() {
 run_e2e() {
   rm -rf "$TENANCY_VAR/screenshots"
   mkdir -p "$TENANCY_VAR/screenshots"
-  PLAYWRIGHT_URL=http://localhost:7017 yarn playwright test || return $?
+  local rc=0
+  PLAYWRIGHT_URL=http://localhost:7017 yarn playwright test || rc=$?
+  if [ "$rc" != 0 ]; then
+    # What the portal said while the tests ran: CI keeps only this output.
+    log "the e2e portal's warnings and errors (whole log: var/logs/e2e-backend.log):"
+    sed 's/\x1b\[[0-9;]*m//g' "$TENANCY_VAR/logs/e2e-backend.log" |
+      grep -E ' (warn|error) | mutation: ' | cut -c1-300 | tail -60 >&2 || true
+    return "$rc"
+  fi
   log "screenshots: $(cd "$TENANCY_VAR/screenshots" && ls | tr '\n' ' ')(in var/screenshots/)"
 }
 

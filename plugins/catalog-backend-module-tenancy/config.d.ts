@@ -18,6 +18,15 @@ export interface Config {
        */
       watch?: boolean;
       /**
+       * How long the whole listing of one cluster (every page of its
+       * namespaces and workloads) may take before that run keeps the
+       * cluster's last known namespaces, in milliseconds. Default 60000.
+       * Not `tenancy.clusterTimeoutMs`, which is how long a page waits for
+       * one request: the listing runs in the background and nobody waits
+       * on it.
+       */
+      clusterTimeoutMs?: number;
+      /**
        * Owner of the cluster Resources. Default the first of
        * `tenancy.platformTeams`, else `group:default/platform-team`.
        */

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
+  personaToken,
   screenshot,
   screenshotThemes,
   sidebar,
@@ -20,22 +21,42 @@ test.beforeEach(async ({ page }) => {
 
 test("the Owned filter lists the team's namespaces and its AWS account", async ({
   page,
+  request,
 }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(240_000);
   const owned = (type: string, text = '') =>
     `/catalog?filters[kind]=resource&filters[user]=owned&filters[type]=${type}${
       text ? `&filters[text]=${text}` : ''
     }`;
   // The provider's first run and the catalog's processing follow the
-  // portal's start; load the page again until they are in. (Not reload():
-  // while the catalog has no namespace yet, its type picker drops the
-  // unknown type from the address, and a reload would keep showing all.)
+  // portal's start: wait for the entity through the API first, so that a
+  // slow catalog and a wrong page fail with different messages.
+  const token = await personaToken(request, 'alice');
+  await expect
+    .poll(
+      async () =>
+        (
+          await request.get(
+            '/api/catalog/entities/by-name/resource/default/payments.prod',
+            { headers: { authorization: `Bearer ${token}` } },
+          )
+        ).status(),
+      {
+        message: 'payments.prod in the catalog (the provider and processing)',
+        timeout: 180_000,
+        intervals: [2_000],
+      },
+    )
+    .toBe(200);
+  // Load the page again until it shows (not reload(): while the catalog
+  // has no namespace yet, its type picker drops the unknown type from the
+  // address, and a reload would keep showing all).
   await expect(async () => {
     await page.goto(owned('kubernetes-namespace'));
     await expect(
       page.getByRole('link', { name: 'payments (prod)', exact: true }),
-    ).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 120_000, intervals: [2_000] });
+    ).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 30_000, intervals: [2_000] });
   await expect(
     page.getByRole('link', { name: 'payments (dev)', exact: true }),
   ).toBeVisible();

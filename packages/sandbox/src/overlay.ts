@@ -104,9 +104,15 @@ export function overlayConfig(state: SandboxState) {
         },
       },
     },
-    // Backstage's AWS integration: moto takes any static key.
+    // Backstage's AWS integration: moto takes any static key. Both values
+    // are config secrets, which the portal's logger masks wherever they
+    // appear: 'sandbox' would turn every cluster name in the logs into
+    // `***-a`.
     aws: {
-      mainAccount: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      mainAccount: {
+        accessKeyId: 'moto-static-key-id',
+        secretAccessKey: 'moto-static-secret-key',
+      },
     },
   };
 }

@@ -62,9 +62,16 @@ const stores = [
     : []),
 ];
 
-function setup(cacheConfig: object, namespace: string) {
+function setup(
+  cacheConfig: object,
+  namespace: string,
+  tenancy: (overlay: any) => void = overlay => {
+    // The black-holed cluster of these tests is given up on after 3 s.
+    overlay.catalog = { ...overlay.catalog, clusterTimeoutMs: 3_000 };
+  },
+) {
   const overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
-  overlay.tenancy.clusterTimeoutMs = 3_000;
+  tenancy(overlay.tenancy);
   const config = new ConfigReader({
     ...overlay,
     backend: { cache: { ...cacheConfig, defaultTtl: 60_000 } },
@@ -191,6 +198,26 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     expect(last.removed).toBeGreaterThanOrEqual(1);
     expect(connection.entities.has(`resource:default/${name}.prod`)).toBe(
       false,
+    );
+  });
+
+  it("lists with its own patience, not a page's cluster timeout", async () => {
+    // A page gives up on a cluster after 1 ms: no apiserver answers that
+    // fast, and the catalog's listing must not be cut short by it.
+    const { provider } = setup(
+      cacheConfig,
+      sandbox.uniqueName('catalog'),
+      overlay => {
+        overlay.clusterTimeoutMs = 1;
+      },
+    );
+    const connection = new FakeConnection();
+    await provider.connect(connection);
+    const result = await provider.refresh();
+    expect(result.unreachable).toEqual([]);
+    expect(result.mutation).toBe('full');
+    expect(connection.entities.has('resource:default/payments.prod')).toBe(
+      true,
     );
   });
 

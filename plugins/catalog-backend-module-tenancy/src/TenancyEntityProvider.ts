@@ -14,7 +14,6 @@ import {
 import { EventsService } from '@backstage/plugin-events-node';
 import {
   ClusterRegistry,
-  readClusterTimeoutMs,
   readEnvironments,
   TENANCY_NAMESPACE_EVENT_TOPIC,
 } from '@tenancy/plugin-tenancy-node';
@@ -39,6 +38,15 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   timeout: { minutes: 5 },
   initialDelay: { seconds: 5 },
 };
+
+/**
+ * How long the whole listing of one cluster may take. It runs in the
+ * background and nobody waits on it, so it is far more patient than
+ * `tenancy.clusterTimeoutMs` (a page's wait for one request): a busy
+ * apiserver, or one with thousands of namespaces to page through, is
+ * still listed rather than left out of the catalog run after run.
+ */
+const DEFAULT_LISTING_TIMEOUT_MS = 60_000;
 
 /** A cluster's last complete listing. */
 interface KnownCluster {
@@ -153,7 +161,9 @@ export class TenancyEntityProvider implements EntityProvider {
           : DEFAULT_SCHEDULE,
         environmentOf,
         clusterOwner,
-        timeoutMs: readClusterTimeoutMs(config),
+        timeoutMs:
+          config.getOptionalNumber('tenancy.catalog.clusterTimeoutMs') ??
+          DEFAULT_LISTING_TIMEOUT_MS,
         pageSize: config.getOptionalNumber('tenancy.fleet.pageSize') ?? 500,
       },
     );
