@@ -56,8 +56,10 @@ async function fillCreateServiceForm(
   await screenshot(page, 'create-service-form');
   await page.getByRole('button', { name: 'Next' }).click();
 
-  // Page 2: where it runs (the defaults: dev, small).
-  await expect(page.getByText('Environment').first()).toBeVisible();
+  // Page 2: where it runs (the pickers choose dev, the first environment,
+  // and small, the platform's default size, once they have loaded).
+  await expect(page.getByRole('radio', { name: /^dev/ })).toBeChecked();
+  await expect(page.getByRole('radio', { name: /^small/ })).toBeChecked();
   await page.getByRole('button', { name: 'Next' }).click();
 
   // Page 3: the repository on the sandbox's Gitea, owned by the team's org.

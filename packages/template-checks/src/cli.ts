@@ -23,7 +23,7 @@ interface CliOptions {
 export function buildProgram(): Command {
   return new Command('tenancy-template-checks')
     .description(
-      "Checks software templates: each parses, matches Backstage's Template schema, uses only actions the portal's backend registers, references only parameters it defines, its skeleton renders, and a dry run through the scaffolder's own dry-run API on a real test backend succeeds.",
+      "Checks software templates: each parses, matches Backstage's Template schema, uses only actions the portal's backend registers, references only parameters it defines, its platform fields' values fit the portal's config, its skeleton renders, and a dry run through the scaffolder's own dry-run API on a real test backend succeeds.",
     )
     .addHelpText(
       'after',

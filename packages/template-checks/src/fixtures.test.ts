@@ -25,6 +25,7 @@ beforeAll(async () => {
             'schema',
             'actions',
             'parameters',
+            'platform-values',
             'skeleton',
             'skeleton-missing',
             'skeleton-render',
@@ -35,6 +36,10 @@ beforeAll(async () => {
     ),
     // No sandbox: the fixtures use only the scaffolder's built-in actions.
     backendConfig: {},
+    // What the environment picker offers (the test backend needs no clusters).
+    platformConfig: {
+      tenancy: { environments: { dev: ['sandbox-a'], prod: ['sandbox-b'] } },
+    },
   });
 });
 
@@ -59,9 +64,13 @@ it('passes the good fixture on every check', () => {
     schema: 'passed',
     actions: 'passed',
     parameters: 'passed',
+    'platform-values': 'passed',
     skeleton: 'passed',
     'dry-run': 'passed',
   });
+  expect(good.results.find(r => r.check === 'platform-values')?.note).toBe(
+    '2 platform fields (environment, size); environments: dev, prod; sizes: small, medium, large (the defaults)',
+  );
   // The dry run rendered the skeleton, file names included.
   expect(good.results.find(r => r.check === 'dry-run')?.note).toContain(
     '2 files rendered',
@@ -90,6 +99,13 @@ describe.each<[string, CheckId, string, number, RegExp]>([
     'template.yaml',
     22,
     /^parameters\.nope is not a parameter of this template/,
+  ],
+  [
+    'broken/platform-values',
+    'platform-values',
+    'check-values.yaml',
+    2,
+    /^sample value "staging" of parameter environment is not an environment of tenancy\.environments \(known: dev, prod\)$/,
   ],
   [
     'broken/skeleton',

@@ -1,6 +1,6 @@
 /**
  * Checks for software templates — parses, Template schema, registered
- * actions, existing parameters, skeleton renders, dry run on a real test
+ * actions, existing parameters, platform values, skeleton renders, dry run on a real test
  * backend — as a library (`runChecks`, the single checks) and as the
  * `tenancy-template-checks` command (src/cli.ts).
  */
@@ -11,6 +11,14 @@ export { checkParses } from './checks/parse';
 export { checkSchema } from './checks/schema';
 export { checkActions } from './checks/actions';
 export { checkParameters, parameterNames } from './checks/parameters';
+export {
+  checkPlatformValues,
+  platformChoices,
+  platformFields,
+  ENVIRONMENT_FIELD,
+  SIZE_FIELD,
+} from './checks/platform';
+export type { PlatformConfig, PlatformField } from './checks/platform';
 export { checkSkeleton, skeletonSteps } from './checks/skeleton';
 export { dryRunTemplate, templateDirectoryContents } from './checks/dryRun';
 export { sampleValues, VALUES_FILE } from './values';

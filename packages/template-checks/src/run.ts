@@ -8,6 +8,11 @@ import { checkActions, stepActions } from './checks/actions';
 import { dryRunTemplate } from './checks/dryRun';
 import { checkParameters, parameterReferences } from './checks/parameters';
 import { checkParses } from './checks/parse';
+import {
+  checkPlatformValues,
+  PlatformConfig,
+  platformFields,
+} from './checks/platform';
 import { checkSchema } from './checks/schema';
 import { checkSkeleton, skeletonSteps } from './checks/skeleton';
 import { discoverTemplates } from './discover';
@@ -45,6 +50,12 @@ export interface RunOptions {
    * sandbox's `kubernetes`, `tenancy` and `integrations` (see sandboxConfig).
    */
   backendConfig?: JsonObject;
+  /**
+   * Config the platform-values check reads `tenancy.environments` and
+   * `tenancy.baseline.quotaPresets` from. Default: backendConfig, else the
+   * running sandbox's overlay (with or without the dry run).
+   */
+  platformConfig?: JsonObject;
   /** Print the test backend's log on stderr. */
   echoBackendLogs?: boolean;
   /** Per dry run (default 120 s). */
@@ -67,11 +78,16 @@ export async function sandboxConfig(): Promise<
 > {
   let overlayFile: string;
   try {
-    // Loaded only when needed: the sandbox client pulls in the AWS and
-    // Kubernetes SDKs.
-    const { connectSandbox } =
-      require('@tenancy/sandbox') as typeof import('@tenancy/sandbox');
-    overlayFile = connectSandbox().state.overlay;
+    // Only the sandbox's paths, as readState of @tenancy/sandbox reads its
+    // state.json: its entry point pulls in the AWS and Kubernetes SDKs
+    // (about 3 s), too slow for --no-dry-run.
+    const { stateDir } =
+      require('@tenancy/sandbox/src/paths') as typeof import('@tenancy/sandbox/src/paths');
+    const state = JSON.parse(
+      fs.readFileSync(path.join(stateDir(), 'state.json'), 'utf8'),
+    ) as { overlay?: unknown };
+    if (typeof state.overlay !== 'string') return undefined;
+    overlayFile = state.overlay;
   } catch {
     return undefined;
   }
@@ -117,22 +133,54 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
     }
   }
 
+  const dryRun = options.dryRun !== false;
+  // The running sandbox's overlay, read once: for the test backend, or —
+  // without the dry run — only when a template uses the platform's fields.
+  let sandbox: ReturnType<typeof sandboxConfig> | undefined;
+  const sandboxOnce = () => {
+    sandbox ??= sandboxConfig().then(found => {
+      if (found) {
+        note(
+          dryRun
+            ? `sandbox: clusters and environments from ${rel(found.from)}`
+            : `sandbox: environments and quota presets from ${rel(found.from)}`,
+        );
+      } else {
+        note(
+          dryRun
+            ? 'sandbox: none running — dry runs of actions that call the clusters will fail (start one with `yarn sandbox up`)'
+            : 'sandbox: none running — environments are not checked (start one with `yarn sandbox up`)',
+        );
+      }
+      return found;
+    });
+    return sandbox;
+  };
+  let platform: Promise<PlatformConfig> | undefined;
+  const platformConfig = () => {
+    platform ??= (async (): Promise<PlatformConfig> => {
+      if (options.platformConfig) {
+        return { config: options.platformConfig, from: 'the given config' };
+      }
+      if (options.backendConfig) {
+        return {
+          config: options.backendConfig,
+          from: "the test backend's config",
+        };
+      }
+      const found = await sandboxOnce();
+      return found
+        ? { config: found.config, from: rel(found.from) }
+        : { from: 'no sandbox running' };
+    })();
+    return platform;
+  };
+
   let backend: CheckBackend | undefined;
   let actions: Set<string> | undefined;
   try {
-    if (options.dryRun !== false && discovery.templates.length) {
-      let config = options.backendConfig;
-      if (!config) {
-        const sandbox = await sandboxConfig();
-        if (sandbox) {
-          config = sandbox.config;
-          note(`sandbox: clusters and environments from ${rel(sandbox.from)}`);
-        } else {
-          note(
-            'sandbox: none running — dry runs of actions that call the clusters will fail (start one with `yarn sandbox up`)',
-          );
-        }
-      }
+    if (dryRun && discovery.templates.length) {
+      const config = options.backendConfig ?? (await sandboxOnce())?.config;
       const t = Date.now();
       // Loaded only when needed: it loads the portal's backend features.
       const { CheckBackend } =
@@ -154,6 +202,7 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
         backend,
         actions,
         valuesFile: options.valuesFile,
+        platformConfig,
         timeoutMs: options.timeoutMs ?? 120_000,
       });
       report.templates.push(templateReport);
@@ -170,10 +219,12 @@ interface TemplateCheckContext {
   backend?: CheckBackend;
   actions?: Set<string>;
   valuesFile?: string;
+  /** The config of the platform-values check; none when not given. */
+  platformConfig?: () => Promise<PlatformConfig>;
   timeoutMs: number;
 }
 
-/** Runs the six checks on one template file. */
+/** Runs the checks on one template file. */
 export async function checkTemplate(
   file: string,
   context: TemplateCheckContext,
@@ -264,6 +315,22 @@ export async function checkTemplate(
     };
   });
 
+  let platformSkipped = false;
+  await record('platform-values', async () => {
+    if (!platformFields(src).length) {
+      return { findings: [], note: 'no platform fields' };
+    }
+    const outcome = checkPlatformValues(src, {
+      platform: (await context.platformConfig?.()) ?? {
+        from: 'no config given',
+      },
+      sample: sampleValues(src, context.valuesFile),
+    });
+    platformSkipped = outcome.skipped;
+    return outcome;
+  });
+  if (platformSkipped) results.get('platform-values')!.status = 'skipped';
+
   await record('skeleton', async () => {
     const steps = skeletonSteps(src);
     const { findings, files } = await checkSkeleton(src);
@@ -277,7 +344,13 @@ export async function checkTemplate(
     };
   });
 
-  const earlier: CheckId[] = ['schema', 'actions', 'parameters', 'skeleton'];
+  const earlier: CheckId[] = [
+    'schema',
+    'actions',
+    'parameters',
+    'platform-values',
+    'skeleton',
+  ];
   if (!context.backend) {
     skip('dry-run', '--no-dry-run');
   } else if (hasFailed(...earlier)) {

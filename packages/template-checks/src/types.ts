@@ -15,6 +15,7 @@ export const CHECK_IDS = [
   'schema',
   'actions',
   'parameters',
+  'platform-values',
   'skeleton',
   'dry-run',
 ] as const;
@@ -26,6 +27,7 @@ export const CHECK_TITLES: Record<CheckId, string> = {
   schema: 'matches the Template schema',
   actions: 'uses only registered actions',
   parameters: 'references only existing parameters',
+  'platform-values': "values fit the platform's config",
   skeleton: 'skeleton renders',
   'dry-run': 'dry run succeeds',
 };

@@ -256,3 +256,42 @@ export interface WorkloadPodsRequest {
   /** Last lines of log per container (default 50, at most 500). */
   tailLines?: number;
 }
+
+/**
+ * One cluster of an environment, as the forms show it: whether it answered
+ * the fleet's last refresh.
+ * @public
+ */
+export interface EnvironmentCluster {
+  name: string;
+  /** Whether it answered the fleet's last refresh; absent when it has not been read yet. */
+  reachable?: boolean;
+  /** Why it did not answer. The message says more only to the platform team. */
+  error?: ClusterError;
+  /** When it was last read (ISO time). */
+  checkedAt?: string;
+}
+
+/** One environment the platform offers (`tenancy.environments`). @public */
+export interface PlatformEnvironment {
+  name: string;
+  clusters: EnvironmentCluster[];
+}
+
+/** `GET /environments`: the environments in config order. @public */
+export interface EnvironmentsResponse {
+  environments: PlatformEnvironment[];
+}
+
+/** One namespace size (`tenancy.baseline.quotaPresets`): its ResourceQuota `hard`. @public */
+export interface QuotaPreset {
+  name: string;
+  hard: Record<string, string>;
+  /** The size a request gets when it names none (`tenancy.baseline.defaultQuotaPreset`). */
+  isDefault: boolean;
+}
+
+/** `GET /quota-presets`. @public */
+export interface QuotaPresetsResponse {
+  presets: QuotaPreset[];
+}

@@ -3,7 +3,9 @@ import { ResponseError } from '@backstage/errors';
 import {
   ClusterDetail,
   EntityHealth,
+  EnvironmentsResponse,
   FleetResponse,
+  QuotaPresetsResponse,
   TeamHealth,
   TenantResponse,
   WorkloadPods,
@@ -25,6 +27,10 @@ export interface TenancyApi {
   getTeamHealth(groupRef: string): Promise<TeamHealth>;
   /** A workload's pods on one cluster: container states, events and last log lines. */
   getWorkloadPods(request: WorkloadPodsRequest): Promise<WorkloadPods>;
+  /** The environments the platform offers, with their clusters and whether they answer. */
+  getEnvironments(): Promise<EnvironmentsResponse>;
+  /** The namespace sizes (quota presets) with their real numbers. */
+  getQuotaPresets(): Promise<QuotaPresetsResponse>;
 }
 
 function refPath(ref: string, defaultKind: string): string {
@@ -84,5 +90,13 @@ export class TenancyClient implements TenancyApi {
       .join('/');
     const query = tailLines ? `?tailLines=${tailLines}` : '';
     return this.get<WorkloadPods>(`/${path}${query}`);
+  }
+
+  getEnvironments() {
+    return this.get<EnvironmentsResponse>('/environments');
+  }
+
+  getQuotaPresets() {
+    return this.get<QuotaPresetsResponse>('/quota-presets');
   }
 }

@@ -9,6 +9,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import DnsIcon from '@mui/icons-material/Dns';
 import {
   hasKubernetesWorkloads,
@@ -134,9 +135,37 @@ export const clusterEntityCard = EntityCardBlueprint.make({
 });
 
 /**
+ * `ui:field: TenancyEnvironmentPicker` for templates: the portal's
+ * environments with their clusters and whether they answer.
+ */
+export const environmentPickerFormField = FormFieldBlueprint.make({
+  name: 'environment-picker',
+  params: {
+    field: () =>
+      import('./components/ScaffolderFields').then(
+        m => m.environmentPickerField,
+      ),
+  },
+});
+
+/**
+ * `ui:field: TenancyNamespaceSizePicker` for templates: the portal's quota
+ * presets with their real numbers.
+ */
+export const namespaceSizePickerFormField = FormFieldBlueprint.make({
+  name: 'namespace-size-picker',
+  params: {
+    field: () =>
+      import('./components/ScaffolderFields').then(
+        m => m.namespaceSizePickerField,
+      ),
+  },
+});
+
+/**
  * The Tenancy frontend: fleet, cluster and team pages, the health of
  * services with their pods one click away, and the developer home's
- * widgets, over the Tenancy backend (`@tenancy/plugin-tenancy-backend`).
+ * widgets and the scaffolder's environment and namespace-size fields, over the Tenancy backend (`@tenancy/plugin-tenancy-backend`).
  *
  * @public
  */
@@ -153,6 +182,8 @@ export const tenancyPlugin = createFrontendPlugin({
     healthEntityCard,
     namespaceEntityCard,
     clusterEntityCard,
+    environmentPickerFormField,
+    namespaceSizePickerFormField,
     ...homeWidgets,
   ],
   routes: {

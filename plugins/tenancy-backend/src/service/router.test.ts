@@ -76,6 +76,16 @@ beforeAll(async () => {
   );
   overlay.tenancy.clusterTimeoutMs = TIMEOUT_MS;
   overlay.tenancy.fleet = { refreshIntervalSeconds: 3600, pageSize: 1000 };
+  // An environment whose one cluster never answers, and one size more.
+  overlay.tenancy.environments.edge = ['sandbox-blackhole'];
+  overlay.tenancy.baseline = {
+    ...overlay.tenancy.baseline,
+    defaultQuotaPreset: 'medium',
+    quotaPresets: {
+      medium: { 'requests.cpu': '8', 'requests.memory': '16Gi', pods: '60' },
+      xl: { 'requests.cpu': '64', pods: '400' },
+    },
+  };
 
   // Known workloads and quota on sandbox-a, owned by a fixture team.
   fixture.namespace = await sandbox.createNamespace(a, {
@@ -228,6 +238,76 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop?.();
   await sandbox.cleanup();
+});
+
+describe('GET /api/tenancy/environments and /quota-presets', () => {
+  it("lists the config's environments with each cluster's last answer; why one failed only for the platform team", async () => {
+    // The fleet snapshot is made (or shared) first: the black hole is waited out.
+    const alice = await request(server)
+      .get('/api/tenancy/environments')
+      .set(as('alice'));
+    expect(alice.status).toBe(200);
+    const names = alice.body.environments.map((e: any) => e.name);
+    expect(names).toEqual(['dev', 'prod', 'edge']);
+    const edge = alice.body.environments.find((e: any) => e.name === 'edge');
+    expect(edge.clusters).toEqual([
+      {
+        name: 'sandbox-blackhole',
+        reachable: false,
+        checkedAt: expect.any(String),
+        error: {
+          kind: 'timeout',
+          message:
+            'This cluster could not be read; the platform team can see why.',
+        },
+      },
+    ]);
+    const prod = alice.body.environments.find((e: any) => e.name === 'prod');
+    expect(prod.clusters.map((c: any) => [c.name, c.reachable])).toEqual([
+      ['sandbox-b', true],
+      ['sandbox-c', true],
+    ]);
+
+    const pat = await request(server)
+      .get('/api/tenancy/environments')
+      .set(as('pat'));
+    expect(
+      pat.body.environments.find((e: any) => e.name === 'edge').clusters[0]
+        .error,
+    ).toEqual({
+      kind: 'timeout',
+      message: `No answer within ${TIMEOUT_MS} ms`,
+    });
+  });
+
+  it("lists the config's namespace sizes with their quota and the default", async () => {
+    const res = await request(server)
+      .get('/api/tenancy/quota-presets')
+      .set(as('bob'));
+    expect(res.status).toBe(200);
+    expect(res.body.presets).toEqual([
+      // The defaults, medium replaced by config's, and config's xl.
+      expect.objectContaining({ name: 'small', isDefault: false }),
+      {
+        name: 'medium',
+        isDefault: true,
+        hard: { 'requests.cpu': '8', 'requests.memory': '16Gi', pods: '60' },
+      },
+      expect.objectContaining({ name: 'large', isDefault: false }),
+      {
+        name: 'xl',
+        isDefault: false,
+        hard: { 'requests.cpu': '64', pods: '400' },
+      },
+    ]);
+  });
+
+  it('answers no one who is not signed in', async () => {
+    for (const route of ['environments', 'quota-presets']) {
+      const res = await request(server).get(`/api/tenancy/${route}`);
+      expect(res.status).toBe(401);
+    }
+  });
 });
 
 describe('GET /api/tenancy/fleet', () => {

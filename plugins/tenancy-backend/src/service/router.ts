@@ -5,6 +5,7 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { TenancyNamespaceRuleset } from '@tenancy/plugin-tenancy-node';
 import express from 'express';
@@ -12,6 +13,7 @@ import Router from 'express-promise-router';
 import { FleetSnapshotService } from './FleetSnapshotService';
 import { param } from './params';
 import { tailLinesOf, workloadKindOf, WorkloadPodReader } from './pods';
+import { createPlatformOptions } from './platformOptions';
 import { createTenancyReads } from './reads';
 
 /** @public */
@@ -26,6 +28,8 @@ export interface RouterOptions {
   namespaceRules: TenancyNamespaceRuleset;
   /** Reads a workload's pods from its cluster (the troubleshooting route). */
   pods: Pick<WorkloadPodReader, 'read'>;
+  /** `tenancy.environments` and `tenancy.baseline`, for the forms' pickers. */
+  config: Config;
 }
 
 /** @public */
@@ -34,6 +38,7 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { httpAuth } = options;
   const reads = createTenancyReads(options);
+  const platform = createPlatformOptions(options);
   const router = Router();
   router.use(express.json());
 
@@ -43,6 +48,16 @@ export async function createRouter(
 
   router.get('/fleet', async (req, res) => {
     res.json(await reads.fleet(await httpAuth.credentials(req)));
+  });
+
+  // What the scaffolder's pickers offer: from config, not from templates.
+  router.get('/environments', async (req, res) => {
+    res.json(await platform.environments(await httpAuth.credentials(req)));
+  });
+
+  router.get('/quota-presets', async (req, res) => {
+    await httpAuth.credentials(req);
+    res.json(platform.quotaPresets());
   });
 
   router.get('/clusters/:name', async (req, res) => {

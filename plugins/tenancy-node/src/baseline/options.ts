@@ -86,9 +86,25 @@ export function readBaselineOptions(config: Config): BaselineOptions {
   const presets = { ...DEFAULT_QUOTA_PRESETS };
   const presetConfig = baseline?.getOptionalConfig('quotaPresets');
   for (const name of presetConfig?.keys() ?? []) {
-    const preset = presetConfig!.getConfig(name);
+    // Read whole: ResourceQuota keys have dots (`requests.cpu`), which
+    // getString would take for a path.
+    const preset = presetConfig!.get<Record<string, unknown>>(name);
+    if (
+      typeof preset !== 'object' ||
+      preset === null ||
+      Array.isArray(preset)
+    ) {
+      throw new InputError(
+        `tenancy.baseline.quotaPresets.${name} must map ResourceQuota resources to quantities`,
+      );
+    }
     presets[name] = validateQuota(
-      Object.fromEntries(preset.keys().map(k => [k, preset.getString(k)])),
+      Object.fromEntries(
+        Object.entries(preset).map(([k, v]) => [
+          k,
+          typeof v === 'number' ? String(v) : (v as string),
+        ]),
+      ),
     );
   }
   const defaultQuotaPreset =

@@ -2,7 +2,9 @@ import { ResponseError } from '@backstage/errors';
 import type {
   ClusterDetail,
   EntityHealth,
+  EnvironmentsResponse,
   FleetResponse,
+  QuotaPresetsResponse,
   TeamHealth,
   TenancyApi,
   TenantResponse,
@@ -26,6 +28,8 @@ export class FakeTenancyApi implements TenancyApi {
   teamHealth: Record<string, Answer<TeamHealth>> = {};
   /** Keyed `<cluster>/<namespace>/<kind>/<name>`. */
   workloadPods: Record<string, Answer<WorkloadPods>> = {};
+  environments: Answer<EnvironmentsResponse> = 'pending';
+  quotaPresets: Answer<QuotaPresetsResponse> = 'pending';
   readonly calls: string[] = [];
 
   constructor(init: Partial<FakeTenancyApi> = {}) {
@@ -65,6 +69,12 @@ export class FakeTenancyApi implements TenancyApi {
   getWorkloadPods({ cluster, namespace, kind, name }: WorkloadPodsRequest) {
     const key = `${cluster}/${namespace}/${kind}/${name}`;
     return this.answer(`getWorkloadPods ${key}`, this.workloadPods[key]);
+  }
+  getEnvironments() {
+    return this.answer('getEnvironments', this.environments);
+  }
+  getQuotaPresets() {
+    return this.answer('getQuotaPresets', this.quotaPresets);
   }
 }
 

@@ -1,0 +1,310 @@
+import { ConfigReader } from '@backstage/config';
+import { JsonObject, JsonValue } from '@backstage/types';
+import { PathSegment, YamlSource } from '../source';
+import { Finding } from '../types';
+import { SampleValues } from '../values';
+
+/** The form field whose options are the keys of `tenancy.environments`. */
+export const ENVIRONMENT_FIELD = 'TenancyEnvironmentPicker';
+/** The form field whose options are the quota presets of `tenancy.baseline`. */
+export const SIZE_FIELD = 'TenancyNamespaceSizePicker';
+
+export type PlatformFieldName = typeof ENVIRONMENT_FIELD | typeof SIZE_FIELD;
+
+/** A parameter property that takes its options from the platform's config. */
+export interface PlatformField {
+  /** The property's name, dotted for a property of an object parameter. */
+  name: string;
+  /** Where its value is in the form's values (and in check-values.yaml). */
+  valuePath: string[];
+  field: PlatformFieldName;
+  /** The property's schema in the template. */
+  at: PathSegment[];
+  schema: Record<string, unknown>;
+}
+
+/** The config the check reads, and where it came from (for the notes). */
+export interface PlatformConfig {
+  /** Undefined when there is none (no sandbox running, nothing given). */
+  config?: JsonObject;
+  /** e.g. `var/sandbox/app-config.sandbox.yaml`, or why there is no config. */
+  from: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Every property of `spec.parameters` (every page; conditional properties of
+ * `dependencies`, `allOf` / `anyOf` / `oneOf` and `then` / `else` too, and
+ * properties of object parameters) whose `ui:field` is one of the platform's
+ * pickers.
+ */
+export function platformFields(source: YamlSource): PlatformField[] {
+  const parameters = (source.value() as any)?.spec?.parameters;
+  const fields: PlatformField[] = [];
+  const visit = (schema: unknown, at: PathSegment[], prefix: string[]) => {
+    if (!isObject(schema)) return;
+    if (isObject(schema.properties)) {
+      for (const [key, property] of Object.entries(schema.properties)) {
+        if (!isObject(property)) continue;
+        const propertyAt = [...at, 'properties', key];
+        const valuePath = [...prefix, key];
+        const field = property['ui:field'];
+        if (field === ENVIRONMENT_FIELD || field === SIZE_FIELD) {
+          fields.push({
+            name: valuePath.join('.'),
+            valuePath,
+            field,
+            at: propertyAt,
+            schema: property,
+          });
+        }
+        // An object parameter's own properties.
+        visit(property, propertyAt, valuePath);
+      }
+    }
+    for (const key of ['allOf', 'anyOf', 'oneOf']) {
+      const list = schema[key];
+      if (Array.isArray(list)) {
+        list.forEach((s, i) => visit(s, [...at, key, i], prefix));
+      }
+    }
+    // Not `if`: its properties are conditions, not form fields.
+    for (const key of ['then', 'else'])
+      visit(schema[key], [...at, key], prefix);
+    if (isObject(schema.dependencies)) {
+      for (const [key, dependency] of Object.entries(schema.dependencies)) {
+        visit(dependency, [...at, 'dependencies', key], prefix);
+      }
+    }
+  };
+  if (Array.isArray(parameters)) {
+    parameters.forEach((page, i) => visit(page, ['spec', 'parameters', i], []));
+  } else {
+    visit(parameters, ['spec', 'parameters'], []);
+  }
+  return fields;
+}
+
+interface Choices {
+  /** The values the field offers; undefined when not configured. */
+  known?: string[];
+  /** Why they are unknown, or a remark on where they came from. */
+  remark?: string;
+  /** The config could not be read. */
+  error?: string;
+}
+
+const KIND: Record<
+  PlatformFieldName,
+  { what: string; configKey: string; plural: string }
+> = {
+  [ENVIRONMENT_FIELD]: {
+    what: 'an environment',
+    configKey: 'tenancy.environments',
+    plural: 'environments',
+  },
+  [SIZE_FIELD]: {
+    what: 'a quota preset',
+    configKey: 'tenancy.baseline.quotaPresets',
+    plural: 'sizes',
+  },
+};
+
+/**
+ * The environments (keys of `tenancy.environments`) and namespace sizes
+ * (`tenancy.baseline.quotaPresets` over the defaults small, medium and
+ * large, as `readBaselineOptions` resolves them — what the pickers offer
+ * and what `tenancy:namespace:onboard` accepts).
+ */
+export function platformChoices(
+  platform: PlatformConfig,
+): Record<PlatformFieldName, Choices> {
+  const reader = new ConfigReader(platform.config ?? {});
+  // Loaded only when a template uses the pickers: the package's entry point
+  // loads the AWS and Kubernetes SDKs (about 3 s).
+  const { readEnvironments, readBaselineOptions } =
+    require('@tenancy/plugin-tenancy-node') as typeof import('@tenancy/plugin-tenancy-node');
+
+  let environments: Choices;
+  if (!reader.has('tenancy.environments')) {
+    environments = {
+      remark: platform.config
+        ? `no tenancy.environments in ${platform.from}`
+        : platform.from,
+    };
+  } else {
+    try {
+      environments = { known: Object.keys(readEnvironments(reader)) };
+    } catch (error) {
+      environments = { error: (error as Error).message };
+    }
+  }
+
+  let sizes: Choices;
+  try {
+    sizes = {
+      known: Object.keys(readBaselineOptions(reader).quotaPresets),
+      remark: reader.has('tenancy.baseline.quotaPresets')
+        ? undefined
+        : 'the defaults',
+    };
+  } catch (error) {
+    sizes = { error: (error as Error).message };
+  }
+  return { [ENVIRONMENT_FIELD]: environments, [SIZE_FIELD]: sizes };
+}
+
+export interface PlatformValuesOutcome {
+  findings: Finding[];
+  note: string;
+  /** Nothing could be checked: only environment fields, and no environments configured. */
+  skipped: boolean;
+}
+
+/**
+ * Check `platform-values`: a parameter with `ui:field:
+ * TenancyEnvironmentPicker` or `TenancyNamespaceSizePicker` takes its
+ * options from the platform's config when the form runs, so it has no
+ * `enum` (a hard-coded list goes stale), and its `default` and its sample
+ * value (check-values.yaml, --values) are among the configured ones.
+ */
+export function checkPlatformValues(
+  source: YamlSource,
+  options: { platform: PlatformConfig; sample?: SampleValues },
+): PlatformValuesOutcome {
+  const fields = platformFields(source);
+  if (!fields.length) {
+    return { findings: [], note: 'no platform fields', skipped: false };
+  }
+  const choices = platformChoices(options.platform);
+  const findings: Finding[] = [];
+  const describe = (value: unknown) => JSON.stringify(value);
+  const notAmong = (field: PlatformFieldName, value: unknown) => {
+    const { known } = choices[field];
+    if (!known || (typeof value === 'string' && known.includes(value))) {
+      return undefined;
+    }
+    const kind = KIND[field];
+    return `is not ${kind.what} of ${kind.configKey} (known: ${
+      known.join(', ') || 'none'
+    })`;
+  };
+  const at = (
+    src: YamlSource,
+    segments: PathSegment[],
+    message: string,
+  ): Finding => {
+    const value = src.locateValue(segments);
+    return value
+      ? { file: src.file, ...value, message }
+      : src.finding(segments, message);
+  };
+
+  const reportedErrors = new Set<PlatformFieldName>();
+  const sampled = new Set<string>();
+  let checked = 0;
+  for (const f of fields) {
+    const kind = KIND[f.field];
+    const { error, known } = choices[f.field];
+    if (error && !reportedErrors.has(f.field)) {
+      reportedErrors.add(f.field);
+      findings.push(
+        source.finding(
+          [...f.at, 'ui:field'],
+          `cannot read ${kind.configKey} from ${options.platform.from} to check parameter ${f.name}: ${error}`,
+        ),
+      );
+    }
+    if (known) checked++;
+
+    if (f.schema.enum !== undefined) {
+      findings.push(
+        source.finding(
+          [...f.at, 'enum'],
+          `parameter ${f.name} uses ui:field ${f.field}, which offers the ${
+            kind.plural
+          } of ${kind.configKey} when the form runs: remove the enum${
+            f.schema.enumNames !== undefined ? ' and enumNames' : ''
+          } (a hard-coded list goes stale when the platform's config changes)`,
+        ),
+      );
+    }
+    if (f.schema.default !== undefined) {
+      const problem = notAmong(f.field, f.schema.default);
+      if (problem) {
+        findings.push(
+          at(
+            source,
+            [...f.at, 'default'],
+            `default ${describe(f.schema.default)} of parameter ${
+              f.name
+            } ${problem}`,
+          ),
+        );
+      }
+    }
+
+    // The sample value of the dry run, where it was not derived from the
+    // default or the enum (reported above already).
+    const key = f.valuePath.join('\u0000');
+    if (!options.sample || sampled.has(key)) continue;
+    sampled.add(key);
+    const origin = options.sample.origins.get(f.valuePath[0]);
+    let value: JsonValue | undefined = options.sample.values;
+    for (const segment of f.valuePath) {
+      value = isObject(value) ? (value as JsonObject)[segment] : undefined;
+    }
+    if (value === undefined || !origin) continue;
+    const problem = notAmong(f.field, value);
+    if (!problem) continue;
+    if (origin.kind === 'file') {
+      findings.push(
+        at(
+          origin.source,
+          f.valuePath,
+          `sample value ${describe(value)} of parameter ${f.name} ${problem}`,
+        ),
+      );
+    } else if (origin.how === 'const' || origin.how === 'examples') {
+      const segments =
+        origin.how === 'const' ? [...f.at, 'const'] : [...f.at, 'examples', 0];
+      findings.push(
+        at(
+          source,
+          segments,
+          `${origin.how === 'const' ? 'const' : 'example'} ${describe(
+            value,
+          )} of parameter ${f.name} (the dry run's sample value) ${problem}`,
+        ),
+      );
+    }
+  }
+
+  const parts = [
+    `${fields.length} platform field${fields.length === 1 ? '' : 's'} (${[
+      ...new Set(fields.map(f => f.name)),
+    ].join(', ')})`,
+  ];
+  for (const field of [ENVIRONMENT_FIELD, SIZE_FIELD] as const) {
+    if (!fields.some(f => f.field === field)) continue;
+    const { known, remark, error } = choices[field];
+    const kind = KIND[field];
+    if (error) continue;
+    if (known) {
+      parts.push(
+        `${kind.plural}: ${known.join(', ') || 'none'}${
+          remark ? ` (${remark})` : ''
+        }`,
+      );
+    } else {
+      parts.push(`${kind.plural} not checked: ${remark}`);
+    }
+  }
+  return {
+    findings,
+    note: parts.join('; '),
+    skipped: checked === 0 && findings.length === 0,
+  };
+}

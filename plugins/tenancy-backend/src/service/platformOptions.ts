@@ -1,0 +1,81 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  EnvironmentsResponse,
+  QuotaPresetsResponse,
+  tenancyFleetReadPermission,
+} from '@tenancy/plugin-tenancy-common';
+import {
+  readBaselineOptions,
+  readEnvironments,
+} from '@tenancy/plugin-tenancy-node';
+import { redactClusterError } from '../fleet';
+import { FleetSnapshotService } from './FleetSnapshotService';
+
+/** What the forms' pickers read: the platform's environments and namespace sizes. */
+export interface PlatformOptionsOptions {
+  config: Config;
+  snapshots: Pick<FleetSnapshotService, 'get'>;
+  permissions: PermissionsService;
+}
+
+/**
+ * The choices the platform offers, read from the portal's config so that
+ * templates need not repeat them: environments with their clusters (and
+ * whether each answered the fleet's last refresh), and the namespace sizes
+ * with their real quota. Anyone signed in may read them — they choose from
+ * them in the forms (the routes take only signed-in callers, as every
+ * route of the plugin); why a cluster did not answer is told in full only to
+ * holders of tenancy.fleet.read, as on the fleet page.
+ */
+export function createPlatformOptions(options: PlatformOptionsOptions) {
+  const { config, snapshots, permissions } = options;
+  // Read once: a bad preset already stops the scaffolder module at start-up.
+  const environments = readEnvironments(config);
+  const baseline = readBaselineOptions(config);
+
+  return {
+    async environments(
+      credentials: BackstageCredentials,
+    ): Promise<EnvironmentsResponse> {
+      const [decision] = await permissions.authorize(
+        [{ permission: tenancyFleetReadPermission }],
+        { credentials },
+      );
+      const platform = decision.result === AuthorizeResult.ALLOW;
+      const snapshot = await snapshots.get();
+      const byName = new Map(snapshot.clusters.map(c => [c.name, c]));
+      return {
+        environments: Object.entries(environments).map(([name, clusters]) => ({
+          name,
+          clusters: clusters.map(cluster => {
+            const read = byName.get(cluster);
+            if (!read) return { name: cluster };
+            return {
+              name: cluster,
+              reachable: read.reachable,
+              checkedAt: read.fetchedAt,
+              ...(read.error && {
+                error: platform ? read.error : redactClusterError(read.error),
+              }),
+            };
+          }),
+        })),
+      };
+    },
+
+    quotaPresets(): QuotaPresetsResponse {
+      return {
+        presets: Object.entries(baseline.quotaPresets).map(([name, hard]) => ({
+          name,
+          hard,
+          isDefault: name === baseline.defaultQuotaPreset,
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import type {
+  EnvironmentsResponse,
+  QuotaPresetsResponse,
+} from '@tenancy/plugin-tenancy-common';
+import { tenancyApiRef } from '../../api';
+import { FakeTenancyApi, responseError } from '../../testing/fakeTenancyApi';
+import {
+  EnvironmentPicker,
+  environmentPickerValidation,
+} from './EnvironmentPicker';
+import {
+  NamespaceSizePicker,
+  namespaceSizePickerValidation,
+} from './NamespaceSizePicker';
+import { presetSummary } from './quantities';
+
+const environments: EnvironmentsResponse = {
+  environments: [
+    {
+      name: 'dev',
+      clusters: [
+        {
+          name: 'sandbox-a',
+          reachable: true,
+          checkedAt: '2026-11-30T10:00:00Z',
+        },
+      ],
+    },
+    {
+      name: 'staging',
+      clusters: [
+        {
+          name: 'sandbox-s',
+          reachable: false,
+          error: { kind: 'timeout', message: 'No answer within 3000 ms' },
+        },
+      ],
+    },
+    {
+      name: 'prod',
+      clusters: [{ name: 'sandbox-b', reachable: true }, { name: 'sandbox-c' }],
+    },
+  ],
+};
+
+const presets: QuotaPresetsResponse = {
+  presets: [
+    {
+      name: 'small',
+      isDefault: false,
+      hard: { 'requests.cpu': '2', 'requests.memory': '4Gi', pods: '20' },
+    },
+    {
+      name: 'medium',
+      isDefault: true,
+      hard: {
+        'requests.cpu': '500m',
+        'requests.memory': '1536Mi',
+        'limits.cpu': '1',
+        'limits.memory': '3Gi',
+        pods: '60',
+        services: '20',
+      },
+    },
+  ],
+};
+
+/** The props the scaffolder's form passes a field, with a spy for onChange. */
+function fieldProps(formData?: string) {
+  const onChange = jest.fn();
+  const props = {
+    onChange,
+    formData,
+    required: true,
+    rawErrors: [],
+    schema: { title: 'Environment', description: 'Where it runs.' },
+    uiSchema: {},
+    idSchema: { $id: 'root_environment' },
+  } as unknown as FieldExtensionComponentProps<string>;
+  return { props, onChange };
+}
+
+function validationOf(api: FakeTenancyApi) {
+  const errors: string[] = [];
+  return {
+    errors,
+    field: { addError: (e: string) => errors.push(e) } as any,
+    context: {
+      apiHolder: {
+        get: (ref: unknown) => (ref === tenancyApiRef ? api : undefined),
+      },
+      formData: {},
+      schema: {},
+    } as any,
+  };
+}
+
+describe('EnvironmentPicker', () => {
+  it("offers the portal's environments with each cluster's state, and chooses the first", async () => {
+    const api = new FakeTenancyApi({ environments });
+    const { props, onChange } = fieldProps();
+    await renderInTestApp(<EnvironmentPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    const radios = await screen.findAllByRole('radio');
+    expect(radios.map(r => (r as HTMLInputElement).value)).toEqual([
+      'dev',
+      'staging',
+      'prod',
+    ]);
+    expect(
+      screen.getByText('1 cluster: sandbox-a (answering)'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('1 cluster: sandbox-s (not answering: timeout)'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/No cluster of this environment answers right now/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        '2 clusters: sandbox-b (answering), sandbox-c (not checked yet)',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Where it runs.')).toBeInTheDocument();
+    await waitFor(() => expect(onChange).toHaveBeenCalledWith('dev'));
+
+    fireEvent.click(screen.getByRole('radio', { name: /^staging/ }));
+    expect(onChange).toHaveBeenLastCalledWith('staging');
+  });
+
+  it('keeps a value already chosen', async () => {
+    const api = new FakeTenancyApi({ environments });
+    const { props, onChange } = fieldProps('prod');
+    await renderInTestApp(<EnvironmentPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    expect(await screen.findByRole('radio', { name: /^prod/ })).toBeChecked();
+    expect(onChange).not.toHaveBeenCalled();
+  });
+
+  it('says why it has nothing to offer, and loads again on Retry', async () => {
+    const api = new FakeTenancyApi({
+      environments: await responseError(500, 'Error', 'the database is down'),
+    });
+    const { props } = fieldProps();
+    await renderInTestApp(<EnvironmentPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    expect(
+      await screen.findByText(
+        /Could not load the platform's environments: the database is down/,
+      ),
+    ).toBeInTheDocument();
+    api.environments = environments;
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(await screen.findAllByRole('radio')).toHaveLength(3);
+    expect(api.calls.filter(c => c === 'getEnvironments')).toHaveLength(2);
+  });
+
+  it('shows progress while loading', async () => {
+    const api = new FakeTenancyApi();
+    const { props } = fieldProps();
+    await renderInTestApp(<EnvironmentPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    expect(
+      screen.getByRole('progressbar', {
+        name: "Loading the platform's environments",
+      }),
+    ).toBeInTheDocument();
+  });
+
+  it('refuses an environment the portal does not have, naming those it has', async () => {
+    const api = new FakeTenancyApi({ environments });
+    const v = validationOf(api);
+    await environmentPickerValidation('qa', v.field, v.context);
+    expect(v.errors).toEqual([
+      '"qa" is not an environment of this portal (it has dev, staging, prod)',
+    ]);
+    const ok = validationOf(api);
+    await environmentPickerValidation('staging', ok.field, ok.context);
+    expect(ok.errors).toEqual([]);
+  });
+});
+
+describe('NamespaceSizePicker', () => {
+  it('offers the sizes with their real quota, and chooses the default', async () => {
+    const api = new FakeTenancyApi({ quotaPresets: presets });
+    const { props, onChange } = fieldProps();
+    await renderInTestApp(<NamespaceSizePicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    expect(await screen.findByText('medium (default)')).toBeInTheDocument();
+    expect(
+      screen.getByText('2 CPU / 4 GiB requested, 20 pods'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        '0.5 CPU / 1.5 GiB requested, limits 1 CPU / 3 GiB, 60 pods, 20 services',
+      ),
+    ).toBeInTheDocument();
+    await waitFor(() => expect(onChange).toHaveBeenCalledWith('medium'));
+    fireEvent.click(screen.getByRole('radio', { name: /^small/ }));
+    expect(onChange).toHaveBeenLastCalledWith('small');
+  });
+
+  it('refuses a size the portal does not have', async () => {
+    const api = new FakeTenancyApi({ quotaPresets: presets });
+    const v = validationOf(api);
+    await namespaceSizePickerValidation('large', v.field, v.context);
+    expect(v.errors).toEqual([
+      '"large" is not a namespace size of this portal (it has small, medium)',
+    ]);
+  });
+});
+
+describe('presetSummary', () => {
+  it('reads memory in binary units and millicores as CPUs', () => {
+    expect(
+      presetSummary({
+        name: 'x',
+        isDefault: false,
+        hard: { 'requests.cpu': '250m', 'requests.memory': '512Mi' },
+      }),
+    ).toBe('0.25 CPU / 512 MiB requested');
+  });
+});

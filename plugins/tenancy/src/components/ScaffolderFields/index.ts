@@ -1,0 +1,26 @@
+import { createFormField } from '@backstage/plugin-scaffolder-react/alpha';
+import {
+  EnvironmentPicker,
+  environmentPickerValidation,
+} from './EnvironmentPicker';
+import {
+  NamespaceSizePicker,
+  namespaceSizePickerValidation,
+} from './NamespaceSizePicker';
+
+/** `ui:field: TenancyEnvironmentPicker` (loaded by the `scaffolder-form-field` extension). */
+export const environmentPickerField = createFormField({
+  name: 'TenancyEnvironmentPicker',
+  component: EnvironmentPicker,
+  validation: environmentPickerValidation,
+});
+
+/** `ui:field: TenancyNamespaceSizePicker`. */
+export const namespaceSizePickerField = createFormField({
+  name: 'TenancyNamespaceSizePicker',
+  component: NamespaceSizePicker,
+  validation: namespaceSizePickerValidation,
+});
+
+export { EnvironmentPicker } from './EnvironmentPicker';
+export { NamespaceSizePicker } from './NamespaceSizePicker';
