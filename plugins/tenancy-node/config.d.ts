@@ -138,6 +138,17 @@ export interface Config {
          */
         pollDeadlineSeconds?: number;
 
+        /**
+         * The OU a team's account of each environment goes to: environment
+         * name → an OU path below the root (`Workloads/Prod`) or an OU id.
+         * Templates name the environment (`TenancyEnvironmentPicker` with
+         * `ui:options: { for: accounts }` offers these), and
+         * `aws:organizations:account:create` takes the OU from here when its
+         * input names an `environment` and no `ou`. Environments may be ones
+         * without clusters (e.g. `sandbox`).
+         */
+        environmentOus?: { [environment: string]: string };
+
         /** The catalog entity provider for vended accounts. */
         catalog?: {
           /**

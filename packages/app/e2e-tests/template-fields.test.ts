@@ -93,3 +93,45 @@ test('the Create service form offers the same environments', async ({
   ).toBeVisible();
   await expect(environment.getByRole('radio')).toHaveCount(3);
 });
+
+test('the AWS account form offers the environments with an OU, and shows staging as having none', async ({
+  page,
+}) => {
+  await openTemplate(page, 'Request an AWS account');
+  await page.getByRole('textbox', { name: 'Team' }).click();
+  await page.getByRole('option', { name: 'Payments', exact: true }).click();
+  await page
+    .getByRole('textbox', { name: /^Account name/ })
+    .fill('fields-probe');
+  await page
+    .getByRole('textbox', { name: /^Root email address/ })
+    .fill('aws+fields-probe@example.com');
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  const environment = page.getByRole('radiogroup', { name: 'Environment' });
+  // The sandbox's tenancy.aws.organizations.environmentOus, in order, then
+  // staging (clusters, no OU), which cannot be chosen.
+  await expect(environment.getByRole('radio')).toHaveCount(4);
+  for (const [name, ou] of [
+    ['dev', 'Workloads/Dev'],
+    ['prod', 'Workloads/Prod'],
+    ['sandbox', 'Sandbox'],
+  ]) {
+    await expect(
+      environment.getByRole('radio', { name: new RegExp(`^${name}`) }),
+    ).toBeEnabled();
+    await expect(
+      environment.getByText(`accounts go to OU ${ou}`, { exact: true }),
+    ).toBeVisible();
+  }
+  await expect(
+    environment.getByRole('radio', { name: /^staging/ }),
+  ).toBeDisabled();
+  await expect(
+    environment.getByText(
+      'no OU for its accounts yet: the platform team sets tenancy.aws.organizations.environmentOus.staging',
+    ),
+  ).toBeVisible();
+  await expect(environment.getByRole('radio', { name: /^dev/ })).toBeChecked();
+  await screenshot(page, 'create-aws-account-fields');
+});

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { SANDBOX_ENVIRONMENT_OUS } from './aws/organization';
 import { readGitCredentials } from './gitea';
 import { TENANT_USERS } from './seedData';
 import { repoRoot, stateDir } from './paths';
@@ -101,6 +102,9 @@ export function overlayConfig(state: SandboxState) {
         organizations: {
           region: state.aws.region,
           endpoint: state.aws.endpoint,
+          // The seeded OUs of each environment's accounts; sandbox has
+          // accounts and no clusters.
+          environmentOus: { ...SANDBOX_ENVIRONMENT_OUS },
         },
       },
     },

@@ -21,7 +21,12 @@ import {
   OrganizationsClientProvider,
   VendingTimingOverrides,
 } from '@tenancy/plugin-tenancy-node';
-import { connectSandbox, FaultRule, SandboxFixtures } from '@tenancy/sandbox';
+import {
+  connectSandbox,
+  FaultRule,
+  SANDBOX_ENVIRONMENT_OUS,
+  SandboxFixtures,
+} from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
 
 /** Waits short enough for the whole suite to run in well under a minute. */
@@ -93,6 +98,7 @@ export function awsFixture(
           accountId: managementAccountId,
           maxConcurrentCreates: settings.maxConcurrentCreates ?? 5,
           pollDeadlineSeconds: settings.pollDeadlineSeconds ?? 10,
+          environmentOus: { ...SANDBOX_ENVIRONMENT_OUS },
         },
       },
     },

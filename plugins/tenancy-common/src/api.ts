@@ -272,13 +272,23 @@ export interface EnvironmentCluster {
   checkedAt?: string;
 }
 
-/** One environment the platform offers (`tenancy.environments`). @public */
+/**
+ * One environment the platform offers: for namespaces (`tenancy.environments`,
+ * with its clusters), for AWS accounts (an OU in
+ * `tenancy.aws.organizations.environmentOus`), or both.
+ * @public
+ */
 export interface PlatformEnvironment {
   name: string;
+  /** Whether namespaces can be made in it (it is in `tenancy.environments`). */
+  namespaces: boolean;
+  /** Its clusters; empty for an environment of accounts only. */
   clusters: EnvironmentCluster[];
+  /** The OU its teams' AWS accounts go to, when it has one. */
+  accountOu?: string;
 }
 
-/** `GET /environments`: the environments in config order. @public */
+/** `GET /environments`: those of `tenancy.environments` in config order, then those of accounts only. @public */
 export interface EnvironmentsResponse {
   environments: PlatformEnvironment[];
 }

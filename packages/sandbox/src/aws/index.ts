@@ -33,6 +33,7 @@ export {
 } from './faults';
 export {
   SANDBOX_CREDENTIALS,
+  SANDBOX_ENVIRONMENT_OUS,
   SANDBOX_REGION,
   SEED_OU_PATHS,
   seedOrganization,

@@ -39,6 +39,17 @@ export const SEED_OU_PATHS: readonly string[] = [
   'Sandbox',
 ];
 
+/**
+ * The OU of each environment's accounts in the seeded organization
+ * (`tenancy.aws.organizations.environmentOus` of the portal overlay and the
+ * tests): dev and prod, and sandbox — accounts without clusters.
+ */
+export const SANDBOX_ENVIRONMENT_OUS: Readonly<Record<string, string>> = {
+  dev: 'Workloads/Dev',
+  prod: 'Workloads/Prod',
+  sandbox: 'Sandbox',
+};
+
 function organizationsClient(options: SeedOrganizationOptions) {
   return new OrganizationsClient({
     endpoint: options.endpoint,

@@ -144,6 +144,53 @@ describe('checkPlatformValues', () => {
     expect(check(source, devProd, false).findings).toHaveLength(1);
   });
 
+  it('checks an account form against the environments with an OU, not tenancy.environments', () => {
+    const source = template(
+      [
+        '        environment:',
+        '          type: string',
+        `          ui:field: ${ENVIRONMENT_FIELD}`,
+        '          ui:options:',
+        '            for: accounts',
+        '          default: staging',
+      ].join('\n'),
+    );
+    const config = {
+      tenancy: {
+        environments: { dev: ['sandbox-a'], staging: ['sandbox-a'] },
+        aws: {
+          organizations: {
+            environmentOus: { dev: 'Workloads/Dev', sandbox: 'Sandbox' },
+          },
+        },
+      },
+    };
+    // staging has clusters but no OU: an account cannot go there.
+    expect(check(source, config).findings).toEqual([
+      {
+        file: source.file,
+        line: 14,
+        column: 20,
+        message:
+          'default "staging" of parameter environment is not an environment with an OU for accounts of tenancy.aws.organizations.environmentOus (known: dev, sandbox)',
+      },
+    ]);
+    const ok = check(
+      template(
+        [
+          '        environment:',
+          '          type: string',
+          `          ui:field: ${ENVIRONMENT_FIELD}`,
+          '          ui:options: { for: accounts }',
+          '          default: sandbox',
+        ].join('\n'),
+      ),
+      config,
+    );
+    expect(ok.findings).toEqual([]);
+    expect(ok.note).toContain('account environments: dev, sandbox');
+  });
+
   describe('namespace sizes', () => {
     const withDefault = (size: string) =>
       template(

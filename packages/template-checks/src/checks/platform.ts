@@ -96,16 +96,41 @@ interface Choices {
   error?: string;
 }
 
+/**
+ * What a field offers: environments for namespaces, environments for AWS
+ * accounts (`ui:options: { for: accounts }`: those with an OU), or sizes.
+ */
+export type ChoiceKind = 'environments' | 'accountEnvironments' | 'sizes';
+
+const CHOICE_KINDS: ChoiceKind[] = [
+  'environments',
+  'accountEnvironments',
+  'sizes',
+];
+
+export function choiceKindOf(field: PlatformField): ChoiceKind {
+  if (field.field === SIZE_FIELD) return 'sizes';
+  const options = field.schema['ui:options'];
+  return isObject(options) && options.for === 'accounts'
+    ? 'accountEnvironments'
+    : 'environments';
+}
+
 const KIND: Record<
-  PlatformFieldName,
+  ChoiceKind,
   { what: string; configKey: string; plural: string }
 > = {
-  [ENVIRONMENT_FIELD]: {
+  environments: {
     what: 'an environment',
     configKey: 'tenancy.environments',
     plural: 'environments',
   },
-  [SIZE_FIELD]: {
+  accountEnvironments: {
+    what: 'an environment with an OU for accounts',
+    configKey: 'tenancy.aws.organizations.environmentOus',
+    plural: 'account environments',
+  },
+  sizes: {
     what: 'a quota preset',
     configKey: 'tenancy.baseline.quotaPresets',
     plural: 'sizes',
@@ -120,11 +145,11 @@ const KIND: Record<
  */
 export function platformChoices(
   platform: PlatformConfig,
-): Record<PlatformFieldName, Choices> {
+): Record<ChoiceKind, Choices> {
   const reader = new ConfigReader(platform.config ?? {});
   // Loaded only when a template uses the pickers: the package's entry point
   // loads the AWS and Kubernetes SDKs (about 3 s).
-  const { readEnvironments, readBaselineOptions } =
+  const { readEnvironments, readBaselineOptions, readAwsOrganizationsConfig } =
     require('@tenancy/plugin-tenancy-node') as typeof import('@tenancy/plugin-tenancy-node');
 
   let environments: Choices;
@@ -153,7 +178,23 @@ export function platformChoices(
   } catch (error) {
     sizes = { error: (error as Error).message };
   }
-  return { [ENVIRONMENT_FIELD]: environments, [SIZE_FIELD]: sizes };
+  let accountEnvironments: Choices;
+  if (!reader.has('tenancy.aws.organizations.environmentOus')) {
+    accountEnvironments = {
+      remark: platform.config
+        ? `no tenancy.aws.organizations.environmentOus in ${platform.from}`
+        : platform.from,
+    };
+  } else {
+    try {
+      accountEnvironments = {
+        known: Object.keys(readAwsOrganizationsConfig(reader).environmentOus),
+      };
+    } catch (error) {
+      accountEnvironments = { error: (error as Error).message };
+    }
+  }
+  return { environments, accountEnvironments, sizes };
 }
 
 export interface PlatformValuesOutcome {
@@ -181,12 +222,12 @@ export function checkPlatformValues(
   const choices = platformChoices(options.platform);
   const findings: Finding[] = [];
   const describe = (value: unknown) => JSON.stringify(value);
-  const notAmong = (field: PlatformFieldName, value: unknown) => {
-    const { known } = choices[field];
+  const notAmong = (choice: ChoiceKind, value: unknown) => {
+    const { known } = choices[choice];
     if (!known || (typeof value === 'string' && known.includes(value))) {
       return undefined;
     }
-    const kind = KIND[field];
+    const kind = KIND[choice];
     return `is not ${kind.what} of ${kind.configKey} (known: ${
       known.join(', ') || 'none'
     })`;
@@ -202,14 +243,15 @@ export function checkPlatformValues(
       : src.finding(segments, message);
   };
 
-  const reportedErrors = new Set<PlatformFieldName>();
+  const reportedErrors = new Set<ChoiceKind>();
   const sampled = new Set<string>();
   let checked = 0;
   for (const f of fields) {
-    const kind = KIND[f.field];
-    const { error, known } = choices[f.field];
-    if (error && !reportedErrors.has(f.field)) {
-      reportedErrors.add(f.field);
+    const choice = choiceKindOf(f);
+    const kind = KIND[choice];
+    const { error, known } = choices[choice];
+    if (error && !reportedErrors.has(choice)) {
+      reportedErrors.add(choice);
       findings.push(
         source.finding(
           [...f.at, 'ui:field'],
@@ -232,7 +274,7 @@ export function checkPlatformValues(
       );
     }
     if (f.schema.default !== undefined) {
-      const problem = notAmong(f.field, f.schema.default);
+      const problem = notAmong(choice, f.schema.default);
       if (problem) {
         findings.push(
           at(
@@ -257,7 +299,7 @@ export function checkPlatformValues(
       value = isObject(value) ? (value as JsonObject)[segment] : undefined;
     }
     if (value === undefined || !origin) continue;
-    const problem = notAmong(f.field, value);
+    const problem = notAmong(choice, value);
     if (!problem) continue;
     if (origin.kind === 'file') {
       findings.push(
@@ -287,10 +329,10 @@ export function checkPlatformValues(
       ...new Set(fields.map(f => f.name)),
     ].join(', ')})`,
   ];
-  for (const field of [ENVIRONMENT_FIELD, SIZE_FIELD] as const) {
-    if (!fields.some(f => f.field === field)) continue;
-    const { known, remark, error } = choices[field];
-    const kind = KIND[field];
+  for (const choice of CHOICE_KINDS) {
+    if (!fields.some(f => choiceKindOf(f) === choice)) continue;
+    const { known, remark, error } = choices[choice];
+    const kind = KIND[choice];
     if (error) continue;
     if (known) {
       parts.push(

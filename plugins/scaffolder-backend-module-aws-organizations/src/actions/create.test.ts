@@ -43,6 +43,7 @@ interface ActionOptions {
   timing?: VendingTimingOverrides;
   maxConcurrentCreates?: number;
   pollDeadlineSeconds?: number;
+  environmentOus?: Record<string, string>;
 }
 
 function action(f: AwsFixture, opts: ActionOptions = {}) {
@@ -57,6 +58,7 @@ function action(f: AwsFixture, opts: ActionOptions = {}) {
           opts.maxConcurrentCreates ?? settings.maxConcurrentCreates,
         pollDeadlineSeconds:
           opts.pollDeadlineSeconds ?? settings.pollDeadlineSeconds,
+        environmentOus: opts.environmentOus ?? settings.environmentOus,
       },
       clients: f.clients,
       store: opts.store ?? sqlite,
@@ -209,6 +211,71 @@ describe('happy path (acceptance 1)', () => {
     expect(second.outputs.accountId).toBe(first.outputs.accountId);
     expect(second.outputs.outcome).toBe('existing');
     await expectCreatedOnce(f, values.email, values.accountName);
+  });
+});
+
+describe("the environment's OU from config", () => {
+  const environmentOus = { dev: 'Workloads/Dev', sandbox: 'Sandbox' };
+  const byEnvironment = (f: AwsFixture, environment?: string) => {
+    const { ou: _ou, tags, ...rest } = input(f);
+    return {
+      ...rest,
+      ...(environment !== undefined && { environment }),
+      tags: { 'cost-centre': tags['cost-centre'] },
+    };
+  };
+
+  it('puts the account in the OU configured for its environment, tagged with it', async () => {
+    const f = awsFixture(sb);
+    const values = byEnvironment(f, 'dev');
+    const { outputs, error } = await run(
+      f,
+      action(f, { environmentOus }),
+      values,
+    );
+    expect(error).toBeUndefined();
+    expect(outputs.ou).toEqual({
+      id: f.ous['Workloads/Dev'],
+      path: 'Workloads/Dev',
+    });
+    const account = await expectCreatedOnce(
+      f,
+      values.email,
+      values.accountName,
+    );
+    expect(await parentOf(f.client, account.Id!)).toBe(f.ous['Workloads/Dev']);
+    expect(await tagsOf(f.client, account.Id!)).toMatchObject({
+      environment: 'dev',
+    });
+  });
+
+  it('refuses, before any call to AWS, an environment without an OU, no environment at all, or a contradicting tag', async () => {
+    const f = awsFixture(sb);
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [
+        byEnvironment(f, 'staging'),
+        /Environment "staging" has no OU for accounts: set tenancy.aws.organizations.environmentOus.staging \(environments with one: dev, sandbox\)/,
+      ],
+      [
+        byEnvironment(f),
+        /Name the OU \(ou\) or the environment \(dev, sandbox\)/,
+      ],
+      [
+        {
+          ...byEnvironment(f, 'dev'),
+          tags: { 'cost-centre': 'CC-1', environment: 'prod' },
+        },
+        /tags.environment "prod" contradicts environment "dev"/,
+      ],
+    ];
+    for (const [values, message] of cases) {
+      const { error } = await run(f, action(f, { environmentOus }), values);
+      expect(error?.name).toBe('InputError');
+      expect(error?.message).toMatch(message);
+      expect(
+        await requestsNamed(f.client, values.accountName as string),
+      ).toHaveLength(0);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { AccountVendor, VendingHooks, VendRequest } from '../aws/AccountVendor';
 import { AccountRequestStore } from '../database/AccountRequestStore';
@@ -60,8 +61,16 @@ export const createInput = (z: Zod) =>
       ou: z
         .string()
         .min(1)
+        .optional()
         .describe(
-          'Target OU: a path of OU names below the root (Workloads/Prod) or an OU id (ou-xxxx-yyyyyyyy)',
+          "Target OU: a path of OU names below the root (Workloads/Prod) or an OU id (ou-xxxx-yyyyyyyy). Default: the environment's OU in tenancy.aws.organizations.environmentOus",
+        ),
+      environment: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "The account's environment (dev, prod, …): its OU comes from tenancy.aws.organizations.environmentOus when ou is not given, and it is the environment tag when tags names none",
         ),
       tags: z
         .object({
@@ -69,7 +78,10 @@ export const createInput = (z: Zod) =>
           environment: z
             .string()
             .min(1)
-            .describe('Environment, e.g. dev, prod, sandbox'),
+            .optional()
+            .describe(
+              'Environment, e.g. dev, prod, sandbox (default: the environment input)',
+            ),
         })
         .catchall(z.string())
         .describe(
@@ -113,23 +125,70 @@ const createOutput = {
  * The input, checked in full before any call to AWS, so that a bad name,
  * address, tenant, OU reference, tag or role name changes nothing.
  */
-function readCreateInput(input: {
-  accountName: string;
-  email: string;
-  tenant: string;
-  ou: string;
-  tags: Record<string, string>;
-  roleName?: string;
-}) {
+function readCreateInput(
+  input: {
+    accountName: string;
+    email: string;
+    tenant: string;
+    ou?: string;
+    environment?: string;
+    tags: Record<string, string | undefined>;
+    roleName?: string;
+  },
+  environmentOus: Record<string, string>,
+) {
   const accountName = validateAccountName(input.accountName);
   const email = validateEmail(input.email);
   const tenantRef = parseTenantRef(input.tenant);
   const tenant = stringifyEntityRef(tenantRef);
-  const ouRef = parseOuRef(input.ou);
-  const tags = buildTags(tenant, input.tags);
+  const ou = input.ou ?? ouOfEnvironment(input.environment, environmentOus);
+  const ouRef = parseOuRef(ou);
+  const environment = input.tags.environment ?? input.environment;
+  if (
+    input.tags.environment &&
+    input.environment &&
+    input.tags.environment !== input.environment
+  ) {
+    throw new InputError(
+      `tags.environment "${input.tags.environment}" contradicts environment "${input.environment}"; give one of them`,
+    );
+  }
+  if (!environment) {
+    throw new InputError(
+      'Name the environment: the environment input, or tags.environment',
+    );
+  }
+  const tags = buildTags(tenant, {
+    ...(input.tags as Record<string, string>),
+    environment,
+  });
   const roleName =
     input.roleName === undefined ? undefined : validateRoleName(input.roleName);
-  return { accountName, email, tenantRef, tenant, ouRef, tags, roleName };
+  return { accountName, email, tenantRef, tenant, ou, ouRef, tags, roleName };
+}
+
+/** The OU of an environment's accounts, or an input error saying how to get one. */
+function ouOfEnvironment(
+  environment: string | undefined,
+  environmentOus: Record<string, string>,
+): string {
+  const known = Object.keys(environmentOus);
+  if (environment === undefined) {
+    throw new InputError(
+      `Name the OU (ou) or the environment (${
+        known.length ? known.join(', ') : 'none has an OU in config yet'
+      })`,
+    );
+  }
+  const ou = environmentOus[environment];
+  if (!ou) {
+    throw new InputError(
+      `Environment "${environment}" has no OU for accounts: set tenancy.aws.organizations.environmentOus.${environment}${
+        known.length ? ` (environments with one: ${known.join(', ')})` : ''
+      }`,
+    );
+  }
+  return ou;
 }
 
 /**
@@ -180,14 +239,17 @@ export function createCreateAwsAccountAction(
     supportsDryRun: true,
     schema: { input: createInput, output: createOutput },
     async handler(ctx) {
-      const { tenantRef, ouRef, ...checked } = readCreateInput(ctx.input);
+      const { tenantRef, ouRef, ...checked } = readCreateInput(
+        ctx.input,
+        options.settings.environmentOus,
+      );
       const { accountName, email, tenant } = checked;
       await authorizeTenantAction(options, {
         eventId: 'tenancy-aws-account-create',
         credentials: await ctx.getInitiatorCredentials(),
         permission: awsAccountCreatePermission,
         tenant: tenantRef,
-        meta: { accountName, ou: ctx.input.ou, dryRun: Boolean(ctx.isDryRun) },
+        meta: { accountName, ou: checked.ou, dryRun: Boolean(ctx.isDryRun) },
       });
 
       try {

@@ -10,6 +10,7 @@ import {
   tenancyFleetReadPermission,
 } from '@tenancy/plugin-tenancy-common';
 import {
+  readAwsOrganizationsConfig,
   readBaselineOptions,
   readEnvironments,
 } from '@tenancy/plugin-tenancy-node';
@@ -37,8 +38,13 @@ export function createPlatformOptions(options: PlatformOptionsOptions) {
   // Read once: a bad preset already stops the scaffolder module at start-up.
   const environments = readEnvironments(config);
   const baseline = readBaselineOptions(config);
+  const { environmentOus } = readAwsOrganizationsConfig(config);
+  const names = [
+    ...new Set([...Object.keys(environments), ...Object.keys(environmentOus)]),
+  ];
 
   return {
+    /** Namespace environments in config order, then those of accounts only. */
     async environments(
       credentials: BackstageCredentials,
     ): Promise<EnvironmentsResponse> {
@@ -50,9 +56,10 @@ export function createPlatformOptions(options: PlatformOptionsOptions) {
       const snapshot = await snapshots.get();
       const byName = new Map(snapshot.clusters.map(c => [c.name, c]));
       return {
-        environments: Object.entries(environments).map(([name, clusters]) => ({
+        environments: names.map(name => ({
           name,
-          clusters: clusters.map(cluster => {
+          namespaces: name in environments,
+          clusters: (environments[name] ?? []).map(cluster => {
             const read = byName.get(cluster);
             if (!read) return { name: cluster };
             return {
@@ -64,6 +71,7 @@ export function createPlatformOptions(options: PlatformOptionsOptions) {
               }),
             };
           }),
+          ...(environmentOus[name] && { accountOu: environmentOus[name] }),
         })),
       };
     },

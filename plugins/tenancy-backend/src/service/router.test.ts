@@ -248,8 +248,19 @@ describe('GET /api/tenancy/environments and /quota-presets', () => {
       .set(as('alice'));
     expect(alice.status).toBe(200);
     const names = alice.body.environments.map((e: any) => e.name);
-    expect(names).toEqual(['dev', 'prod', 'edge']);
+    // tenancy.environments, then the environments of accounts only.
+    expect(names).toEqual(['dev', 'prod', 'edge', 'sandbox']);
+    expect(
+      alice.body.environments.find((e: any) => e.name === 'sandbox'),
+    ).toEqual({
+      name: 'sandbox',
+      namespaces: false,
+      clusters: [],
+      accountOu: 'Sandbox',
+    });
     const edge = alice.body.environments.find((e: any) => e.name === 'edge');
+    expect(edge.namespaces).toBe(true);
+    expect(edge.accountOu).toBeUndefined();
     expect(edge.clusters).toEqual([
       {
         name: 'sandbox-blackhole',
@@ -263,6 +274,7 @@ describe('GET /api/tenancy/environments and /quota-presets', () => {
       },
     ]);
     const prod = alice.body.environments.find((e: any) => e.name === 'prod');
+    expect(prod.accountOu).toBe('Workloads/Prod');
     expect(prod.clusters.map((c: any) => [c.name, c.reachable])).toEqual([
       ['sandbox-b', true],
       ['sandbox-c', true],

@@ -12,6 +12,8 @@ export interface AwsOrganizationsConfig {
   accountId?: string;
   maxConcurrentCreates: number;
   pollDeadlineSeconds: number;
+  /** Environment name → OU path or id for its accounts (config order). */
+  environmentOus: Record<string, string>;
 }
 
 /** @public */
@@ -45,7 +47,30 @@ export function readAwsOrganizationsConfig(
     accountId,
     maxConcurrentCreates: positive('maxConcurrentCreates', 5),
     pollDeadlineSeconds: positive('pollDeadlineSeconds', 900),
+    environmentOus: readEnvironmentOus(c?.getOptional('environmentOus')),
   };
+}
+
+/** `environmentOus`, read whole: an environment name may hold a dot. */
+function readEnvironmentOus(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(
+      `${CONFIG_KEY}.environmentOus must map environment names to OU paths or ids`,
+    );
+  }
+  const result: Record<string, string> = {};
+  for (const [environment, ou] of Object.entries(value)) {
+    if (typeof ou !== 'string' || !ou.trim()) {
+      throw new Error(
+        `${CONFIG_KEY}.environmentOus.${environment} must be an OU path (Workloads/Prod) or id, got ${JSON.stringify(
+          ou,
+        )}`,
+      );
+    }
+    result[environment] = ou.trim();
+  }
+  return result;
 }
 
 /**

@@ -33,9 +33,58 @@ export function clusterState(cluster: EnvironmentCluster): string {
   return `${cluster.name} (not checked yet)`;
 }
 
-function EnvironmentOption(props: { environment: PlatformEnvironment }) {
-  const { environment } = props;
+/** What the environment is offered for: `ui:options: { for: accounts }`, else namespaces. */
+export type EnvironmentUse = 'namespaces' | 'accounts';
+
+export function environmentUseOf(uiSchema: unknown): EnvironmentUse {
+  const options = (
+    uiSchema as { 'ui:options'?: { for?: unknown } } | undefined
+  )?.['ui:options'];
+  return options?.for === 'accounts' ? 'accounts' : 'namespaces';
+}
+
+/** The environments a form for this use offers; `usable: false` are shown but cannot be chosen. */
+export function environmentChoices(
+  environments: PlatformEnvironment[],
+  use: EnvironmentUse,
+): Array<{ environment: PlatformEnvironment; usable: boolean }> {
+  if (use === 'namespaces') {
+    return environments
+      .filter(e => e.namespaces)
+      .map(environment => ({ environment, usable: true }));
+  }
+  // Those with an OU first (config order), then those without one, shown so
+  // that nobody wonders where staging went.
+  return [
+    ...environments.filter(e => e.accountOu),
+    ...environments.filter(e => !e.accountOu),
+  ].map(environment => ({
+    environment,
+    usable: Boolean(environment.accountOu),
+  }));
+}
+
+function clusterLine(environment: PlatformEnvironment): string {
+  const { clusters } = environment;
+  if (!clusters.length) return 'no clusters';
+  return `${
+    clusters.length === 1 ? '1 cluster' : `${clusters.length} clusters`
+  }: ${clusters.map(clusterState).join(', ')}`;
+}
+
+function EnvironmentOption(props: {
+  environment: PlatformEnvironment;
+  use: EnvironmentUse;
+  usable: boolean;
+}) {
+  const { environment, use, usable } = props;
   const down = environment.clusters.filter(c => c.reachable === false);
+  let detail = clusterLine(environment);
+  if (use === 'accounts') {
+    detail = usable
+      ? `accounts go to OU ${environment.accountOu}`
+      : `no OU for its accounts yet: the platform team sets tenancy.aws.organizations.environmentOus.${environment.name}`;
+  }
   return (
     <Box sx={{ py: 0.5 }}>
       <Typography component="span" sx={{ fontWeight: 500 }}>
@@ -46,15 +95,9 @@ function EnvironmentOption(props: { environment: PlatformEnvironment }) {
         variant="body2"
         sx={{ display: 'block', color: 'text.secondary' }}
       >
-        {environment.clusters.length
-          ? `${
-              environment.clusters.length === 1
-                ? '1 cluster'
-                : `${environment.clusters.length} clusters`
-            }: ${environment.clusters.map(clusterState).join(', ')}`
-          : 'no clusters'}
+        {detail}
       </Typography>
-      {down.length > 0 && (
+      {use === 'namespaces' && down.length > 0 && (
         <Typography
           component="span"
           variant="body2"
@@ -73,8 +116,10 @@ function EnvironmentOption(props: { environment: PlatformEnvironment }) {
  * `ui:field: TenancyEnvironmentPicker` — the environments of the portal's
  * `tenancy.environments`, each with its clusters and whether they answer,
  * so templates need no `enum` of environments and the form cannot offer
- * one the platform does not have. The first environment is chosen until
- * the person picks another.
+ * one the platform does not have. With `ui:options: { for: accounts }`:
+ * the environments with an OU for AWS accounts, each with its OU (the
+ * others shown, not choosable). The first is chosen until the person
+ * picks another.
  */
 export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
   const {
@@ -87,14 +132,17 @@ export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
     idSchema,
   } = props;
   const labelId = useId();
+  const use = environmentUseOf(uiSchema);
   const choices = usePlatformChoices(api => api.getEnvironments());
-  const environments = choices.value?.environments;
+  const environments = choices.value
+    ? environmentChoices(choices.value.environments, use)
+    : undefined;
   const helpText = description ?? uiSchema?.['ui:help'];
   const hasError = Boolean(rawErrors?.length);
 
   // The first environment (config order: the usual way to production), when
   // neither the template nor the person chose one.
-  const first = environments?.[0]?.name;
+  const first = environments?.find(c => c.usable)?.environment.name;
   useEffect(() => {
     if (!formData && first) onChange(first);
   }, [formData, first, onChange]);
@@ -137,19 +185,26 @@ export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
           the platform team.
         </Alert>
       )}
-      {environments && environments.length > 0 && (
+      {environments && environments.some(c => c.usable) && (
         <RadioGroup
           aria-labelledby={labelId}
           name={idSchema?.$id ?? 'environment'}
           value={formData ?? ''}
           onChange={event => onChange(event.target.value)}
         >
-          {environments.map(environment => (
+          {environments.map(({ environment, usable }) => (
             <FormControlLabel
               key={environment.name}
               value={environment.name}
+              disabled={!usable}
               control={<Radio />}
-              label={<EnvironmentOption environment={environment} />}
+              label={
+                <EnvironmentOption
+                  environment={environment}
+                  use={use}
+                  usable={usable}
+                />
+              }
             />
           ))}
         </RadioGroup>
@@ -171,9 +226,12 @@ export const environmentPickerValidation: CustomFieldValidator<string> = async (
   if (!value) return;
   const api = context.apiHolder.get(tenancyApiRef);
   if (!api) return;
+  const use = environmentUseOf(context.uiSchema);
   let names: string[];
   try {
-    names = (await api.getEnvironments()).environments.map(e => e.name);
+    names = environmentChoices((await api.getEnvironments()).environments, use)
+      .filter(c => c.usable)
+      .map(c => c.environment.name);
   } catch {
     // The field itself says the environments could not be loaded; the
     // action checks the environment again before it does anything.
@@ -181,9 +239,15 @@ export const environmentPickerValidation: CustomFieldValidator<string> = async (
   }
   if (!names.includes(value)) {
     validation.addError(
-      `"${value}" is not an environment of this portal (${
-        names.length ? `it has ${names.join(', ')}` : 'it has none'
-      })`,
+      use === 'accounts'
+        ? `"${value}" has no OU for AWS accounts in this portal (${
+            names.length
+              ? `environments with one: ${names.join(', ')}`
+              : 'none has one'
+          })`
+        : `"${value}" is not an environment of this portal (${
+            names.length ? `it has ${names.join(', ')}` : 'it has none'
+          })`,
     );
   }
 };

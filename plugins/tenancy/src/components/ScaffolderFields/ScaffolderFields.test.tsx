@@ -21,6 +21,8 @@ const environments: EnvironmentsResponse = {
   environments: [
     {
       name: 'dev',
+      namespaces: true,
+      accountOu: 'Workloads/Dev',
       clusters: [
         {
           name: 'sandbox-a',
@@ -31,6 +33,7 @@ const environments: EnvironmentsResponse = {
     },
     {
       name: 'staging',
+      namespaces: true,
       clusters: [
         {
           name: 'sandbox-s',
@@ -41,8 +44,11 @@ const environments: EnvironmentsResponse = {
     },
     {
       name: 'prod',
+      namespaces: true,
+      accountOu: 'Workloads/Prod',
       clusters: [{ name: 'sandbox-b', reachable: true }, { name: 'sandbox-c' }],
     },
+    { name: 'sandbox', namespaces: false, accountOu: 'Sandbox', clusters: [] },
   ],
 };
 
@@ -69,7 +75,7 @@ const presets: QuotaPresetsResponse = {
 };
 
 /** The props the scaffolder's form passes a field, with a spy for onChange. */
-function fieldProps(formData?: string) {
+function fieldProps(formData?: string, uiSchema: object = {}) {
   const onChange = jest.fn();
   const props = {
     onChange,
@@ -77,13 +83,13 @@ function fieldProps(formData?: string) {
     required: true,
     rawErrors: [],
     schema: { title: 'Environment', description: 'Where it runs.' },
-    uiSchema: {},
+    uiSchema,
     idSchema: { $id: 'root_environment' },
   } as unknown as FieldExtensionComponentProps<string>;
   return { props, onChange };
 }
 
-function validationOf(api: FakeTenancyApi) {
+function validationOf(api: FakeTenancyApi, uiSchema: object = {}) {
   const errors: string[] = [];
   return {
     errors,
@@ -94,6 +100,7 @@ function validationOf(api: FakeTenancyApi) {
       },
       formData: {},
       schema: {},
+      uiSchema,
     } as any,
   };
 }
@@ -184,6 +191,56 @@ describe('EnvironmentPicker', () => {
     const ok = validationOf(api);
     await environmentPickerValidation('staging', ok.field, ok.context);
     expect(ok.errors).toEqual([]);
+  });
+});
+
+describe('EnvironmentPicker for accounts (ui:options: { for: accounts })', () => {
+  const forAccounts = { 'ui:options': { for: 'accounts' } };
+
+  it('offers the environments with an OU, each with it, and shows one without an OU as not choosable', async () => {
+    const api = new FakeTenancyApi({ environments });
+    const { props, onChange } = fieldProps(undefined, forAccounts);
+    await renderInTestApp(<EnvironmentPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    const radios = (await screen.findAllByRole('radio')) as HTMLInputElement[];
+    expect(radios.map(r => [r.value, r.disabled])).toEqual([
+      ['dev', false],
+      ['prod', false],
+      ['sandbox', false],
+      ['staging', true],
+    ]);
+    expect(
+      screen.getByText('accounts go to OU Workloads/Dev'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('accounts go to OU Sandbox')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'no OU for its accounts yet: the platform team sets tenancy.aws.organizations.environmentOus.staging',
+      ),
+    ).toBeInTheDocument();
+    await waitFor(() => expect(onChange).toHaveBeenCalledWith('dev'));
+  });
+
+  it('refuses an environment without an OU', async () => {
+    const api = new FakeTenancyApi({ environments });
+    const v = validationOf(api, forAccounts);
+    await environmentPickerValidation('staging', v.field, v.context);
+    expect(v.errors).toEqual([
+      '"staging" has no OU for AWS accounts in this portal (environments with one: dev, prod, sandbox)',
+    ]);
+    const ok = validationOf(api, forAccounts);
+    await environmentPickerValidation('sandbox', ok.field, ok.context);
+    expect(ok.errors).toEqual([]);
+  });
+
+  it('is not offered for namespaces: an environment of accounts only has no clusters', async () => {
+    const api = new FakeTenancyApi({ environments });
+    const v = validationOf(api);
+    await environmentPickerValidation('sandbox', v.field, v.context);
+    expect(v.errors).toEqual([
+      '"sandbox" is not an environment of this portal (it has dev, staging, prod)',
+    ]);
   });
 });
 
