@@ -34,13 +34,19 @@ test("the Owned filter lists the team's namespaces and its AWS account", async (
   const token = await personaToken(request, 'alice');
   await expect
     .poll(
-      async () =>
-        (
+      async () => {
+        const status = (
           await request.get(
             '/api/catalog/entities/by-name/resource/default/payments.prod',
             { headers: { authorization: `Bearer ${token}` } },
           )
-        ).status(),
+        ).status();
+        // Not yet (404) is worth waiting for; anything else is not.
+        if (status !== 200 && status !== 404) {
+          throw new Error(`the catalog answered ${status} for payments.prod`);
+        }
+        return status;
+      },
       {
         message: 'payments.prod in the catalog (the provider and processing)',
         timeout: 180_000,

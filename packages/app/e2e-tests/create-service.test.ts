@@ -56,9 +56,9 @@ async function fillCreateServiceForm(
   await screenshot(page, 'create-service-form');
   await page.getByRole('button', { name: 'Next' }).click();
 
-  // Page 2: where it runs (the pickers choose dev, the first environment,
-  // and small, the platform's default size, once they have loaded).
-  await expect(page.getByRole('radio', { name: /^dev/ })).toBeChecked();
+  // Page 2: where it runs. The environment is the person's choice; the size
+  // picker chooses small, the platform's default.
+  await page.getByRole('radio', { name: /^dev/ }).check();
   await expect(page.getByRole('radio', { name: /^small/ })).toBeChecked();
   await page.getByRole('button', { name: 'Next' }).click();
 

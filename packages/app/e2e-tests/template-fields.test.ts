@@ -52,8 +52,10 @@ test("the onboarding form offers the config's environments, staging included, an
         .getByText(new RegExp(`^${clusters}`)),
     ).toBeVisible();
   }
-  // The first environment is chosen; staging can be.
-  await expect(environment.getByRole('radio', { name: /^dev/ })).toBeChecked();
+  // Of several environments, none is chosen for the person; staging can be.
+  await expect(environment.getByRole('radio', { checked: true })).toHaveCount(
+    0,
+  );
   await environment.getByRole('radio', { name: /^staging/ }).check();
   await expect(
     environment.getByRole('radio', { name: /^staging/ }),
@@ -132,6 +134,6 @@ test('the AWS account form offers the environments with an OU, and shows staging
       'no OU for its accounts yet: the platform team sets tenancy.aws.organizations.environmentOus.staging',
     ),
   ).toBeVisible();
-  await expect(environment.getByRole('radio', { name: /^dev/ })).toBeChecked();
+  await environment.getByRole('radio', { name: /^sandbox/ }).check();
   await screenshot(page, 'create-aws-account-fields');
 });

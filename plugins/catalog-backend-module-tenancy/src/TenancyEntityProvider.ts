@@ -48,6 +48,18 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
  */
 const DEFAULT_LISTING_TIMEOUT_MS = 60_000;
 
+function readListingTimeoutMs(config: Config): number {
+  const value =
+    config.getOptionalNumber('tenancy.catalog.clusterTimeoutMs') ??
+    DEFAULT_LISTING_TIMEOUT_MS;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(
+      `tenancy.catalog.clusterTimeoutMs must be a positive number of milliseconds, got ${value}`,
+    );
+  }
+  return value;
+}
+
 /** A cluster's last complete listing. */
 interface KnownCluster {
   facts: ClusterFacts;
@@ -161,9 +173,7 @@ export class TenancyEntityProvider implements EntityProvider {
           : DEFAULT_SCHEDULE,
         environmentOf,
         clusterOwner,
-        timeoutMs:
-          config.getOptionalNumber('tenancy.catalog.clusterTimeoutMs') ??
-          DEFAULT_LISTING_TIMEOUT_MS,
+        timeoutMs: readListingTimeoutMs(config),
         pageSize: config.getOptionalNumber('tenancy.fleet.pageSize') ?? 500,
       },
     );

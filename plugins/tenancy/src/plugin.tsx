@@ -163,6 +163,18 @@ export const namespaceSizePickerFormField = FormFieldBlueprint.make({
 });
 
 /**
+ * `ui:field: TenancyDryRunPreview` for day-2 templates: what the change
+ * would do on each cluster (the action's dry run), and a typed confirmation.
+ */
+export const dryRunPreviewFormField = FormFieldBlueprint.make({
+  name: 'dry-run-preview',
+  params: {
+    field: () =>
+      import('./components/ScaffolderFields').then(m => m.dryRunPreviewField),
+  },
+});
+
+/**
  * The Tenancy frontend: fleet, cluster and team pages, the health of
  * services with their pods one click away, and the developer home's
  * widgets and the scaffolder's environment and namespace-size fields, over the Tenancy backend (`@tenancy/plugin-tenancy-backend`).
@@ -184,6 +196,7 @@ export const tenancyPlugin = createFrontendPlugin({
     clusterEntityCard,
     environmentPickerFormField,
     namespaceSizePickerFormField,
+    dryRunPreviewFormField,
     ...homeWidgets,
   ],
   routes: {

@@ -267,6 +267,14 @@ describe("the environment's OU from config", () => {
         },
         /tags.environment "prod" contradicts environment "dev"/,
       ],
+      [
+        { ...byEnvironment(f, 'dev'), ou: 'Workloads/Prod' },
+        /ou "Workloads\/Prod" is not the OU of environment "dev" \(Workloads\/Dev\); give one of them/,
+      ],
+      [
+        byEnvironment(f, 'toString'),
+        /Environment "toString" has no OU for accounts/,
+      ],
     ];
     for (const [values, message] of cases) {
       const { error } = await run(f, action(f, { environmentOus }), values);

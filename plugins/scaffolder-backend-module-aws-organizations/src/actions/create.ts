@@ -141,6 +141,18 @@ function readCreateInput(
   const email = validateEmail(input.email);
   const tenantRef = parseTenantRef(input.tenant);
   const tenant = stringifyEntityRef(tenantRef);
+  if (
+    input.ou !== undefined &&
+    input.environment !== undefined &&
+    Object.hasOwn(environmentOus, input.environment) &&
+    environmentOus[input.environment] !== input.ou
+  ) {
+    throw new InputError(
+      `ou "${input.ou}" is not the OU of environment "${input.environment}" (${
+        environmentOus[input.environment]
+      }); give one of them`,
+    );
+  }
   const ou = input.ou ?? ouOfEnvironment(input.environment, environmentOus);
   const ouRef = parseOuRef(ou);
   const environment = input.tags.environment ?? input.environment;
@@ -180,7 +192,9 @@ function ouOfEnvironment(
       })`,
     );
   }
-  const ou = environmentOus[environment];
+  const ou = Object.hasOwn(environmentOus, environment)
+    ? environmentOus[environment]
+    : undefined;
   if (!ou) {
     throw new InputError(
       `Environment "${environment}" has no OU for accounts: set tenancy.aws.organizations.environmentOus.${environment}${

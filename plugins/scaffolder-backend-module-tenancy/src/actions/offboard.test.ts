@@ -17,6 +17,7 @@ async function run(
   which: 'onboard' | 'offboard',
   input: Record<string, unknown>,
   user = 'alice',
+  isDryRun = false,
 ) {
   const act =
     which === 'onboard'
@@ -24,6 +25,7 @@ async function run(
       : createOffboardNamespaceAction(actionDeps(h));
   const { ctx, outputs, lines } = capturingContext(input as any, {
     credentials: mockCredentials.user(`user:default/${user}`),
+    isDryRun,
   });
   let error: Error | undefined;
   try {
@@ -59,6 +61,33 @@ describe('tenancy:namespace:offboard', () => {
         },
       },
     });
+    await core('sandbox-a').createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } },
+    });
+    // The dry run names what would go: the namespace and what is in it.
+    const plan = await run(
+      'offboard',
+      { tenant: 'group:default/team-payments', namespace: ns, clusters },
+      'alice',
+      true,
+    );
+    expect(plan.error).toBeUndefined();
+    expect(plan.reports.map(r => [r.cluster, r.outcome])).toEqual([
+      ['sandbox-a', 'dry-run'],
+      ['sandbox-c', 'dry-run'],
+    ]);
+    expect(plan.reports[0].objects).toEqual(
+      expect.arrayContaining([
+        { object: `Namespace/${ns}`, change: 'would-delete' },
+        { object: 'Service/web', change: 'would-delete' },
+      ]),
+    );
+    expect(
+      (await core('sandbox-a').readNamespace({ name: ns })).metadata
+        ?.deletionTimestamp,
+    ).toBeUndefined();
+
     const { error, reports, lines } = await run('offboard', {
       tenant: 'group:default/team-payments',
       namespace: ns,
@@ -83,6 +112,41 @@ describe('tenancy:namespace:offboard', () => {
       clusters,
     });
     expect(again.reports.map(r => r.outcome)).toEqual(['absent', 'absent']);
+  });
+
+  it('does nothing when the typed confirmation is not the namespace', async () => {
+    const ns = h.sandbox.uniqueName('off');
+    expect(
+      (
+        await run('onboard', {
+          tenant: 'group:default/team-payments',
+          namespace: ns,
+          clusters: ['sandbox-a'],
+        })
+      ).error,
+    ).toBeUndefined();
+    const { error, reports } = await run('offboard', {
+      tenant: 'group:default/team-payments',
+      namespace: ns,
+      clusters: ['sandbox-a'],
+      confirm: `${ns}x`,
+    });
+    expect(error?.name).toBe('InputError');
+    expect(error?.message).toBe(
+      `The confirmation "${ns}x" is not the namespace's name "${ns}"; nothing was removed`,
+    );
+    expect(reports).toBeUndefined();
+    const live = await core('sandbox-a').readNamespace({ name: ns });
+    expect(live.metadata?.deletionTimestamp).toBeUndefined();
+    // The right confirmation removes it.
+    const confirmed = await run('offboard', {
+      tenant: 'group:default/team-payments',
+      namespace: ns,
+      clusters: ['sandbox-a'],
+      confirm: ns,
+    });
+    expect(confirmed.error).toBeUndefined();
+    expect(confirmed.reports.map(r => r.outcome)).toEqual(['deleted']);
   });
 
   it("refuses another tenant's namespace and leaves it alone", async () => {

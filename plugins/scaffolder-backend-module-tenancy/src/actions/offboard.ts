@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import { EventsService } from '@backstage/plugin-events-node';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
@@ -52,6 +53,12 @@ export function offboardFields(z: Zod) {
       .describe(
         'How long to wait for each cluster to finish deleting (default 300)',
       ),
+    confirm: z
+      .string()
+      .optional()
+      .describe(
+        "A typed confirmation (a template's): when given, it must be the namespace's name, or nothing is done",
+      ),
   };
 }
 
@@ -81,6 +88,11 @@ export function createOffboardNamespaceAction(
     async handler(ctx) {
       const tenant = parseTenantRef(ctx.input.tenant);
       const namespace = validateNamespaceName(ctx.input.namespace);
+      if (ctx.input.confirm !== undefined && ctx.input.confirm !== namespace) {
+        throw new InputError(
+          `The confirmation "${ctx.input.confirm}" is not the namespace's name "${namespace}"; nothing was removed`,
+        );
+      }
       // Removing a namespace from named clusters needs no override: it takes
       // nothing past the team's limits, and only the team's own namespaces
       // are touched.

@@ -53,8 +53,10 @@ export function createPlatformOptions(options: PlatformOptionsOptions) {
         { credentials },
       );
       const platform = decision.result === AuthorizeResult.ALLOW;
-      const snapshot = await snapshots.get();
-      const byName = new Map(snapshot.clusters.map(c => [c.name, c]));
+      // The names are config; whether clusters answer is extra. A fleet
+      // that cannot be read leaves that out rather than the environments.
+      const snapshot = await snapshots.get().catch(() => undefined);
+      const byName = new Map((snapshot?.clusters ?? []).map(c => [c.name, c]));
       return {
         environments: names.map(name => ({
           name,

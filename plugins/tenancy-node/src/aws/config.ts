@@ -51,7 +51,7 @@ export function readAwsOrganizationsConfig(
   };
 }
 
-/** `environmentOus`, read whole: an environment name may hold a dot. */
+/** `environmentOus`, read whole (as one object, not key by key). */
 function readEnvironmentOus(value: unknown): Record<string, string> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

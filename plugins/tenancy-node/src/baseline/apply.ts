@@ -8,6 +8,8 @@ import {
   NotAllowedError,
 } from '@backstage/errors';
 import {
+  AppsV1Api,
+  CoreV1Api,
   KubeConfig,
   KubernetesObject,
   KubernetesObjectApi,
@@ -33,6 +35,7 @@ export type ObjectChange =
   | 'would-update'
   | 'would-be-unchanged'
   | 'deleted'
+  | 'would-delete'
   | 'absent';
 
 /** @public */
@@ -406,6 +409,44 @@ export async function applyTenantBaseline(
   });
 }
 
+/** At most this many objects of each kind are named in a dry run's plan. */
+const CONTENTS_PER_KIND = 50;
+
+/**
+ * The workloads, services and volume claims in a namespace (`Kind/name`),
+ * for the dry run of its deletion: what a person would miss. Secrets and
+ * ConfigMaps are not named.
+ */
+async function namespaceContents(
+  kc: KubeConfig,
+  namespace: string,
+): Promise<string[]> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const limit = CONTENTS_PER_KIND + 1;
+  const lists: Array<[string, Promise<{ items: KubernetesObject[] }>]> = [
+    ['Deployment', apps.listNamespacedDeployment({ namespace, limit })],
+    ['StatefulSet', apps.listNamespacedStatefulSet({ namespace, limit })],
+    ['Service', core.listNamespacedService({ namespace, limit })],
+    [
+      'PersistentVolumeClaim',
+      core.listNamespacedPersistentVolumeClaim({ namespace, limit }),
+    ],
+  ];
+  const answers = await Promise.all(lists.map(([, list]) => list));
+  const result: string[] = [];
+  for (const [i, [kind]] of lists.entries()) {
+    const { items } = answers[i];
+    for (const item of items.slice(0, CONTENTS_PER_KIND)) {
+      result.push(`${kind}/${item.metadata?.name}`);
+    }
+    if (items.length > CONTENTS_PER_KIND) {
+      result.push(`${kind}/… (more than ${CONTENTS_PER_KIND})`);
+    }
+  }
+  return result;
+}
+
 /**
  * Deletes a tenant's namespace (refusing one that is not the tenant's) and
  * waits, within the deadline, until the cluster has finished deleting it.
@@ -420,7 +461,7 @@ export async function deleteTenantNamespace(
     waitMs: number;
     dryRun?: boolean;
   },
-): Promise<{ outcome: ClusterOutcome }> {
+): Promise<{ outcome: ClusterOutcome; objects?: ObjectResult[] }> {
   const existing = await withClusterTimeout(kc, options.timeoutMs, bounded =>
     checkNamespaceOwnership(
       KubernetesObjectApi.makeApiClient(bounded),
@@ -429,7 +470,22 @@ export async function deleteTenantNamespace(
     ),
   );
   if (!existing) return { outcome: 'absent' };
-  if (options.dryRun) return { outcome: 'dry-run' };
+  if (options.dryRun) {
+    // What goes with it: the namespace, and what people would miss in it.
+    const objects = await withClusterTimeout(kc, options.timeoutMs, bounded =>
+      namespaceContents(bounded, namespace),
+    );
+    return {
+      outcome: 'dry-run',
+      objects: [
+        { object: `Namespace/${namespace}`, change: 'would-delete' },
+        ...objects.map(object => ({
+          object,
+          change: 'would-delete' as const,
+        })),
+      ],
+    };
+  }
   const uid = existing.metadata?.uid;
   // Already being deleted (a rerun, or an earlier run that timed out
   // waiting): only wait. Deleting again would answer 409.

@@ -1,3 +1,4 @@
+import { Link as RouterLink } from 'react-router-dom';
 import {
   Entity,
   parseEntityRef,
@@ -7,6 +8,7 @@ import { EmptyState, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import Grid from '@mui/material/Grid';
 import Typography from '@mui/material/Typography';
 import {
@@ -47,6 +49,21 @@ function ownerRefOf(entity: Entity): string {
  * NetworkPolicies, role bindings and workloads — read from the team's view,
  * so the same permissions apply as on the team page.
  */
+/**
+ * The offboarding template with this namespace filled in: it shows what
+ * would be deleted on each cluster and asks for the name before anything
+ * is done.
+ */
+export function offboardLink(values: {
+  tenant: string;
+  namespace: string;
+  environment: string;
+}): string {
+  return `/create/templates/default/offboard-namespace?formData=${encodeURIComponent(
+    JSON.stringify(values),
+  )}`;
+}
+
 export function NamespaceResourceCard() {
   const { entity } = useEntity();
   const annotations = entity.metadata.annotations ?? {};
@@ -88,12 +105,32 @@ export function NamespaceResourceCard() {
       title={`Namespace ${namespace}${environment ? ` in ${environment}` : ''}`}
       subheader="Quota, policies, role bindings and workloads on each cluster"
     >
-      <Box sx={{ mb: 1 }}>
+      <Box
+        sx={{
+          mb: 1,
+          display: 'flex',
+          alignItems: 'center',
+          justifyContent: 'space-between',
+          gap: 1,
+          flexWrap: 'wrap',
+        }}
+      >
         <RefreshStatus
           updatedAt={state.updatedAt}
           loading={state.loading}
           onRefresh={state.refresh}
         />
+        {environment && (
+          <Button
+            component={RouterLink}
+            to={offboardLink({ tenant: owner, namespace, environment })}
+            size="small"
+            variant="outlined"
+            color="error"
+          >
+            Offboard…
+          </Button>
+        )}
       </Box>
       <AsyncContent state={state} what={`namespace ${namespace}`}>
         {view => (

@@ -118,8 +118,8 @@ function EnvironmentOption(props: {
  * so templates need no `enum` of environments and the form cannot offer
  * one the platform does not have. With `ui:options: { for: accounts }`:
  * the environments with an OU for AWS accounts, each with its OU (the
- * others shown, not choosable). The first is chosen until the person
- * picks another.
+ * others shown, not choosable). An only environment is chosen for the
+ * person; of several, they choose.
  */
 export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
   const {
@@ -140,12 +140,15 @@ export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
   const helpText = description ?? uiSchema?.['ui:help'];
   const hasError = Boolean(rawErrors?.length);
 
-  // The first environment (config order: the usual way to production), when
-  // neither the template nor the person chose one.
-  const first = environments?.find(c => c.usable)?.environment.name;
+  // The only environment there is, when neither the template nor the
+  // person chose one. With several, the person chooses: config order is no
+  // safe default (layered config files reorder it, and prod may come first).
+  const choosable = environments?.filter(c => c.usable) ?? [];
+  const only =
+    choosable.length === 1 ? choosable[0].environment.name : undefined;
   useEffect(() => {
-    if (!formData && first) onChange(first);
-  }, [formData, first, onChange]);
+    if (!formData && only) onChange(only);
+  }, [formData, only, onChange]);
 
   return (
     <FormControl
@@ -179,13 +182,14 @@ export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
           {serverMessage(choices.error)}
         </Alert>
       )}
-      {environments && environments.length === 0 && (
+      {environments && choosable.length === 0 && (
         <Alert severity="warning" sx={{ my: 1 }}>
-          This portal has no environments (tenancy.environments is empty): ask
-          the platform team.
+          {use === 'accounts'
+            ? 'No environment has an OU for AWS accounts (tenancy.aws.organizations.environmentOus): ask the platform team.'
+            : 'This portal has no environments (tenancy.environments is empty): ask the platform team.'}
         </Alert>
       )}
-      {environments && environments.some(c => c.usable) && (
+      {environments && environments.length > 0 && (
         <RadioGroup
           aria-labelledby={labelId}
           name={idSchema?.$id ?? 'environment'}

@@ -16,6 +16,7 @@ import {
   namespaceSizePickerValidation,
 } from './NamespaceSizePicker';
 import { presetSummary } from './quantities';
+import { dryRunPreviewValidation } from './DryRunPreview';
 
 const environments: EnvironmentsResponse = {
   environments: [
@@ -106,7 +107,7 @@ function validationOf(api: FakeTenancyApi, uiSchema: object = {}) {
 }
 
 describe('EnvironmentPicker', () => {
-  it("offers the portal's environments with each cluster's state, and chooses the first", async () => {
+  it("offers the portal's environments with each cluster's state, and leaves the choice of several to the person", async () => {
     const api = new FakeTenancyApi({ environments });
     const { props, onChange } = fieldProps();
     await renderInTestApp(<EnvironmentPicker {...props} />, {
@@ -133,7 +134,7 @@ describe('EnvironmentPicker', () => {
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('Where it runs.')).toBeInTheDocument();
-    await waitFor(() => expect(onChange).toHaveBeenCalledWith('dev'));
+    expect(onChange).not.toHaveBeenCalled();
 
     fireEvent.click(screen.getByRole('radio', { name: /^staging/ }));
     expect(onChange).toHaveBeenLastCalledWith('staging');
@@ -219,7 +220,47 @@ describe('EnvironmentPicker for accounts (ui:options: { for: accounts })', () =>
         'no OU for its accounts yet: the platform team sets tenancy.aws.organizations.environmentOus.staging',
       ),
     ).toBeInTheDocument();
-    await waitFor(() => expect(onChange).toHaveBeenCalledWith('dev'));
+    expect(onChange).not.toHaveBeenCalled();
+  });
+
+  it('chooses the only environment there is, and says when none has an OU', async () => {
+    const only = new FakeTenancyApi({
+      environments: {
+        environments: [
+          {
+            name: 'dev',
+            namespaces: true,
+            accountOu: 'Workloads/Dev',
+            clusters: [],
+          },
+          { name: 'prod', namespaces: true, clusters: [] },
+        ],
+      },
+    });
+    const first = fieldProps(undefined, forAccounts);
+    const { unmount } = await renderInTestApp(
+      <EnvironmentPicker {...first.props} />,
+      { apis: [[tenancyApiRef, only]] },
+    );
+    await waitFor(() => expect(first.onChange).toHaveBeenCalledWith('dev'));
+    unmount();
+
+    const none = new FakeTenancyApi({
+      environments: {
+        environments: [{ name: 'prod', namespaces: true, clusters: [] }],
+      },
+    });
+    const second = fieldProps(undefined, forAccounts);
+    await renderInTestApp(<EnvironmentPicker {...second.props} />, {
+      apis: [[tenancyApiRef, none]],
+    });
+    expect(
+      await screen.findByText(
+        /No environment has an OU for AWS accounts \(tenancy.aws.organizations.environmentOus\)/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('radio', { name: /^prod/ })).toBeDisabled();
+    expect(second.onChange).not.toHaveBeenCalled();
   });
 
   it('refuses an environment without an OU', async () => {
@@ -284,5 +325,39 @@ describe('presetSummary', () => {
         hard: { 'requests.cpu': '250m', 'requests.memory': '512Mi' },
       }),
     ).toBe('0.25 CPU / 512 MiB requested');
+  });
+});
+
+describe('dryRunPreviewValidation', () => {
+  const uiSchema = {
+    'ui:options': {
+      action: 'scaffolder:tenancy-namespace-offboard',
+      input: { namespace: 'namespace' },
+      confirm: 'namespace',
+    },
+  };
+  const validate = (value: string | undefined) => {
+    const errors: string[] = [];
+    dryRunPreviewValidation(
+      value as string,
+      { addError: (e: string) => errors.push(e) } as any,
+      {
+        apiHolder: { get: () => undefined },
+        formData: { namespace: 'payments-ledger' },
+        schema: {},
+        uiSchema,
+      } as any,
+    );
+    return errors;
+  };
+
+  it('goes on only with the exact name typed', () => {
+    expect(validate('payments-ledger')).toEqual([]);
+    expect(validate('payments-ledge')).toEqual([
+      'Type "payments-ledger" exactly to confirm',
+    ]);
+    expect(validate(undefined)).toEqual([
+      'Type "payments-ledger" exactly to confirm',
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import {
   EnvironmentPicker,
   environmentPickerValidation,
 } from './EnvironmentPicker';
+import { DryRunPreview, dryRunPreviewValidation } from './DryRunPreview';
 import {
   NamespaceSizePicker,
   namespaceSizePickerValidation,
@@ -20,6 +21,13 @@ export const namespaceSizePickerField = createFormField({
   name: 'TenancyNamespaceSizePicker',
   component: NamespaceSizePicker,
   validation: namespaceSizePickerValidation,
+});
+
+/** `ui:field: TenancyDryRunPreview`. */
+export const dryRunPreviewField = createFormField({
+  name: 'TenancyDryRunPreview',
+  component: DryRunPreview,
+  validation: dryRunPreviewValidation,
 });
 
 export { EnvironmentPicker } from './EnvironmentPicker';
