@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { screenshot, sidebar, signInAsGuest } from './helpers';
+import { openTemplate, screenshot, sidebar, signInAsGuest } from './helpers';
 import path from 'node:path';
 
 test.beforeEach(async ({ page }) => {
@@ -104,14 +104,7 @@ test('the account vending and onboarding templates open their forms', async ({
       'Namespace name',
     ],
   ]) {
-    await page.goto('/create');
-    // The nearest ancestor of the template's title that holds a Choose
-    // button is its card.
-    const card = page
-      .getByText(title, { exact: true })
-      .first()
-      .locator('xpath=ancestor::*[.//button[normalize-space()="Choose"]][1]');
-    await card.getByRole('button', { name: 'Choose' }).click();
+    await openTemplate(page, title);
     await expect(page.getByText(field).first()).toBeVisible();
     await screenshot(page, shot);
   }

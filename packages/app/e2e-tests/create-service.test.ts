@@ -5,7 +5,7 @@ import {
   RbacAuthorizationV1Api,
 } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
-import { screenshot, signInAsGuest } from './helpers';
+import { openTemplate, screenshot, signInAsGuest } from './helpers';
 import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
 import path from 'node:path';
 
@@ -39,12 +39,7 @@ async function fillCreateServiceForm(
   page: Page,
   options: { name: string; description: string; gitHost: string },
 ) {
-  await page.goto('/create');
-  const card = page
-    .getByText('Create service', { exact: true })
-    .first()
-    .locator('xpath=ancestor::*[.//button[normalize-space()="Choose"]][1]');
-  await card.getByRole('button', { name: 'Choose' }).click();
+  await openTemplate(page, 'Create service');
 
   // Page 1: the service.
   await page.getByRole('textbox', { name: /^Name/ }).fill(options.name);

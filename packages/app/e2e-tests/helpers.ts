@@ -18,6 +18,19 @@ export function sidebar(page: Page) {
   return page.getByRole('navigation', { name: 'sidebar nav' });
 }
 
+/**
+ * Opens Create and chooses the template of this title: the nearest ancestor
+ * of the title that holds a Choose button is its card.
+ */
+export async function openTemplate(page: Page, title: string) {
+  await page.goto('/create');
+  const card = page
+    .getByText(title, { exact: true })
+    .first()
+    .locator('xpath=ancestor::*[.//button[normalize-space()="Choose"]][1]');
+  await card.getByRole('button', { name: 'Choose' }).click();
+}
+
 /** Signs in as the guest and waits until the portal's sidebar is there. */
 export async function signInAsGuest(page: Page) {
   await page.goto('/');

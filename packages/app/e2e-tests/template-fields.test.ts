@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { screenshot, signInAsGuest } from './helpers';
+import { openTemplate, screenshot, signInAsGuest } from './helpers';
 
 /**
  * The templates' environment and size fields come from the portal's config
@@ -11,18 +11,6 @@ import { screenshot, signInAsGuest } from './helpers';
 test.beforeEach(async ({ page }) => {
   await signInAsGuest(page);
 });
-
-async function openTemplate(
-  page: import('@playwright/test').Page,
-  title: string,
-) {
-  await page.goto('/create');
-  const card = page
-    .getByText(title, { exact: true })
-    .first()
-    .locator('xpath=ancestor::*[.//button[normalize-space()="Choose"]][1]');
-  await card.getByRole('button', { name: 'Choose' }).click();
-}
 
 test("the onboarding form offers the config's environments, staging included, and the sizes with their quota", async ({
   page,

@@ -4,12 +4,10 @@ import type {
 } from '@backstage/plugin-scaffolder-react';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
 import FormLabel from '@mui/material/FormLabel';
-import LinearProgress from '@mui/material/LinearProgress';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import Typography from '@mui/material/Typography';
@@ -19,7 +17,7 @@ import type {
 } from '@tenancy/plugin-tenancy-common';
 import { useEffect, useId } from 'react';
 import { tenancyApiRef } from '../../api';
-import { serverMessage } from '../shared';
+import { ChoicesStatus } from './ChoicesStatus';
 import { usePlatformChoices } from './usePlatformChoices';
 
 /** One cluster as the option says it: answering, not answering (why), or not read yet. */
@@ -162,26 +160,7 @@ export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
       <FormLabel component="legend" id={labelId}>
         {title}
       </FormLabel>
-      {choices.loading && !environments && (
-        <LinearProgress
-          aria-label="Loading the platform's environments"
-          sx={{ my: 1 }}
-        />
-      )}
-      {choices.error && !environments && (
-        <Alert
-          severity="error"
-          sx={{ my: 1 }}
-          action={
-            <Button color="inherit" size="small" onClick={choices.retry}>
-              Retry
-            </Button>
-          }
-        >
-          Could not load the platform's environments:{' '}
-          {serverMessage(choices.error)}
-        </Alert>
-      )}
+      <ChoicesStatus choices={choices} what="the platform's environments" />
       {environments && choosable.length === 0 && (
         <Alert severity="warning" sx={{ my: 1 }}>
           {use === 'accounts'

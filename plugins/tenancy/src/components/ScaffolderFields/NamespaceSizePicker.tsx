@@ -2,21 +2,18 @@ import type {
   CustomFieldValidator,
   FieldExtensionComponentProps,
 } from '@backstage/plugin-scaffolder-react';
-import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import Button from '@mui/material/Button';
 import FormControl from '@mui/material/FormControl';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import FormHelperText from '@mui/material/FormHelperText';
 import FormLabel from '@mui/material/FormLabel';
-import LinearProgress from '@mui/material/LinearProgress';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import Typography from '@mui/material/Typography';
 import { useEffect, useId } from 'react';
 import { tenancyApiRef } from '../../api';
-import { serverMessage } from '../shared';
 import { presetSummary } from './quantities';
+import { ChoicesStatus } from './ChoicesStatus';
 import { usePlatformChoices } from './usePlatformChoices';
 
 /**
@@ -61,25 +58,7 @@ export function NamespaceSizePicker(
       <FormLabel component="legend" id={labelId}>
         {title}
       </FormLabel>
-      {choices.loading && !presets && (
-        <LinearProgress
-          aria-label="Loading the namespace sizes"
-          sx={{ my: 1 }}
-        />
-      )}
-      {choices.error && !presets && (
-        <Alert
-          severity="error"
-          sx={{ my: 1 }}
-          action={
-            <Button color="inherit" size="small" onClick={choices.retry}>
-              Retry
-            </Button>
-          }
-        >
-          Could not load the namespace sizes: {serverMessage(choices.error)}
-        </Alert>
-      )}
+      <ChoicesStatus choices={choices} what="the namespace sizes" />
       {presets && (
         <RadioGroup
           aria-labelledby={labelId}
