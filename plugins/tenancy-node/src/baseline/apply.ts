@@ -433,10 +433,20 @@ async function namespaceContents(
       core.listNamespacedPersistentVolumeClaim({ namespace, limit }),
     ],
   ];
-  const answers = await Promise.all(lists.map(([, list]) => list));
+  const answers = await Promise.allSettled(lists.map(([, list]) => list));
   const result: string[] = [];
   for (const [i, [kind]] of lists.entries()) {
-    const { items } = answers[i];
+    const answer = answers[i];
+    if (answer.status === 'rejected') {
+      // The plan says what it could not see rather than failing: the
+      // namespace itself is still what would be deleted.
+      const status = statusOf(answer.reason);
+      result.push(
+        `${kind}/… (could not list${status ? `: HTTP ${status}` : ''})`,
+      );
+      continue;
+    }
+    const { items } = answer.value;
     for (const item of items.slice(0, CONTENTS_PER_KIND)) {
       result.push(`${kind}/${item.metadata?.name}`);
     }

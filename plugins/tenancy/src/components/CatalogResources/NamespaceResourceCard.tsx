@@ -120,7 +120,9 @@ export function NamespaceResourceCard() {
           loading={state.loading}
           onRefresh={state.refresh}
         />
-        {environment && (
+        {/* Only to those who may see the team's namespaces (its members
+            and the platform team): the template checks again. */}
+        {environment && state.value && (
           <Button
             component={RouterLink}
             to={offboardLink({ tenant: owner, namespace, environment })}

@@ -16,7 +16,7 @@ import FormLabel from '@mui/material/FormLabel';
 import LinearProgress from '@mui/material/LinearProgress';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { serverMessage, statusOf } from '../shared';
 
 /** `ui:options` of `TenancyDryRunPreview`. */
@@ -42,6 +42,12 @@ interface Plan {
   error?: string;
   log?: string[];
 }
+
+/**
+ * Only the suite's own namespace tools, which dry-run by default and take
+ * `dryRun`: an action without it would ignore the flag and run for real.
+ */
+const PREVIEWABLE = /^scaffolder:tenancy-namespace-[a-z-]+$/;
 
 function optionsOf(uiSchema: unknown): DryRunPreviewOptions | undefined {
   const options = (
@@ -83,14 +89,27 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
   }, [options, values]);
   const inputKey = JSON.stringify(input ?? null);
 
+  // A confirmation belongs to the plan it was typed under: a new plan (other
+  // inputs, or the page opened again, or a link that filled it in) needs it
+  // typed again.
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+  useEffect(() => {
+    onChangeRef.current(undefined as unknown as string);
+  }, [inputKey]);
+
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<{
     loading: boolean;
     plan?: Plan;
     error?: Error;
   }>({ loading: false });
+  const previewable = Boolean(options && PREVIEWABLE.test(options.action));
   useEffect(() => {
-    if (!options || !input) return undefined;
+    if (!options || !input || !previewable) {
+      setState({ loading: false });
+      return undefined;
+    }
     let current = true;
     setState({ loading: true });
     (async () => {
@@ -118,12 +137,20 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
     };
     // inputKey stands for input.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [discovery, fetchApi, options?.action, inputKey, attempt]);
+  }, [discovery, fetchApi, options?.action, previewable, inputKey, attempt]);
 
   if (!options) {
     return (
       <Alert severity="error">
         TenancyDryRunPreview needs ui:options with action and input.
+      </Alert>
+    );
+  }
+  if (!previewable) {
+    return (
+      <Alert severity="error">
+        TenancyDryRunPreview previews only the suite's namespace actions
+        (scaffolder:tenancy-namespace-…), not {options.action}.
       </Alert>
     );
   }
@@ -174,7 +201,12 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
         </Alert>
       )}
       {state.plan && (
-        <Box aria-labelledby={labelId} role="list" sx={{ my: 1 }}>
+        <Box
+          aria-labelledby={labelId}
+          aria-live="polite"
+          role="list"
+          sx={{ my: 1 }}
+        >
           {(state.plan.clusters ?? []).map(cluster => (
             <Box key={cluster.cluster} role="listitem" sx={{ mb: 1 }}>
               <Typography sx={{ fontWeight: 500 }}>
@@ -207,6 +239,7 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
           value={formData ?? ''}
           onChange={event => onChange(event.target.value)}
           disabled={planFailed || !state.plan}
+          error={Boolean(rawErrors?.length)}
           required
           margin="normal"
           autoComplete="off"
