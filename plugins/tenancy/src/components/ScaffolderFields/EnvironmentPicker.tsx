@@ -15,10 +15,10 @@ import type {
   EnvironmentCluster,
   PlatformEnvironment,
 } from '@tenancy/plugin-tenancy-common';
-import { useEffect, useId } from 'react';
+import { useId } from 'react';
 import { tenancyApiRef } from '../../api';
 import { ChoicesStatus } from './ChoicesStatus';
-import { usePlatformChoices } from './usePlatformChoices';
+import { useChoiceWhenUnset, usePlatformChoices } from './usePlatformChoices';
 
 /** One cluster as the option says it: answering, not answering (why), or not read yet. */
 export function clusterState(cluster: EnvironmentCluster): string {
@@ -144,9 +144,7 @@ export function EnvironmentPicker(props: FieldExtensionComponentProps<string>) {
   const choosable = environments?.filter(c => c.usable) ?? [];
   const only =
     choosable.length === 1 ? choosable[0].environment.name : undefined;
-  useEffect(() => {
-    if (!formData && only) onChange(only);
-  }, [formData, only, onChange]);
+  useChoiceWhenUnset(formData, only, onChange);
 
   return (
     <FormControl

@@ -10,11 +10,11 @@ import FormLabel from '@mui/material/FormLabel';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import Typography from '@mui/material/Typography';
-import { useEffect, useId } from 'react';
+import { useId } from 'react';
 import { tenancyApiRef } from '../../api';
 import { presetSummary } from './quantities';
 import { ChoicesStatus } from './ChoicesStatus';
-import { usePlatformChoices } from './usePlatformChoices';
+import { useChoiceWhenUnset, usePlatformChoices } from './usePlatformChoices';
 
 /**
  * `ui:field: TenancyNamespaceSizePicker` — the namespace sizes of the
@@ -42,9 +42,7 @@ export function NamespaceSizePicker(
   // The platform's default size, when neither the template nor the person
   // chose one.
   const fallback = presets?.find(p => p.isDefault)?.name;
-  useEffect(() => {
-    if (!formData && fallback) onChange(fallback);
-  }, [formData, fallback, onChange]);
+  useChoiceWhenUnset(formData, fallback, onChange);
 
   return (
     <FormControl

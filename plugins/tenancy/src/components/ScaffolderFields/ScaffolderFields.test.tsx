@@ -141,7 +141,12 @@ describe('EnvironmentPicker', () => {
   });
 
   it('keeps a value already chosen', async () => {
-    const api = new FakeTenancyApi({ environments });
+    // One environment, which would be chosen for an empty field.
+    const api = new FakeTenancyApi({
+      environments: {
+        environments: environments.environments.filter(e => e.name === 'prod'),
+      },
+    });
     const { props, onChange } = fieldProps('prod');
     await renderInTestApp(<EnvironmentPicker {...props} />, {
       apis: [[tenancyApiRef, api]],

@@ -1,5 +1,6 @@
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useCallback, useEffect, useRef, useState } from 'react';
+
 import { tenancyApiRef } from '../../api';
 
 /** One load of the platform's choices, with a retry: the form waits on it. */
@@ -41,4 +42,18 @@ export function usePlatformChoices<T>(
 
 function useTenancyApi() {
   return useApi(tenancyApiRef);
+}
+
+/**
+ * Chooses `choice` for the person while the field has no value (neither
+ * the template nor they set one); a value already there is kept.
+ */
+export function useChoiceWhenUnset(
+  formData: string | undefined,
+  choice: string | undefined,
+  onChange: (value: string) => void,
+) {
+  useEffect(() => {
+    if (!formData && choice) onChange(choice);
+  }, [formData, choice, onChange]);
 }
