@@ -34,6 +34,7 @@ import {
   MatrixColumn,
   MatrixRow,
   MatrixSort,
+  policiesText,
   QUOTA_HIGH,
   selectRows,
   tightestQuota,
@@ -128,7 +129,12 @@ const MatrixTable = styled(Table)(({ theme }) => {
     '& .tm-caption': caption,
     '& .tm-policies': {
       ...theme.typography.caption,
-      whiteSpace: 'nowrap',
+      display: 'inline-block',
+      minWidth: 160,
+    },
+    '& .tm-policies-missing': {
+      color: warningText(theme),
+      fontWeight: 700,
     },
     '& .tm-quota': { ...caption, whiteSpace: 'nowrap' },
     '& .tm-quota-high, & .tm-quota-full': { fontWeight: 700 },
@@ -237,36 +243,14 @@ const Cell = memo(function CellView(props: {
   );
 });
 
-/** The namespace's policies over its clusters: the baseline's, or where one is missing. */
 function Policies({ row }: { row: MatrixRow }) {
-  const cells = Object.values(row.cells);
-  const missing = cells.filter(
-    ns => !ns.limitRange || !ns.networkPolicies.defaultDeny,
-  );
-  if (missing.length === 0) {
-    return <span className="tm-policies">LimitRange · default-deny</span>;
-  }
-  const what = (ns: NamespaceSummary) =>
-    [
-      !ns.limitRange && 'no LimitRange',
-      !ns.networkPolicies.defaultDeny && 'no default-deny',
-    ]
-      .filter(Boolean)
-      .join(', ');
+  const { missing, text } = policiesText(Object.values(row.cells));
   return (
-    <Tooltip title={missing.map(ns => `${ns.cluster}: ${what(ns)}`).join('; ')}>
-      <Typography
-        variant="caption"
-        tabIndex={0}
-        sx={{ color: warningText, fontWeight: 700 }}
-      >
-        {`▲ ${what(missing[0])}${
-          missing.length < cells.length
-            ? ` on ${missing.map(ns => ns.cluster).join(', ')}`
-            : ''
-        }`}
-      </Typography>
-    </Tooltip>
+    <span
+      className={missing ? 'tm-policies tm-policies-missing' : 'tm-policies'}
+    >
+      {text}
+    </span>
   );
 }
 
@@ -336,6 +320,7 @@ const MemoRow = memo(MatrixRowView);
  * policies and role bindings of that namespace on that cluster.
  */
 export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
+  // eslint-disable-next-line no-console
   const { columns, rows } = useMemo(() => buildMatrix(tenant), [tenant]);
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<MatrixSort>('health');

@@ -140,3 +140,45 @@ export function selectRows(
   };
   return selected.sort(compare[options.sort]);
 }
+
+/**
+ * What a namespace lacks of the baseline's policies on one cluster, as
+ * "no LimitRange, no default-deny"; empty when it has both.
+ */
+function missingPolicies(ns: NamespaceSummary): string {
+  return [
+    !ns.limitRange && 'no LimitRange',
+    !ns.networkPolicies.defaultDeny && 'no default-deny',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/**
+ * The namespace's policies over its clusters, as one line of text: the
+ * baseline's, or what is missing where — in full, for the matrix shows it as
+ * text, not behind a tooltip (a per-row MUI Tooltip and Typography were most
+ * of the team page's render time, and hid the detail from keyboard and
+ * touch users).
+ */
+export function policiesText(cells: NamespaceSummary[]): {
+  missing: boolean;
+  text: string;
+} {
+  const missing = cells
+    .map(ns => ({ cluster: ns.cluster, what: missingPolicies(ns) }))
+    .filter(m => m.what);
+  if (missing.length === 0) {
+    return { missing: false, text: 'LimitRange · default-deny' };
+  }
+  const same = missing.every(m => m.what === missing[0].what);
+  let text: string;
+  if (same && missing.length === cells.length) {
+    text = missing[0].what;
+  } else if (same) {
+    text = `${missing[0].what} on ${missing.map(m => m.cluster).join(', ')}`;
+  } else {
+    text = missing.map(m => `${m.cluster}: ${m.what}`).join('; ');
+  }
+  return { missing: true, text: `▲ ${text}` };
+}
