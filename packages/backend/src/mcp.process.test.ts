@@ -1,3 +1,7 @@
+import {
+  DescribeAccountCommand,
+  paginateListAccounts,
+} from '@aws-sdk/client-organizations';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -112,6 +116,7 @@ it('lists the suite’s tools with what each may do', async () => {
     'tenancy.service-health',
     'tenancy.fleet',
     'scaffolder.tenancy-aws-account-request',
+    'scaffolder.tenancy-aws-account-close',
   ]) {
     expect(byName.get(name)?.annotations).toMatchObject({
       readOnlyHint: true,
@@ -339,6 +344,76 @@ it("plans a team's AWS account without creating one, and refuses another team's"
     'the refusal to be audited',
     async () =>
       failedAudits('tenancy-aws-account-create', 'alice') === before + 1 ||
+      undefined,
+    10_000,
+    250,
+  );
+});
+
+it("plans closing a team's AWS account without closing it, and refuses another team's", async () => {
+  // The sandbox seeds payments-dev (ACTIVE) and payments-legacy (closed).
+  const { client } = sandbox.organizations();
+  const ids: Record<string, string> = {};
+  for await (const page of paginateListAccounts({ client }, {})) {
+    for (const a of page.Accounts ?? []) ids[a.Name!] = a.Id!;
+  }
+  const tenant = 'group:default/team-payments';
+  const plan = await call('alice', 'scaffolder.tenancy-aws-account-close', {
+    accountId: ids['payments-dev'],
+    tenant,
+  });
+  expect(plan.isError).toBeFalsy();
+  expect(plan.structuredContent).toMatchObject({
+    dryRun: true,
+    accountId: ids['payments-dev'],
+    tenant,
+    state: 'ACTIVE',
+    wouldClose: true,
+  });
+  expect(plan.structuredContent.log.join('\n')).toMatch(
+    /Dry run: would close account \d{12} \("payments-dev"\).*nothing was closed/,
+  );
+  const { Account: after } = await client.send(
+    new DescribeAccountCommand({ AccountId: ids['payments-dev'] }),
+  );
+  expect(after?.State ?? after?.Status).toBe('ACTIVE');
+
+  const closed = await call('alice', 'scaffolder.tenancy-aws-account-close', {
+    accountId: ids['payments-legacy'],
+    tenant,
+  });
+  expect(closed.structuredContent).toMatchObject({ wouldClose: false });
+  expect(closed.structuredContent.state).toMatch(/SUSPENDED|PENDING_CLOSURE/);
+
+  const real = await call('alice', 'scaffolder.tenancy-aws-account-close', {
+    accountId: ids['payments-dev'],
+    tenant,
+    dryRun: false,
+  });
+  expect(real.isError).toBe(true);
+  expect(textOf(real)).toMatch(/InputError: This tool only plans/);
+
+  // bob is in team-search: neither as his own team's (the tag says
+  // payments) nor as payments' (he is not a member).
+  const before = failedAudits('tenancy-aws-account-close', 'bob');
+  const other = await call('bob', 'scaffolder.tenancy-aws-account-close', {
+    accountId: ids['payments-dev'],
+    tenant,
+  });
+  expect(other.isError).toBe(true);
+  expect(textOf(other)).toMatch(
+    /NotAllowedError: .*not a member of group:default\/team-payments/,
+  );
+  const disguised = await call('bob', 'scaffolder.tenancy-aws-account-close', {
+    accountId: ids['payments-dev'],
+    tenant: 'group:default/team-search',
+  });
+  expect(disguised.isError).toBe(true);
+  expect(textOf(disguised)).toMatch(/NotAllowedError: .*not owned by/);
+  await eventually(
+    'the refusal to be audited',
+    async () =>
+      failedAudits('tenancy-aws-account-close', 'bob') >= before + 1 ||
       undefined,
     10_000,
     250,

@@ -71,6 +71,11 @@ export const scaffolderModuleAwsOrganizations = createBackendModule({
           store,
           logger,
         });
+        const close = createCloseAwsAccountAction({
+          ...access,
+          clients,
+          events,
+        });
         scaffolder.addActions(
           create,
           createRegisterAwsAccountAction({
@@ -79,10 +84,10 @@ export const scaffolderModuleAwsOrganizations = createBackendModule({
             catalog,
             events,
           }),
-          createCloseAwsAccountAction({ ...access, clients, events }),
+          close,
         );
-        // Its plan (dry run) as an MCP tool and CLI action (backend.actions).
-        registerAccountTools({ actionsRegistry, create });
+        // The plans (dry runs) as MCP tools and CLI actions (backend.actions).
+        registerAccountTools({ actionsRegistry, create, close });
       },
     });
   },

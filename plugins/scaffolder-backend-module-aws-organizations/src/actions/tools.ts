@@ -5,9 +5,13 @@ import {
   runActionOutsideTask,
 } from '@tenancy/plugin-tenancy-node';
 import { createInput } from './create';
+import { accountIdField, tenantField } from './inputs';
 
 /** The template that requests an account as a task (templates/request-aws-account). */
 const REQUEST_TEMPLATE = 'template:default/request-aws-account';
+
+/** The template that closes an account as a task (templates/close-aws-account). */
+const CLOSE_TEMPLATE = 'template:default/close-aws-account';
 
 /**
  * Registers account vending's plan in Backstage's actions registry, as
@@ -22,6 +26,7 @@ const REQUEST_TEMPLATE = 'template:default/request-aws-account';
 export function registerAccountTools(options: {
   actionsRegistry: ActionsRegistryService;
   create: HandlerOnlyAction;
+  close?: HandlerOnlyAction;
 }) {
   options.actionsRegistry.register({
     name: 'tenancy-aws-account-request',
@@ -74,6 +79,89 @@ export function registerAccountTools(options: {
           existingAccountId: outputs.accountId as string | undefined,
           log,
           next: `To create it, run ${REQUEST_TEMPLATE} with these values (the scaffolder's execute-template tool, or the Create page).`,
+        },
+      };
+    },
+  });
+  if (options.close) registerClosePlan(options.actionsRegistry, options.close);
+}
+
+/**
+ * `scaffolder:tenancy-aws-account-close` (MCP tool
+ * `scaffolder.tenancy-aws-account-close`): the close action's own dry run —
+ * the same permission check, ownership check (the account's tenant tag) and
+ * audit event — answering whether the account would be closed or is
+ * already. The close-aws-account template's form shows it before the task
+ * can be created. Closing runs only as that template's task: it waits for
+ * AWS to report the account closed, and is checkpointed.
+ */
+function registerClosePlan(
+  actionsRegistry: ActionsRegistryService,
+  close: HandlerOnlyAction,
+) {
+  actionsRegistry.register({
+    name: 'tenancy-aws-account-close',
+    title: "Plan closing a team's AWS account",
+    description: `Checks a request to close a team's AWS account exactly as the close action does (member of the team or the platform team; the account is in the organization, is not its management account, and its tenant tag names the team) and answers what would happen: the account's state now, and whether it would be closed. It closes nothing. To close the account, run the template ${CLOSE_TEMPLATE} (the scaffolder's execute-template tool) with a typed confirmation.`,
+    attributes: { readOnly: true, idempotent: true },
+    schema: {
+      input: z =>
+        z
+          .object({
+            accountId: accountIdField(z, 'The 12-digit id of the account'),
+            tenant: tenantField(z),
+            dryRun: z
+              .boolean()
+              .optional()
+              .describe(
+                `Always a dry run; close the account with the template ${CLOSE_TEMPLATE}`,
+              ),
+          })
+          .strict(),
+      output: z =>
+        z.object({
+          dryRun: z.literal(true),
+          accountId: z.string(),
+          tenant: z.string(),
+          state: z
+            .string()
+            .describe('The account state now, as AWS Organizations reports it'),
+          wouldClose: z
+            .boolean()
+            .describe('False when the account is already closed'),
+          log: z.array(z.string()),
+          next: z.string(),
+        }),
+    },
+    action: async ({ input, credentials, logger }) => {
+      const { dryRun, ...rest } = input;
+      if (dryRun === false) {
+        throw new InputError(
+          `This tool only plans; close the account with the template ${CLOSE_TEMPLATE}`,
+        );
+      }
+      const { outputs, log } = await runActionOutsideTask(close, {
+        // The typed confirmation is the template's; a plan changes nothing.
+        input: { ...rest, confirm: rest.accountId },
+        credentials,
+        logger,
+        dryRun: true,
+      });
+      const state = String(outputs.status);
+      const wouldClose = !['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'].includes(
+        state,
+      );
+      return {
+        output: {
+          dryRun: true as const,
+          accountId: String(outputs.accountId),
+          tenant: rest.tenant,
+          state,
+          wouldClose,
+          log,
+          next: wouldClose
+            ? `To close it, run ${CLOSE_TEMPLATE} with these values and confirm with the account id.`
+            : 'Nothing to do: the account is already closed.',
         },
       };
     },

@@ -23,11 +23,11 @@ const plan = {
   },
 };
 
-function setup(action: string, formData?: string) {
+function setup(action: string, formData?: string, answer: object = plan) {
   const fetch = jest.fn(async (_url: string, _init?: any) => ({
     ok: true,
     status: 200,
-    json: async () => plan,
+    json: async () => answer,
   }));
   const onChange = jest.fn();
   const props = {
@@ -85,12 +85,61 @@ describe('DryRunPreview', () => {
     expect(onChange).toHaveBeenLastCalledWith('ledge');
   });
 
-  it('previews nothing but the suite’s namespace actions', async () => {
+  it('previews nothing but the suite’s own planning tools', async () => {
     const { props, fetch, apis } = setup('catalog:unregister-entity');
     await renderInTestApp(<DryRunPreview {...props} />, { apis });
     expect(
       screen.getByText(/previews only the suite's namespace actions/),
     ).toBeInTheDocument();
     await waitFor(() => expect(fetch).not.toHaveBeenCalled());
+  });
+
+  it("shows the account close tool's plan: the account's state and what closing does", async () => {
+    const { props, fetch, apis } = setup(
+      'scaffolder:tenancy-aws-account-close',
+      undefined,
+      {
+        output: {
+          dryRun: true,
+          accountId: '111122223333',
+          tenant: 'group:default/team-payments',
+          state: 'ACTIVE',
+          wouldClose: true,
+          log: [],
+          next: '',
+        },
+      },
+    );
+    await renderInTestApp(<DryRunPreview {...props} />, { apis });
+    expect(
+      await screen.findByText('Account 111122223333: ACTIVE'),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/^would be closed: AWS suspends it/)).toBeVisible();
+    expect(fetch.mock.calls[0][0]).toMatch(
+      /actions\/scaffolder%3Atenancy-aws-account-close\/invoke$/,
+    );
+  });
+
+  it('says an account that is already closed would not change', async () => {
+    const { props, apis } = setup(
+      'scaffolder:tenancy-aws-account-close',
+      undefined,
+      {
+        output: {
+          dryRun: true,
+          accountId: '444455556666',
+          state: 'SUSPENDED',
+          wouldClose: false,
+          log: [],
+        },
+      },
+    );
+    await renderInTestApp(<DryRunPreview {...props} />, { apis });
+    expect(
+      await screen.findByText('Account 444455556666: SUSPENDED'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('already closed: the task would change nothing'),
+    ).toBeInTheDocument();
   });
 });

@@ -38,16 +38,23 @@ interface ClusterPlan {
 }
 
 interface Plan {
+  /** The namespace tools' plan, per cluster. */
   clusters?: ClusterPlan[];
+  /** The account close tool's plan: the account's state now. */
+  accountId?: string;
+  state?: string;
+  wouldClose?: boolean;
   error?: string;
   log?: string[];
 }
 
 /**
- * Only the suite's own namespace tools, which dry-run by default and take
- * `dryRun`: an action without it would ignore the flag and run for real.
+ * Only the suite's own tools that dry-run by default and take `dryRun` —
+ * its namespace tools, and the account close tool, which only plans: an
+ * action without it would ignore the flag and run for real.
  */
-const PREVIEWABLE = /^scaffolder:tenancy-namespace-[a-z-]+$/;
+const PREVIEWABLE =
+  /^scaffolder:tenancy-(namespace-[a-z-]+|aws-account-close)$/;
 
 function optionsOf(uiSchema: unknown): DryRunPreviewOptions | undefined {
   const options = (
@@ -150,7 +157,8 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
     return (
       <Alert severity="error">
         TenancyDryRunPreview previews only the suite's namespace actions
-        (scaffolder:tenancy-namespace-…), not {options.action}.
+        (scaffolder:tenancy-namespace-…) and account closing
+        (scaffolder:tenancy-aws-account-close), not {options.action}.
       </Alert>
     );
   }
@@ -176,10 +184,7 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
         </Typography>
       )}
       {state.loading && (
-        <LinearProgress
-          aria-label="Asking the clusters what would change"
-          sx={{ my: 1 }}
-        />
+        <LinearProgress aria-label="Asking what would change" sx={{ my: 1 }} />
       )}
       {state.error && (
         <Alert
@@ -228,6 +233,18 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
               )}
             </Box>
           ))}
+          {state.plan.accountId && (
+            <Box role="listitem" sx={{ mb: 1 }}>
+              <Typography sx={{ fontWeight: 500 }}>
+                {`Account ${state.plan.accountId}: ${state.plan.state}`}
+              </Typography>
+              <Typography variant="body2" sx={{ pl: 2 }}>
+                {state.plan.wouldClose
+                  ? 'would be closed: AWS suspends it at once and deletes it after the post-closure period (90 days), during which AWS support can reopen it'
+                  : 'already closed: the task would change nothing'}
+              </Typography>
+            </Box>
+          )}
           {state.plan.error && (
             <Alert severity="warning">{state.plan.error}</Alert>
           )}
