@@ -46,7 +46,7 @@ async function fillCreateServiceForm(
   await page
     .getByRole('textbox', { name: /^Description/ })
     .fill(options.description);
-  await page.getByRole('textbox', { name: 'Owning team' }).click();
+  await page.getByRole('combobox', { name: 'Owning team' }).click();
   await page.getByRole('option', { name: 'Payments', exact: true }).click();
   await screenshot(page, 'create-service-form');
   await page.getByRole('button', { name: 'Next' }).click();

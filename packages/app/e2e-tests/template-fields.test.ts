@@ -16,7 +16,7 @@ test("the onboarding form offers the config's environments, staging included, an
   page,
 }) => {
   await openTemplate(page, 'Onboard a team namespace');
-  await page.getByRole('textbox', { name: 'Team' }).click();
+  await page.getByRole('combobox', { name: 'Team' }).click();
   await page.getByRole('option', { name: 'Payments', exact: true }).click();
   await page
     .getByRole('textbox', { name: /^Namespace name/ })
@@ -74,7 +74,7 @@ test('the Create service form offers the same environments', async ({
   await page
     .getByRole('textbox', { name: /^Description/ })
     .fill('Only opens the form');
-  await page.getByRole('textbox', { name: 'Owning team' }).click();
+  await page.getByRole('combobox', { name: 'Owning team' }).click();
   await page.getByRole('option', { name: 'Payments', exact: true }).click();
   await page.getByRole('button', { name: 'Next' }).click();
   const environment = page.getByRole('radiogroup', { name: 'Environment' });
@@ -88,7 +88,7 @@ test('the AWS account form offers the environments with an OU, and shows staging
   page,
 }) => {
   await openTemplate(page, 'Request an AWS account');
-  await page.getByRole('textbox', { name: 'Team' }).click();
+  await page.getByRole('combobox', { name: 'Team' }).click();
   await page.getByRole('option', { name: 'Payments', exact: true }).click();
   await page
     .getByRole('textbox', { name: /^Account name/ })

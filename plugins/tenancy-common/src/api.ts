@@ -305,3 +305,21 @@ export interface QuotaPreset {
 export interface QuotaPresetsResponse {
   presets: QuotaPreset[];
 }
+
+/** A team the caller may act for. @public */
+export interface ActingTeam {
+  /** `group:namespace/name`. */
+  entityRef: string;
+  /** Its title or display name in the catalog, when it has one. */
+  title?: string;
+}
+
+/**
+ * `GET /teams`: the teams the caller may onboard, offboard or request
+ * accounts for — their own groups, or every group for the platform team
+ * (`anyTeam`), as the actions decide. @public
+ */
+export interface ActingTeamsResponse {
+  teams: ActingTeam[];
+  anyTeam: boolean;
+}

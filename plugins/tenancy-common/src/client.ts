@@ -3,6 +3,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   ClusterDetail,
   EntityHealth,
+  ActingTeamsResponse,
   EnvironmentsResponse,
   FleetResponse,
   QuotaPresetsResponse,
@@ -31,6 +32,8 @@ export interface TenancyApi {
   getEnvironments(): Promise<EnvironmentsResponse>;
   /** The namespace sizes (quota presets) with their real numbers. */
   getQuotaPresets(): Promise<QuotaPresetsResponse>;
+  /** The teams the caller may act for: their own, or every team for the platform team. */
+  getActingTeams(): Promise<ActingTeamsResponse>;
 }
 
 function refPath(ref: string, defaultKind: string): string {
@@ -98,5 +101,9 @@ export class TenancyClient implements TenancyApi {
 
   getQuotaPresets() {
     return this.get<QuotaPresetsResponse>('/quota-presets');
+  }
+
+  getActingTeams() {
+    return this.get<ActingTeamsResponse>('/teams');
   }
 }

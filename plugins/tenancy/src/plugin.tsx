@@ -163,6 +163,18 @@ export const namespaceSizePickerFormField = FormFieldBlueprint.make({
 });
 
 /**
+ * `ui:field: TenancyTeamPicker` for templates: the teams the person may act
+ * for — their own, or any team for the platform team.
+ */
+export const teamPickerFormField = FormFieldBlueprint.make({
+  name: 'team-picker',
+  params: {
+    field: () =>
+      import('./components/ScaffolderFields').then(m => m.teamPickerField),
+  },
+});
+
+/**
  * `ui:field: TenancyDryRunPreview` for day-2 templates: what the change
  * would do on each cluster (the action's dry run), and a typed confirmation.
  */
@@ -196,6 +208,7 @@ export const tenancyPlugin = createFrontendPlugin({
     clusterEntityCard,
     environmentPickerFormField,
     namespaceSizePickerFormField,
+    teamPickerFormField,
     dryRunPreviewFormField,
     ...homeWidgets,
   ],

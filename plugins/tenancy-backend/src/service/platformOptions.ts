@@ -1,13 +1,20 @@
 import {
+  AuthService,
   BackstageCredentials,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Config } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  ActingTeam,
+  ActingTeamsResponse,
   EnvironmentsResponse,
   QuotaPresetsResponse,
   tenancyFleetReadPermission,
+  tenancyPlatformAdminPermission,
 } from '@tenancy/plugin-tenancy-common';
 import {
   readAwsOrganizationsConfig,
@@ -22,7 +29,29 @@ export interface PlatformOptionsOptions {
   config: Config;
   snapshots: Pick<FleetSnapshotService, 'get'>;
   permissions: PermissionsService;
+  auth: AuthService;
+  userInfo: UserInfoService;
+  catalog: CatalogService;
 }
+
+function actingTeam(entity: Entity): ActingTeam {
+  const profile = (entity.spec as { profile?: { displayName?: unknown } })
+    ?.profile;
+  const title =
+    entity.metadata.title ??
+    (typeof profile?.displayName === 'string'
+      ? profile.displayName
+      : undefined);
+  return { entityRef: stringifyEntityRef(entity), ...(title && { title }) };
+}
+
+const TEAM_FIELDS = [
+  'kind',
+  'metadata.namespace',
+  'metadata.name',
+  'metadata.title',
+  'spec.profile.displayName',
+];
 
 /**
  * The choices the platform offers, read from the portal's config so that
@@ -34,7 +63,7 @@ export interface PlatformOptionsOptions {
  * holders of tenancy.fleet.read, as on the fleet page.
  */
 export function createPlatformOptions(options: PlatformOptionsOptions) {
-  const { config, snapshots, permissions } = options;
+  const { config, snapshots, permissions, auth, userInfo, catalog } = options;
   // Read once: a bad preset already stops the scaffolder module at start-up.
   const environments = readEnvironments(config);
   const baseline = readBaselineOptions(config);
@@ -86,6 +115,49 @@ export function createPlatformOptions(options: PlatformOptionsOptions) {
           isDefault: name === baseline.defaultQuotaPreset,
         })),
       };
+    },
+
+    /**
+     * The teams the caller may act for, decided as the actions decide
+     * (isTenantMemberOrPlatform): every Group in the catalog for the
+     * platform team (`tenancy.platform.admin`), else the groups among the
+     * caller's ownership refs. Read from the catalog with the caller's
+     * credentials, so the catalog's own permissions apply.
+     */
+    async actingTeams(
+      credentials: BackstageCredentials,
+    ): Promise<ActingTeamsResponse> {
+      const [admin] = await permissions.authorize(
+        [{ permission: tenancyPlatformAdminPermission }],
+        { credentials },
+      );
+      const anyTeam = admin.result === AuthorizeResult.ALLOW;
+      let teams: ActingTeam[] = [];
+      if (anyTeam) {
+        const { items } = await catalog.getEntities(
+          { filter: { kind: 'Group' }, fields: TEAM_FIELDS },
+          { credentials },
+        );
+        teams = items.map(actingTeam);
+      } else if (auth.isPrincipal(credentials, 'user')) {
+        const refs = (
+          await userInfo.getUserInfo(credentials)
+        ).ownershipEntityRefs.filter(ref => ref.startsWith('group:'));
+        const { items } = refs.length
+          ? await catalog.getEntitiesByRefs(
+              { entityRefs: refs, fields: TEAM_FIELDS },
+              { credentials },
+            )
+          : { items: [] };
+        // A group the catalog does not (or no longer) have is still one
+        // the actions accept: kept, by its ref.
+        teams = refs.map((entityRef, i) => {
+          const entity = items[i];
+          return entity ? actingTeam(entity) : { entityRef };
+        });
+      }
+      teams.sort((x, y) => x.entityRef.localeCompare(y.entityRef));
+      return { teams, anyTeam };
     },
   };
 }

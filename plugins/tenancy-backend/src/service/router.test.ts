@@ -240,7 +240,7 @@ afterAll(async () => {
   await sandbox.cleanup();
 });
 
-describe('GET /api/tenancy/environments and /quota-presets', () => {
+describe('GET /api/tenancy/environments, /quota-presets and /teams', () => {
   it("lists the config's environments with each cluster's last answer; why one failed only for the platform team", async () => {
     // The fleet snapshot is made (or shared) first: the black hole is waited out.
     const alice = await request(server)
@@ -314,8 +314,27 @@ describe('GET /api/tenancy/environments and /quota-presets', () => {
     ]);
   });
 
+  it('offers a member their own teams, and the platform team every team, as the actions decide', async () => {
+    const alice = await request(server)
+      .get('/api/tenancy/teams')
+      .set(as('alice'));
+    expect(alice.status).toBe(200);
+    expect(alice.body).toEqual({
+      anyTeam: false,
+      teams: [{ entityRef: 'group:default/team-payments', title: 'Payments' }],
+    });
+    const pat = await request(server).get('/api/tenancy/teams').set(as('pat'));
+    expect(pat.body.anyTeam).toBe(true);
+    expect(pat.body.teams).toEqual([
+      { entityRef: 'group:default/platform-team', title: 'Platform' },
+      { entityRef: 'group:default/team-checkout', title: 'Checkout' },
+      { entityRef: 'group:default/team-payments', title: 'Payments' },
+      { entityRef: 'group:default/team-search', title: 'Search' },
+    ]);
+  });
+
   it('answers no one who is not signed in', async () => {
-    for (const route of ['environments', 'quota-presets']) {
+    for (const route of ['environments', 'quota-presets', 'teams']) {
       const res = await request(server).get(`/api/tenancy/${route}`);
       expect(res.status).toBe(401);
     }

@@ -55,6 +55,16 @@ export async function createRouter(
     res.json(await platform.environments(await httpAuth.credentials(req)));
   });
 
+  // Whom the team pickers offer: the caller's teams, or every team for the
+  // platform team — as the actions decide.
+  router.get('/teams', async (req, res) => {
+    res.json(
+      await platform.actingTeams(
+        await httpAuth.credentials(req, { allow: ['user', 'service'] }),
+      ),
+    );
+  });
+
   router.get('/quota-presets', async (req, res) => {
     await httpAuth.credentials(req);
     res.json(platform.quotaPresets());

@@ -1,5 +1,6 @@
 import { ResponseError } from '@backstage/errors';
 import type {
+  ActingTeamsResponse,
   ClusterDetail,
   EntityHealth,
   EnvironmentsResponse,
@@ -30,6 +31,7 @@ export class FakeTenancyApi implements TenancyApi {
   workloadPods: Record<string, Answer<WorkloadPods>> = {};
   environments: Answer<EnvironmentsResponse> = 'pending';
   quotaPresets: Answer<QuotaPresetsResponse> = 'pending';
+  actingTeams: Answer<ActingTeamsResponse> = 'pending';
   readonly calls: string[] = [];
 
   constructor(init: Partial<FakeTenancyApi> = {}) {
@@ -75,6 +77,9 @@ export class FakeTenancyApi implements TenancyApi {
   }
   getQuotaPresets() {
     return this.answer('getQuotaPresets', this.quotaPresets);
+  }
+  getActingTeams() {
+    return this.answer('getActingTeams', this.actingTeams);
   }
 }
 

@@ -17,6 +17,7 @@ import {
 } from './NamespaceSizePicker';
 import { presetSummary } from './quantities';
 import { dryRunPreviewValidation } from './DryRunPreview';
+import { TeamPicker, teamPickerValidation } from './TeamPicker';
 
 const environments: EnvironmentsResponse = {
   environments: [
@@ -318,6 +319,81 @@ describe('NamespaceSizePicker', () => {
     expect(v.errors).toEqual([
       '"large" is not a namespace size of this portal (it has small, medium)',
     ]);
+  });
+});
+
+describe('TeamPicker', () => {
+  const payments = {
+    entityRef: 'group:default/team-payments',
+    title: 'Payments',
+  };
+  const search = { entityRef: 'group:default/team-search', title: 'Search' };
+
+  it("chooses a member's only team", async () => {
+    const api = new FakeTenancyApi({
+      actingTeams: { teams: [payments], anyTeam: false },
+    });
+    const { props, onChange } = fieldProps();
+    await renderInTestApp(<TeamPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    await waitFor(() =>
+      expect(onChange).toHaveBeenCalledWith('group:default/team-payments'),
+    );
+  });
+
+  it("keeps another team's value filled in for the platform team, and offers every team", async () => {
+    const api = new FakeTenancyApi({
+      actingTeams: { teams: [payments, search], anyTeam: true },
+    });
+    const { props, onChange } = fieldProps('group:default/team-search');
+    await renderInTestApp(<TeamPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    const input = await screen.findByRole('combobox');
+    expect(input).toHaveValue('Search');
+    expect(
+      screen.getByText(
+        'Where it runs. As the platform team, you can pick any team.',
+      ),
+    ).toBeInTheDocument();
+    fireEvent.mouseDown(input);
+    fireEvent.click(await screen.findByRole('option', { name: 'Payments' }));
+    expect(onChange).toHaveBeenLastCalledWith('group:default/team-payments');
+  });
+
+  it('names a filled-in team the person is not in instead of replacing it', async () => {
+    const api = new FakeTenancyApi({
+      actingTeams: { teams: [payments], anyTeam: false },
+    });
+    const { props, onChange } = fieldProps('group:default/team-search');
+    await renderInTestApp(<TeamPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    expect(
+      await screen.findByText(
+        /filled in for group:default\/team-search, which you are not a member of/,
+      ),
+    ).toBeInTheDocument();
+    expect(onChange).not.toHaveBeenCalled();
+  });
+
+  it('refuses a team the person may not act for', async () => {
+    const api = new FakeTenancyApi({
+      actingTeams: { teams: [payments], anyTeam: false },
+    });
+    const v = validationOf(api);
+    await teamPickerValidation('group:default/team-search', v.field, v.context);
+    expect(v.errors).toEqual([
+      'You are not a member of group:default/team-search; only its members and the platform team can do this',
+    ]);
+    const ok = validationOf(api);
+    await teamPickerValidation(
+      'group:default/team-payments',
+      ok.field,
+      ok.context,
+    );
+    expect(ok.errors).toEqual([]);
   });
 });
 

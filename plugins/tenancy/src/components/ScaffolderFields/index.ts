@@ -8,6 +8,7 @@ import {
   NamespaceSizePicker,
   namespaceSizePickerValidation,
 } from './NamespaceSizePicker';
+import { TeamPicker, teamPickerValidation } from './TeamPicker';
 
 /** `ui:field: TenancyEnvironmentPicker` (loaded by the `scaffolder-form-field` extension). */
 export const environmentPickerField = createFormField({
@@ -23,6 +24,13 @@ export const namespaceSizePickerField = createFormField({
   validation: namespaceSizePickerValidation,
 });
 
+/** `ui:field: TenancyTeamPicker`. */
+export const teamPickerField = createFormField({
+  name: 'TenancyTeamPicker',
+  component: TeamPicker,
+  validation: teamPickerValidation,
+});
+
 /** `ui:field: TenancyDryRunPreview`. */
 export const dryRunPreviewField = createFormField({
   name: 'TenancyDryRunPreview',
@@ -32,3 +40,4 @@ export const dryRunPreviewField = createFormField({
 
 export { EnvironmentPicker } from './EnvironmentPicker';
 export { NamespaceSizePicker } from './NamespaceSizePicker';
+export { TeamPicker } from './TeamPicker';
