@@ -54,7 +54,16 @@ export interface CloseAwsAccountActionOptions extends AccessDeps {
 /** @public */
 export const CLOSE_ACTION_ID = 'aws:organizations:account:close';
 
-const CLOSED_STATES = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
+/**
+ * The states in which the action counts an account closed (and closes it no
+ * more): SUSPENDED is how AWS Organizations' `Status` (and moto) reports a
+ * closed account.
+ */
+export const CLOSED_STATES: ReadonlySet<string> = new Set([
+  'SUSPENDED',
+  'PENDING_CLOSURE',
+  'CLOSED',
+]);
 
 const DEFAULT_CLOSE_WAIT_SECONDS = 120;
 

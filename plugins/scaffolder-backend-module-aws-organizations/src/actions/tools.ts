@@ -5,13 +5,14 @@ import {
   runActionOutsideTask,
 } from '@tenancy/plugin-tenancy-node';
 import { createInput } from './create';
+import { CLOSE_ACTION_ID, CLOSED_STATES } from './close';
 import { accountIdField, tenantField } from './inputs';
 
 /** The template that requests an account as a task (templates/request-aws-account). */
 const REQUEST_TEMPLATE = 'template:default/request-aws-account';
 
-/** The template that closes an account as a task (templates/close-aws-account). */
-const CLOSE_TEMPLATE = 'template:default/close-aws-account';
+/** What closes an account, as a scaffolder task (it waits for AWS, checkpointed). */
+const CLOSE_ACTION = CLOSE_ACTION_ID;
 
 /**
  * Registers account vending's plan in Backstage's actions registry, as
@@ -91,9 +92,9 @@ export function registerAccountTools(options: {
  * `scaffolder.tenancy-aws-account-close`): the close action's own dry run —
  * the same permission check, ownership check (the account's tenant tag) and
  * audit event — answering whether the account would be closed or is
- * already. The close-aws-account template's form shows it before the task
- * can be created. Closing runs only as that template's task: it waits for
- * AWS to report the account closed, and is checkpointed.
+ * already. The TenancyDryRunPreview field can show it in a form. Closing
+ * runs only as a scaffolder task of the close action: it waits for AWS to
+ * report the account closed, and is checkpointed.
  */
 function registerClosePlan(
   actionsRegistry: ActionsRegistryService,
@@ -102,7 +103,7 @@ function registerClosePlan(
   actionsRegistry.register({
     name: 'tenancy-aws-account-close',
     title: "Plan closing a team's AWS account",
-    description: `Checks a request to close a team's AWS account exactly as the close action does (member of the team or the platform team; the account is in the organization, is not its management account, and its tenant tag names the team) and answers what would happen: the account's state now, and whether it would be closed. It closes nothing. To close the account, run the template ${CLOSE_TEMPLATE} (the scaffolder's execute-template tool) with a typed confirmation.`,
+    description: `Checks a request to close a team's AWS account exactly as the close action does (member of the team or the platform team; the account is in the organization, is not its management account, and its tenant tag names the team) and answers what would happen: the account's state now, and whether it would be closed. It closes nothing. Closing runs as a scaffolder task of the action ${CLOSE_ACTION}, whose confirm input must repeat the account id.`,
     attributes: { readOnly: true, idempotent: true },
     schema: {
       input: z =>
@@ -114,7 +115,7 @@ function registerClosePlan(
               .boolean()
               .optional()
               .describe(
-                `Always a dry run; close the account with the template ${CLOSE_TEMPLATE}`,
+                `Always a dry run; the account is closed by a scaffolder task of ${CLOSE_ACTION}`,
               ),
           })
           .strict(),
@@ -137,7 +138,7 @@ function registerClosePlan(
       const { dryRun, ...rest } = input;
       if (dryRun === false) {
         throw new InputError(
-          `This tool only plans; close the account with the template ${CLOSE_TEMPLATE}`,
+          `This tool only plans; the account is closed by a scaffolder task of ${CLOSE_ACTION}`,
         );
       }
       const { outputs, log } = await runActionOutsideTask(close, {
@@ -148,9 +149,8 @@ function registerClosePlan(
         dryRun: true,
       });
       const state = String(outputs.status);
-      const wouldClose = !['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'].includes(
-        state,
-      );
+      // As the action decides: it closes only what it does not count closed.
+      const wouldClose = !CLOSED_STATES.has(state);
       return {
         output: {
           dryRun: true as const,
@@ -160,7 +160,7 @@ function registerClosePlan(
           wouldClose,
           log,
           next: wouldClose
-            ? `To close it, run ${CLOSE_TEMPLATE} with these values and confirm with the account id.`
+            ? `To close it, run a scaffolder task of ${CLOSE_ACTION} with these values and confirm set to the account id.`
             : 'Nothing to do: the account is already closed.',
         },
       };

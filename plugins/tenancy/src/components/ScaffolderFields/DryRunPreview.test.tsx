@@ -114,7 +114,9 @@ describe('DryRunPreview', () => {
     expect(
       await screen.findByText('Account 111122223333: ACTIVE'),
     ).toBeInTheDocument();
-    expect(screen.getByText(/^would be closed: AWS suspends it/)).toBeVisible();
+    expect(
+      screen.getByText(/^would be closed: AWS deletes a closed account after/),
+    ).toBeVisible();
     expect(fetch.mock.calls[0][0]).toMatch(
       /actions\/scaffolder%3Atenancy-aws-account-close\/invoke$/,
     );

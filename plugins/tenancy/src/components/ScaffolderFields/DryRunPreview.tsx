@@ -240,7 +240,7 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
               </Typography>
               <Typography variant="body2" sx={{ pl: 2 }}>
                 {state.plan.wouldClose
-                  ? 'would be closed: AWS suspends it at once and deletes it after the post-closure period (90 days), during which AWS support can reopen it'
+                  ? 'would be closed: AWS deletes a closed account after its post-closure period (90 days), during which AWS support can reopen it'
                   : 'already closed: the task would change nothing'}
               </Typography>
             </Box>

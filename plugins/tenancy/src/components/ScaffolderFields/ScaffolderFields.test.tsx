@@ -362,6 +362,22 @@ describe('TeamPicker', () => {
     expect(onChange).toHaveBeenLastCalledWith('group:default/team-payments');
   });
 
+  it('keeps a filled-in team the catalog does not show the platform team: they may act for any team', async () => {
+    const api = new FakeTenancyApi({
+      actingTeams: { teams: [payments], anyTeam: true },
+    });
+    const { props, onChange } = fieldProps('group:default/team-gone');
+    await renderInTestApp(<TeamPicker {...props} />, {
+      apis: [[tenancyApiRef, api]],
+    });
+    expect(await screen.findByRole('combobox')).toHaveValue('team-gone');
+    expect(screen.queryByText(/not a member of/)).not.toBeInTheDocument();
+    expect(onChange).not.toHaveBeenCalled();
+    const v = validationOf(api);
+    await teamPickerValidation('group:default/team-gone', v.field, v.context);
+    expect(v.errors).toEqual([]);
+  });
+
   it('names a filled-in team the person is not in instead of replacing it', async () => {
     const api = new FakeTenancyApi({
       actingTeams: { teams: [payments], anyTeam: false },

@@ -51,7 +51,9 @@ export function TeamPicker(props: FieldExtensionComponentProps<string>) {
     onChange,
   );
   const selected = teams?.find(t => t.entityRef === formData);
-  const foreign = Boolean(teams && formData && !selected);
+  // The platform team may act for any team, also one the catalog does not
+  // show them (e.g. deleted since): a value from a link stands.
+  const foreign = Boolean(teams && formData && !selected && !anyTeam);
 
   return (
     <FormControl
@@ -65,7 +67,9 @@ export function TeamPicker(props: FieldExtensionComponentProps<string>) {
       {teams && (
         <Autocomplete<ActingTeam>
           options={teams}
-          value={selected ?? null}
+          value={
+            selected ?? (formData && anyTeam ? { entityRef: formData } : null)
+          }
           onChange={(_event, team) =>
             onChange(team?.entityRef ?? (undefined as unknown as string))
           }
@@ -106,14 +110,14 @@ export const teamPickerValidation: CustomFieldValidator<string> = async (
   if (!value) return;
   const api = context.apiHolder.get(tenancyApiRef);
   if (!api) return;
-  let teams: ActingTeam[];
+  let acting: { teams: ActingTeam[]; anyTeam: boolean };
   try {
-    teams = (await api.getActingTeams()).teams;
+    acting = await api.getActingTeams();
   } catch {
     // The action decides again; a failed lookup is shown by the field.
     return;
   }
-  if (!teams.some(t => t.entityRef === value)) {
+  if (!acting.anyTeam && !acting.teams.some(t => t.entityRef === value)) {
     validation.addError(
       `You are not a member of ${value}; only its members and the platform team can do this`,
     );

@@ -320,7 +320,6 @@ const MemoRow = memo(MatrixRowView);
  * policies and role bindings of that namespace on that cluster.
  */
 export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
-  // eslint-disable-next-line no-console
   const { columns, rows } = useMemo(() => buildMatrix(tenant), [tenant]);
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<MatrixSort>('health');
