@@ -15,6 +15,21 @@ const REQUEST_TEMPLATE = 'template:default/request-aws-account';
 const CLOSE_ACTION = CLOSE_ACTION_ID;
 
 /**
+ * A tool's input without `dryRun`, which may only ask for a plan: these
+ * tools never change anything, and say what does (`instead`).
+ */
+function planOnly<T extends { dryRun?: boolean }>(
+  input: T,
+  instead: string,
+): Omit<T, 'dryRun'> {
+  const { dryRun, ...rest } = input;
+  if (dryRun === false) {
+    throw new InputError(`This tool only plans; ${instead}`);
+  }
+  return rest;
+}
+
+/**
  * Registers account vending's plan in Backstage's actions registry, as
  * `scaffolder:tenancy-aws-account-request` (MCP tool
  * `scaffolder.tenancy-aws-account-request`): the create action's own dry
@@ -59,12 +74,10 @@ export function registerAccountTools(options: {
         }),
     },
     action: async ({ input, credentials, logger }) => {
-      const { dryRun, ...rest } = input;
-      if (dryRun === false) {
-        throw new InputError(
-          `This tool only plans; create the account with the template ${REQUEST_TEMPLATE}`,
-        );
-      }
+      const rest = planOnly(
+        input,
+        `create the account with the template ${REQUEST_TEMPLATE}`,
+      );
       const { outputs, log } = await runActionOutsideTask(options.create, {
         input: rest,
         credentials,
@@ -135,12 +148,10 @@ function registerClosePlan(
         }),
     },
     action: async ({ input, credentials, logger }) => {
-      const { dryRun, ...rest } = input;
-      if (dryRun === false) {
-        throw new InputError(
-          `This tool only plans; the account is closed by a scaffolder task of ${CLOSE_ACTION}`,
-        );
-      }
+      const rest = planOnly(
+        input,
+        `the account is closed by a scaffolder task of ${CLOSE_ACTION}`,
+      );
       const { outputs, log } = await runActionOutsideTask(close, {
         // The typed confirmation is the template's; a plan changes nothing.
         input: { ...rest, confirm: rest.accountId },
