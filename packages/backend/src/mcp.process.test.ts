@@ -133,6 +133,13 @@ it('lists the suite’s tools with what each may do', async () => {
   ).toMatchObject({
     destructiveHint: true,
   });
+  expect(
+    byName.get('scaffolder.tenancy-namespace-resize')?.annotations,
+  ).toMatchObject({
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+  });
   // The input schemas come from the same config as the templates: the
   // onboarding tool names the configured quota presets.
   const onboard = byName.get('scaffolder.tenancy-namespace-onboard')!;

@@ -31,6 +31,7 @@ beforeAll(async () => {
             'skeleton-render',
             'dry-run',
             'dry-run-values',
+            'dry-run-lookup',
           ].map(name => at('broken', name))
         : [p],
     ),
@@ -141,6 +142,13 @@ describe.each<[string, CheckId, string, number, RegExp]>([
     'check-values.yaml',
     2,
     /^the sample values do not match the parameters: name does not match pattern/,
+  ],
+  [
+    'broken/dry-run-lookup',
+    'dry-run',
+    'check-values.yaml',
+    2,
+    /^\$awsAccountId looks "payments-legacy" up in the organization of tenancy\.aws\.organizations, which the checks' config does not have/,
   ],
 ])('%s', (folder, check, file, line, message) => {
   it(`fails only the ${check} check`, () => {

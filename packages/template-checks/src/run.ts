@@ -26,6 +26,7 @@ import {
   TemplateReport,
 } from './types';
 import { sampleValues } from './values';
+import { hasLookups, resolveLookups } from './lookups';
 
 /** The repository root (the package runs from source, never bundled). */
 // eslint-disable-next-line no-restricted-syntax
@@ -178,9 +179,11 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
 
   let backend: CheckBackend | undefined;
   let actions: Set<string> | undefined;
+  let backendConfig: JsonObject | undefined;
   try {
     if (dryRun && discovery.templates.length) {
       const config = options.backendConfig ?? (await sandboxOnce())?.config;
+      backendConfig = config;
       const t = Date.now();
       // Loaded only when needed: it loads the portal's backend features.
       const { CheckBackend } =
@@ -200,6 +203,7 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
     for (const file of discovery.templates) {
       const templateReport = await checkTemplate(file, {
         backend,
+        backendConfig,
         actions,
         valuesFile: options.valuesFile,
         platformConfig,
@@ -217,6 +221,8 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
 
 interface TemplateCheckContext {
   backend?: CheckBackend;
+  /** The test backend's config: where sample-value lookups look. */
+  backendConfig?: JsonObject;
   actions?: Set<string>;
   valuesFile?: string;
   /** The config of the platform-values check; none when not given. */
@@ -361,6 +367,10 @@ export async function checkTemplate(
     await record('dry-run', async () => {
       const sample = sampleValues(src, context.valuesFile);
       if (sample.findings.length) return { findings: sample.findings };
+      if (hasLookups(sample)) {
+        const lookups = await resolveLookups(sample, context.backendConfig);
+        if (lookups.length) return { findings: lookups };
+      }
       const outcome = await dryRunTemplate({
         source: src,
         backend,

@@ -13,11 +13,12 @@ import {
 import {
   createOffboardNamespaceAction,
   createOnboardNamespaceAction,
+  createResizeNamespaceAction,
 } from './actions';
 import { registerNamespaceTools } from './actions/tools';
 
 /**
- * Adds Tenancy's namespace onboarding and offboarding actions to the
+ * Adds Tenancy's namespace onboarding, offboarding and resizing actions to the
  * scaffolder, and registers them in the actions registry (MCP tools).
  * @public
  */
@@ -67,13 +68,15 @@ export const scaffolderModuleTenancy = createBackendModule({
         };
         const onboard = createOnboardNamespaceAction(deps);
         const offboard = createOffboardNamespaceAction(deps);
-        scaffolder.addActions(onboard, offboard);
-        // The same two as MCP tools and CLI actions (backend.actions).
+        const resize = createResizeNamespaceAction(deps);
+        scaffolder.addActions(onboard, offboard, resize);
+        // The same as MCP tools and CLI actions (backend.actions).
         registerNamespaceTools({
           actionsRegistry,
           baseline: readBaselineOptions(config),
           onboard,
           offboard,
+          resize,
         });
       },
     });

@@ -26,6 +26,17 @@ export const tenancyNamespaceOffboardPermission = createPermission({
   attributes: { action: 'delete' },
 });
 
+/**
+ * Give a tenant namespace another quota (a preset). Members of the team
+ * hold it for their own team; past the preset needs
+ * {@link tenancyNamespaceOverridePermission}.
+ * @public
+ */
+export const tenancyNamespaceResizePermission = createPermission({
+  name: 'tenancy.namespace.resize',
+  attributes: { action: 'update' },
+});
+
 /** See every cluster of the fleet (the platform team). @public */
 export const tenancyFleetReadPermission = createPermission({
   name: 'tenancy.fleet.read',
@@ -78,6 +89,7 @@ export const tenancyPermissions = [
   tenancyPlatformAdminPermission,
   tenancyNamespaceOnboardPermission,
   tenancyNamespaceOffboardPermission,
+  tenancyNamespaceResizePermission,
   tenancyNamespaceOverridePermission,
   tenancyFleetReadPermission,
   tenancyTenantReadPermission,

@@ -73,7 +73,13 @@ export function clusterReportsOutput(z: Zod) {
     z.object({
       cluster: z.string(),
       outcome: z.string(),
-      objects: z.array(z.object({ object: z.string(), change: z.string() })),
+      objects: z.array(
+        z.object({
+          object: z.string(),
+          change: z.string(),
+          detail: z.string().optional(),
+        }),
+      ),
       error: z.string().optional(),
     }),
   );

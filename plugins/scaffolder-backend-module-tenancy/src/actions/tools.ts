@@ -14,6 +14,7 @@ import {
 } from './inputs';
 import { offboardDescriptions, offboardFields } from './offboard';
 import { onboardDescriptions, onboardFields } from './onboard';
+import { resizeDescriptions, resizeFields } from './resize';
 
 /** How long the offboarding tool waits per cluster unless told (`waitSeconds`). */
 const OFFBOARD_TOOL_WAIT_SECONDS = 45;
@@ -23,9 +24,10 @@ const keepOnFailure = (outputs: Record<string, unknown>) =>
   outputs.clusters !== undefined;
 
 /**
- * Registers onboarding and offboarding in Backstage's actions registry (MCP
- * tools and CLI actions), as `tenancy-namespace-onboard` and
- * `tenancy-namespace-offboard` of the scaffolder plugin. They run the
+ * Registers onboarding, offboarding and resizing in Backstage's actions
+ * registry (MCP tools and CLI actions), as `tenancy-namespace-onboard`,
+ * `tenancy-namespace-offboard` and `tenancy-namespace-resize` of the
+ * scaffolder plugin. They run the
  * scaffolder actions' own handlers, and dry-run unless told `dryRun: false`:
  * the answer is then the per-cluster plan (each object and what would
  * change). A caller who may not act for the team is refused, and the refusal
@@ -36,6 +38,7 @@ export function registerNamespaceTools(options: {
   baseline: BaselineOptions;
   onboard: HandlerOnlyAction;
   offboard: HandlerOnlyAction;
+  resize: HandlerOnlyAction;
 }) {
   const { actionsRegistry, baseline } = options;
   const dryRunField = (z: Zod) =>
@@ -153,6 +156,44 @@ export function registerNamespaceTools(options: {
           dryRun,
           keepOnFailure,
         },
+      );
+      return {
+        output: { dryRun, clusters: outputs.clusters as any, log, error },
+      };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'tenancy-namespace-resize',
+    title: "Resize a team namespace's quota",
+    description:
+      "Gives a team's namespace (only one the team owns) another quota preset on every cluster of an environment: its ResourceQuota only. Dry-runs by default and answers, per cluster, what changes (e.g. requests.cpu 2 → 4) and where the namespace already uses more than a new limit; only members of the team (or the platform team) may, and a quota above the preset needs the platform team.",
+    attributes: { destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z
+          .object({
+            ...namespaceShape(z, resizeDescriptions, resizeFields(z, baseline)),
+            dryRun: dryRunField(z),
+          })
+          .strict(),
+      output: z =>
+        z.object({
+          dryRun: z.boolean(),
+          clusters: clusterReportsOutput(z),
+          log: z.array(z.string()),
+          error: z
+            .string()
+            .optional()
+            .describe('Why the step failed on some clusters (see clusters)'),
+        }),
+    },
+    action: async ({ input, credentials, logger }) => {
+      checkTarget(input);
+      const { dryRun = true, ...rest } = input;
+      const { outputs, log, error } = await runActionOutsideTask(
+        options.resize,
+        { input: rest, credentials, logger, dryRun, keepOnFailure },
       );
       return {
         output: { dryRun, clusters: outputs.clusters as any, log, error },

@@ -6,6 +6,7 @@ import {
   ConflictError,
   ForwardedError,
   NotAllowedError,
+  NotFoundError,
 } from '@backstage/errors';
 import {
   AppsV1Api,
@@ -15,6 +16,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   V1Namespace,
+  V1ResourceQuota,
 } from '@kubernetes/client-node';
 import {
   FIELD_MANAGER,
@@ -24,6 +26,7 @@ import {
   tenantLabelValue,
 } from '@tenancy/plugin-tenancy-common';
 import { apiMessage, statusOf, withAbortSignal } from '../kube';
+import { describeQuotaChange, quotaChanges } from './quotaChange';
 import { BaselineObject, describeObject } from './render';
 
 /** What happened to one object. @public */
@@ -43,6 +46,8 @@ export interface ObjectResult {
   /** `Kind/name`. */
   object: string;
   change: ObjectChange;
+  /** What changes in it, for a person (e.g. a quota's `requests.cpu 2 → 4`). */
+  detail?: string;
 }
 
 /** The outcome on one cluster: `unchanged` when nothing at all changed. @public */
@@ -558,4 +563,88 @@ function terminatingReason(namespace: V1Namespace | undefined): string {
     return 'deletion did not finish in time; the cluster reports no reason (is its namespace controller running?)';
   }
   return conditions.map(c => `${c.type}: ${c.message ?? c.reason}`).join('; ');
+}
+
+/**
+ * Gives a tenant's namespace another quota: server-side applies its
+ * ResourceQuota (the one the baseline rendered, with the new `hard`) under
+ * the suite's field manager. The namespace must exist and be the tenant's;
+ * one that is missing is an error (it was never onboarded here, or was
+ * offboarded), never created — the dry run reports it `absent`. A rerun with the same quota changes nothing
+ * (`unchanged`). The result's `detail` says what changes, and where the
+ * namespace already uses more than a new limit.
+ * @public
+ */
+export async function resizeTenantQuota(
+  kc: KubeConfig,
+  quota: V1ResourceQuota,
+  options: ApplyOptions,
+): Promise<{ outcome: ClusterOutcome; objects: ObjectResult[] }> {
+  const namespace = quota.metadata!.namespace!;
+  const dryRun = options.dryRun ?? false;
+  return withClusterTimeout(kc, options.timeoutMs, async bounded => {
+    const client = KubernetesObjectApi.makeApiClient(bounded);
+    const existing = await checkNamespaceOwnership(
+      client,
+      namespace,
+      options.tenant,
+    );
+    if (!existing && dryRun) {
+      // The plan says so; the run itself fails here.
+      return {
+        outcome: 'absent' as const,
+        objects: [
+          {
+            object: `Namespace/${namespace}`,
+            change: 'absent' as const,
+            detail:
+              'not on this cluster: onboard it here first; resizing would fail here',
+          },
+        ],
+      };
+    }
+    if (!existing || existing.metadata?.deletionTimestamp) {
+      throw new NotFoundError(
+        `Namespace ${namespace} is not on this cluster${
+          existing ? ' any more (it is being deleted)' : ''
+        }; onboard it here first`,
+      );
+    }
+    let current: V1ResourceQuota | undefined;
+    try {
+      current = await client.read<V1ResourceQuota>({
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: quota.metadata!.name!, namespace },
+      });
+    } catch (error) {
+      if (statusOf(error) !== 404)
+        throw toError(error, `reading ${describeObject(quota)}`);
+    }
+    const result = await apply(client, quota, dryRun, current?.metadata);
+    const hard = quota.spec?.hard ?? {};
+    const detail = describeQuotaChange(
+      current?.spec?.hard,
+      hard,
+      current?.status?.used,
+    );
+    if (dryRun) {
+      // A server-side dry run does not move the resourceVersion, so the
+      // apply cannot tell an update from no change: the limits can.
+      let change: ObjectChange = 'would-create';
+      if (current) {
+        change = quotaChanges(current.spec?.hard, hard).length
+          ? 'would-update'
+          : 'would-be-unchanged';
+      }
+      return {
+        outcome: 'dry-run',
+        objects: [{ object: result.object, change, detail }],
+      };
+    }
+    return {
+      outcome: result.change === 'unchanged' ? 'unchanged' : 'updated',
+      objects: [{ ...result, detail }],
+    };
+  });
 }

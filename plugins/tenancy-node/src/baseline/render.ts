@@ -101,6 +101,9 @@ function renderNamespace(
   };
 }
 
+/** The name of the baseline's ResourceQuota. */
+const QUOTA_NAME = 'tenant-quota';
+
 /** The quota, and the container defaults that let pods without requests schedule under it. */
 function renderQuotaAndDefaults(
   spec: TenantSpec,
@@ -108,12 +111,7 @@ function renderQuotaAndDefaults(
   meta: Meta,
 ): [V1ResourceQuota, V1LimitRange] {
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      metadata: meta('tenant-quota'),
-      spec: { hard: { ...spec.quota } },
-    },
+    renderTenantQuota(spec),
     {
       apiVersion: 'v1',
       kind: 'LimitRange',
@@ -264,16 +262,8 @@ function renderAccess(
   ];
 }
 
-/**
- * The tenant baseline for one namespace: a pure function of the spec and the
- * settings, so that what is applied can be compared field by field with what
- * was rendered. Every object carries the ownership labels.
- * @public
- */
-export function renderTenantBaseline(
-  spec: TenantSpec,
-  options: BaselineOptions,
-): BaselineObject[] {
+/** The ownership labels and annotation every baseline object carries. */
+function ownership(spec: Pick<TenantSpec, 'tenant' | 'namespace'>) {
   const labels = {
     'app.kubernetes.io/managed-by': MANAGED_BY,
     [TENANT_LABEL]: tenantLabelValue(spec.tenant),
@@ -287,6 +277,36 @@ export function renderTenantBaseline(
     labels,
     annotations,
   });
+  return { labels, annotations, meta };
+}
+
+/**
+ * The baseline's ResourceQuota alone, as {@link renderTenantBaseline}
+ * renders it: what a resize applies.
+ * @public
+ */
+export function renderTenantQuota(
+  spec: Pick<TenantSpec, 'tenant' | 'namespace' | 'quota'>,
+): V1ResourceQuota {
+  return {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: ownership(spec).meta(QUOTA_NAME),
+    spec: { hard: { ...spec.quota } },
+  };
+}
+
+/**
+ * The tenant baseline for one namespace: a pure function of the spec and the
+ * settings, so that what is applied can be compared field by field with what
+ * was rendered. Every object carries the ownership labels.
+ * @public
+ */
+export function renderTenantBaseline(
+  spec: TenantSpec,
+  options: BaselineOptions,
+): BaselineObject[] {
+  const { labels, annotations, meta } = ownership(spec);
   return [
     renderNamespace(spec, labels, annotations),
     ...renderQuotaAndDefaults(spec, options, meta),

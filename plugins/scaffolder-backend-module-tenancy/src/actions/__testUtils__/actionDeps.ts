@@ -5,7 +5,7 @@ import { Harness } from '../../__testUtils__/harness';
 /**
  * What the namespace actions need, on the harness's clusters. Not for tests
  * of access control (tenantEscape.process.test.ts is one): the stand-in
- * grants `allowed` — by default onboarding, offboarding and the platform's
+ * grants `allowed` — by default onboarding, offboarding, resizing and the platform's
  * override, so that the platform team's inputs (explicit clusters, a raised
  * quota) pass too.
  */
@@ -14,6 +14,7 @@ export function actionDeps(
   allowed = [
     'tenancy.namespace.onboard',
     'tenancy.namespace.offboard',
+    'tenancy.namespace.resize',
     'tenancy.namespace.override',
   ],
 ) {

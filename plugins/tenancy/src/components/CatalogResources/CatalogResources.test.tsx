@@ -91,6 +91,22 @@ describe('NamespaceResourceCard', () => {
     // One quota bar per resource per cluster.
     expect(screen.getAllByText('pods')).toHaveLength(2);
     expect(api.calls).toEqual([`getTenant ${PAYMENTS}`]);
+    // The day-2 templates, filled in for this namespace.
+    const values = encodeURIComponent(
+      JSON.stringify({
+        tenant: PAYMENTS,
+        namespace: 'payments',
+        environment: 'prod',
+      }),
+    );
+    expect(screen.getByRole('link', { name: 'Resize…' })).toHaveAttribute(
+      'href',
+      `/create/templates/default/resize-namespace?formData=${values}`,
+    );
+    expect(screen.getByRole('link', { name: 'Offboard…' })).toHaveAttribute(
+      'href',
+      `/create/templates/default/offboard-namespace?formData=${values}`,
+    );
   });
 
   it('says plainly when the user may not see the team', async () => {

@@ -22,7 +22,9 @@ import {
   AsyncContent,
   clusterErrorText,
   errorText,
+  offboardLink,
   RefreshStatus,
+  resizeLink,
   useAutoRefresh,
 } from '../shared';
 import { NamespaceCard } from '../TenantPage/TenantView';
@@ -49,21 +51,6 @@ function ownerRefOf(entity: Entity): string {
  * NetworkPolicies, role bindings and workloads — read from the team's view,
  * so the same permissions apply as on the team page.
  */
-/**
- * The offboarding template with this namespace filled in: it shows what
- * would be deleted on each cluster and asks for the name before anything
- * is done.
- */
-export function offboardLink(values: {
-  tenant: string;
-  namespace: string;
-  environment: string;
-}): string {
-  return `/create/templates/default/offboard-namespace?formData=${encodeURIComponent(
-    JSON.stringify(values),
-  )}`;
-}
-
 export function NamespaceResourceCard() {
   const { entity } = useEntity();
   const annotations = entity.metadata.annotations ?? {};
@@ -123,15 +110,25 @@ export function NamespaceResourceCard() {
         {/* Only to those who may see the team's namespaces (its members
             and the platform team): the template checks again. */}
         {environment && state.value && (
-          <Button
-            component={RouterLink}
-            to={offboardLink({ tenant: owner, namespace, environment })}
-            size="small"
-            variant="outlined"
-            color="error"
-          >
-            Offboard…
-          </Button>
+          <Box sx={{ display: 'flex', gap: 1 }}>
+            <Button
+              component={RouterLink}
+              to={resizeLink({ tenant: owner, namespace, environment })}
+              size="small"
+              variant="outlined"
+            >
+              Resize…
+            </Button>
+            <Button
+              component={RouterLink}
+              to={offboardLink({ tenant: owner, namespace, environment })}
+              size="small"
+              variant="outlined"
+              color="error"
+            >
+              Offboard…
+            </Button>
+          </Box>
         )}
       </Box>
       <AsyncContent state={state} what={`namespace ${namespace}`}>

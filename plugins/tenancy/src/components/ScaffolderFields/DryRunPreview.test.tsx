@@ -85,6 +85,38 @@ describe('DryRunPreview', () => {
     expect(onChange).toHaveBeenLastCalledWith('ledge');
   });
 
+  it("shows what changes in an object: a resize's quota before → after", async () => {
+    const { props, apis } = setup(
+      'scaffolder:tenancy-namespace-resize',
+      undefined,
+      {
+        output: {
+          dryRun: true,
+          clusters: [
+            {
+              cluster: 'sandbox-a',
+              outcome: 'dry-run',
+              objects: [
+                {
+                  object: 'ResourceQuota/tenant-quota',
+                  change: 'would-update',
+                  detail: 'requests.cpu 2 → 4, requests.memory 4Gi → 8Gi',
+                },
+              ],
+            },
+          ],
+          log: [],
+        },
+      },
+    );
+    await renderInTestApp(<DryRunPreview {...props} />, { apis });
+    expect(
+      await screen.findByText(
+        'ResourceQuota/tenant-quota — would-update: requests.cpu 2 → 4, requests.memory 4Gi → 8Gi',
+      ),
+    ).toBeInTheDocument();
+  });
+
   it('previews nothing but the suite’s own planning tools', async () => {
     const { props, fetch, apis } = setup('catalog:unregister-entity');
     await renderInTestApp(<DryRunPreview {...props} />, { apis });

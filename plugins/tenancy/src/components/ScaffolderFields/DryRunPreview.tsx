@@ -33,7 +33,8 @@ export interface DryRunPreviewOptions {
 interface ClusterPlan {
   cluster: string;
   outcome: string;
-  objects: Array<{ object: string; change: string }>;
+  /** `detail`: what changes in it (a quota's `requests.cpu 2 → 4`). */
+  objects: Array<{ object: string; change: string; detail?: string }>;
   error?: string;
 }
 
@@ -224,6 +225,7 @@ export function DryRunPreview(props: FieldExtensionComponentProps<string>) {
                   sx={{ pl: 2 }}
                 >
                   {o.object} — {o.change}
+                  {o.detail ? `: ${o.detail}` : ''}
                 </Typography>
               ))}
               {cluster.error && (

@@ -1,5 +1,6 @@
 import { InfoCard } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import Button from '@mui/material/Button';
 import Link from '@mui/material/Link';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -9,7 +10,8 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { TenantAccount } from '@tenancy/plugin-tenancy-common';
-import { ReadableChip } from '../shared';
+import { Link as RouterLink } from 'react-router-dom';
+import { closeAccountLink, ReadableChip } from '../shared';
 
 type ChipColor = 'success' | 'warning' | 'error' | 'default';
 
@@ -49,8 +51,19 @@ function Missing() {
   );
 }
 
-/** A team's AWS accounts: name, id, state, OU, environment, cost centre and the console. */
-export function AccountsTable({ accounts }: { accounts: TenantAccount[] }) {
+/**
+ * A team's AWS accounts: name, id, state, OU, environment, cost centre, the
+ * console and — for an active account of `tenant` — "Close…", which opens
+ * the closing template with the account filled in (it shows the account's
+ * state and asks for its id before anything is done).
+ */
+export function AccountsTable({
+  accounts,
+  tenant,
+}: {
+  accounts: TenantAccount[];
+  tenant?: string;
+}) {
   const sorted = [...accounts].sort(
     (a, b) =>
       (a.environment ?? '').localeCompare(b.environment ?? '') ||
@@ -76,6 +89,7 @@ export function AccountsTable({ accounts }: { accounts: TenantAccount[] }) {
                 <TableCell>Environment</TableCell>
                 <TableCell>Cost centre</TableCell>
                 <TableCell>Console</TableCell>
+                {tenant && <TableCell>Actions</TableCell>}
               </TableRow>
             </TableHead>
             <TableBody>
@@ -119,6 +133,28 @@ export function AccountsTable({ accounts }: { accounts: TenantAccount[] }) {
                       <Missing />
                     )}
                   </TableCell>
+                  {tenant && (
+                    <TableCell>
+                      {account.accountId && account.state === 'ACTIVE' ? (
+                        <Button
+                          component={RouterLink}
+                          to={closeAccountLink({
+                            tenant,
+                            accountId: account.accountId,
+                          })}
+                          size="small"
+                          color="error"
+                          aria-label={`Close ${
+                            account.title ?? account.accountId
+                          }…`}
+                        >
+                          Close…
+                        </Button>
+                      ) : (
+                        <Missing />
+                      )}
+                    </TableCell>
+                  )}
                 </TableRow>
               ))}
             </TableBody>

@@ -1,5 +1,6 @@
 import { EmptyState } from '@backstage/core-components';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import MenuItem from '@mui/material/MenuItem';
 import Switch from '@mui/material/Switch';
@@ -21,11 +22,15 @@ import type {
   TenantResponse,
 } from '@tenancy/plugin-tenancy-common';
 import { Fragment, memo, useCallback, useMemo, useState } from 'react';
+import { Link as RouterLink } from 'react-router-dom';
 import {
   clusterErrorText,
   errorText,
   healthWord,
   textOn,
+  NamespaceTarget,
+  offboardLink,
+  resizeLink,
   warningText,
 } from '../shared';
 import {
@@ -254,13 +259,43 @@ function Policies({ row }: { row: MatrixRow }) {
   );
 }
 
+/**
+ * The day-2 templates for a namespace in one environment, filled in: the
+ * templates dry-run and check access again.
+ */
+function DayTwoActions(props: { target: NamespaceTarget }) {
+  const { target } = props;
+  return (
+    <Box sx={{ display: 'flex', gap: 1, mt: 1 }}>
+      <Button
+        component={RouterLink}
+        to={resizeLink(target)}
+        size="small"
+        variant="outlined"
+      >
+        {`Resize in ${target.environment}…`}
+      </Button>
+      <Button
+        component={RouterLink}
+        to={offboardLink(target)}
+        size="small"
+        variant="outlined"
+        color="error"
+      >
+        {`Offboard from ${target.environment}…`}
+      </Button>
+    </Box>
+  );
+}
+
 function MatrixRowView(props: {
   row: MatrixRow;
   columns: MatrixColumn[];
+  tenant: string;
   open?: string;
   onToggle: (name: string, cluster: string) => void;
 }) {
-  const { row, columns, open, onToggle } = props;
+  const { row, columns, tenant, open, onToggle } = props;
   const toggleCell = useCallback(
     (cluster: string) => onToggle(row.name, cluster),
     [onToggle, row.name],
@@ -303,6 +338,15 @@ function MatrixRowView(props: {
                 }`}
               </Typography>
               <NamespaceDetail ns={detail} />
+              {detail.environment && (
+                <DayTwoActions
+                  target={{
+                    tenant,
+                    namespace: detail.name,
+                    environment: detail.environment,
+                  }}
+                />
+              )}
             </Box>
           </TableCell>
         </TableRow>
@@ -478,6 +522,7 @@ export function NamespaceMatrix({ tenant }: { tenant: TenantResponse }) {
                 key={row.name}
                 row={row}
                 columns={columns}
+                tenant={tenant.tenant}
                 open={open?.name === row.name ? open.cluster : undefined}
                 onToggle={toggle}
               />

@@ -129,6 +129,27 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
       ),
     ).toBeInTheDocument();
     expect(detail.getByText('1 / 2 workloads healthy')).toBeInTheDocument();
+    // The day-2 templates, filled in for this namespace in its environment.
+    const formData = (link: HTMLElement) =>
+      JSON.parse(
+        new URL(link.getAttribute('href')!, 'http://x').searchParams.get(
+          'formData',
+        )!,
+      );
+    const resize = detail.getByRole('link', { name: 'Resize in prod…' });
+    expect(resize.getAttribute('href')).toMatch(
+      /^\/create\/templates\/default\/resize-namespace\?formData=/,
+    );
+    expect(formData(resize)).toEqual({
+      tenant: PAYMENTS,
+      namespace: 'payments',
+      environment: 'prod',
+    });
+    const offboard = detail.getByRole('link', { name: 'Offboard from prod…' });
+    expect(offboard.getAttribute('href')).toMatch(
+      /^\/create\/templates\/default\/offboard-namespace\?/,
+    );
+    expect(formData(offboard)).toEqual(formData(resize));
     await userEvent.click(cell);
     expect(
       screen.queryByRole('region', { name: 'payments on sandbox-c' }),
@@ -237,10 +258,21 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     );
     const rows = table.getAllByRole('row').map(r => r.textContent);
     expect(rows).toEqual([
-      'AccountIDStateOUEnvironmentCost centreConsole',
-      'Payments (dev)123456789012ACTIVEDevdevCC-1001Open',
-      'Payments (legacy)210987654321SUSPENDEDSuspendedprod——',
+      'AccountIDStateOUEnvironmentCost centreConsoleActions',
+      'Payments (dev)123456789012ACTIVEDevdevCC-1001OpenClose…',
+      'Payments (legacy)210987654321SUSPENDEDSuspendedprod———',
     ]);
+    // Only an active account can be closed: the template, filled in.
+    const close = table.getByRole('link', { name: 'Close Payments (dev)…' });
+    expect(close).toHaveAttribute(
+      'href',
+      `/create/templates/default/close-aws-account?formData=${encodeURIComponent(
+        JSON.stringify({ tenant: PAYMENTS, accountId: '123456789012' }),
+      )}`,
+    );
+    expect(
+      table.queryByRole('link', { name: /^Close Payments \(legacy\)/ }),
+    ).not.toBeInTheDocument();
     expect(table.getByRole('link', { name: 'Payments (dev)' })).toHaveAttribute(
       'href',
       '/catalog/default/resource/payments-dev',

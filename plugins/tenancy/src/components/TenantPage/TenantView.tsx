@@ -295,7 +295,7 @@ export function TenantView({ groupRef }: { groupRef: string }) {
           <HealthRollup state={health} />
         </Grid>
         <Grid item xs={12} lg={7}>
-          <AccountsTable accounts={value.accounts} />
+          <AccountsTable accounts={value.accounts} tenant={value.tenant} />
         </Grid>
       </Grid>
     );

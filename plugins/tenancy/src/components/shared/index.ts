@@ -16,3 +16,5 @@ export type { AutoRefreshState } from './useAutoRefresh';
 export { shortRef } from './shortRef';
 export { errorText, readableText, textOn, warningText } from './textColors';
 export { ReadableChip } from './ReadableChip';
+export { closeAccountLink, offboardLink, resizeLink } from './dayTwoLinks';
+export type { NamespaceTarget } from './dayTwoLinks';
