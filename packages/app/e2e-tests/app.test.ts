@@ -1,6 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { openTemplate, screenshot, sidebar, signInAsGuest } from './helpers';
-import path from 'node:path';
 
 test.beforeEach(async ({ page }) => {
   await signInAsGuest(page);

@@ -3,7 +3,6 @@ import {
   personaToken,
   screenshot,
   screenshotThemes,
-  sidebar,
   signInAsGuest,
 } from './helpers';
 

@@ -7,7 +7,6 @@ import {
 import { expect, Page, test } from '@playwright/test';
 import { openTemplate, screenshot, signInAsGuest } from './helpers';
 import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
-import path from 'node:path';
 
 /**
  * "Create service" end to end (templates/create-service): a developer on

@@ -5,7 +5,13 @@ import {
 import { CoreV1Api } from '@kubernetes/client-node';
 import { APIRequestContext, expect, Page, test } from '@playwright/test';
 import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
-import { personaToken, screenshot, signInAs, signInAsGuest } from './helpers';
+import {
+  personaToken,
+  runTemplateTask,
+  screenshot,
+  signInAs,
+  signInAsGuest,
+} from './helpers';
 
 /**
  * Day 2 from where people look (issue #17, acceptance 2): offboarding from a
@@ -271,36 +277,18 @@ test('closing an AWS account from the team page: the dry run shows its state, th
   const token = await personaToken(request, 'alice');
   // A new team-payments account, through the portal's own request template
   // (it registers the account in the catalog).
-  const started = await request.post('/api/scaffolder/v2/tasks', {
-    headers: { authorization: `Bearer ${token}` },
-    data: {
-      templateRef: 'template:default/request-aws-account',
-      values: {
-        tenant: 'group:default/team-payments',
-        accountName: name,
-        email: `aws+${name}@example.com`,
-        environment: 'dev',
-        costCentre: 'CC-1042',
-      },
+  await runTemplateTask(
+    request,
+    token,
+    'template:default/request-aws-account',
+    {
+      tenant: 'group:default/team-payments',
+      accountName: name,
+      email: `aws+${name}@example.com`,
+      environment: 'dev',
+      costCentre: 'CC-1042',
     },
-  });
-  expect(started.ok(), await started.text()).toBe(true);
-  const { id: taskId } = await started.json();
-  let task: { status: string } | undefined;
-  await expect
-    .poll(
-      async () => {
-        task = await (
-          await request.get(`/api/scaffolder/v2/tasks/${taskId}`, {
-            headers: { authorization: `Bearer ${token}` },
-          })
-        ).json();
-        return task?.status;
-      },
-      { message: `the account request task ${taskId}`, timeout: 300_000 },
-    )
-    .toMatch(/^(completed|failed)$/);
-  expect(task?.status).toBe('completed');
+  );
   // Its id, as the organization has it.
   const { client } = sandbox.organizations();
   let accountId: string | undefined;
@@ -325,7 +313,7 @@ test('closing an AWS account from the team page: the dry run shows its state, th
 
   await expect(
     page.getByRole('textbox', { name: /^AWS account ID/ }),
-  ).toHaveValue(accountId);
+  ).toHaveValue(accountId!);
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByText(`Account ${accountId}: ACTIVE`)).toBeVisible({
     timeout: 30_000,

@@ -394,3 +394,47 @@ export async function msSinceResponse(
   expect(responseEnd, `a resource timing entry for ${url}`).toBeDefined();
   return Math.round(renderedAt - responseEnd!);
 }
+
+/**
+ * Runs a software template as a scaffolder task through the portal's API,
+ * with a persona's token, and waits for it to end; fails with the task's
+ * own error when it does not complete.
+ */
+export async function runTemplateTask(
+  request: APIRequestContext,
+  token: string,
+  templateRef: string,
+  values: Record<string, unknown>,
+  timeout = 300_000,
+): Promise<string> {
+  const headers = { authorization: `Bearer ${token}` };
+  const started = await request.post('/api/scaffolder/v2/tasks', {
+    headers,
+    data: { templateRef, values },
+  });
+  expect(started.ok(), await started.text()).toBe(true);
+  const { id } = await started.json();
+  let status: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        status = (
+          await (
+            await request.get(`/api/scaffolder/v2/tasks/${id}`, { headers })
+          ).json()
+        )?.status;
+        return status;
+      },
+      { message: `task ${id} of ${templateRef}`, timeout },
+    )
+    .toMatch(/^(completed|failed|cancelled)$/);
+  if (status !== 'completed') {
+    const events = await (
+      await request.get(`/api/scaffolder/v2/tasks/${id}/events`, { headers })
+    ).text();
+    expect(status, `task ${id} of ${templateRef}: ${events.slice(-2000)}`).toBe(
+      'completed',
+    );
+  }
+  return id;
+}

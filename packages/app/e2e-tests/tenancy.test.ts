@@ -11,7 +11,6 @@ import { connectSandbox, isClusterBlackholed } from '@tenancy/sandbox';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 
 /**
  * The Tenancy pages (plugins/tenancy) in Chromium against the running portal

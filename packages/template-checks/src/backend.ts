@@ -4,20 +4,22 @@ import {
   RootLoggerService,
 } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { JsonObject, JsonValue } from '@backstage/types';
+import { JsonObject } from '@backstage/types';
 // The portal's own feature set (packages/backend is an app and exports
 // nothing; its features.ts exists so that its entry point and its tests, and
 // these checks, start the same modules).
 // eslint-disable-next-line @backstage/no-forbidden-package-imports
 import { portalFeatures } from 'backend/src/features';
 import os from 'node:os';
+import {
+  ActionInfo,
+  CheckTarget,
+  DryRunRequest,
+  DryRunResponse,
+  LogLine,
+} from './target';
 
-/** One line the backend logged. */
-export interface LogLine {
-  level: 'error' | 'warn' | 'info' | 'debug';
-  message: string;
-  meta: Record<string, unknown>;
-}
+export type { ActionInfo, DryRunRequest, DryRunResponse, LogLine };
 
 /**
  * The backend's root logger: keeps every line (the dry-run check reads the
@@ -71,23 +73,6 @@ export function stripAnsi(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
-export interface ActionInfo {
-  id: string;
-  description?: string;
-}
-
-export interface DryRunRequest {
-  template: JsonValue;
-  values: JsonObject;
-  secrets?: Record<string, string>;
-  directoryContents: Array<{ path: string; base64Content: string }>;
-}
-
-export interface DryRunResponse {
-  status: number;
-  body: any;
-}
-
 export interface CheckBackendOptions {
   /**
    * Config merged over the defaults: the sandbox overlay's `kubernetes`,
@@ -104,7 +89,7 @@ export interface CheckBackendOptions {
  * modules the portal runs), on an in-memory SQLite database — started once
  * per run with `startTestBackend`.
  */
-export class CheckBackend {
+export class CheckBackend implements CheckTarget {
   readonly logs: LogLine[];
   private readonly backend: Awaited<ReturnType<typeof startTestBackend>>;
   readonly baseUrl: string;

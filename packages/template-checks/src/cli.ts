@@ -10,6 +10,7 @@ import {
 } from './report';
 import { defaultLocations, repoRoot, runChecks, sandboxConfig } from './run';
 import { failed } from './types';
+import { PortalError, PortalTarget } from './portal';
 
 interface CliOptions {
   dryRun: boolean;
@@ -18,6 +19,8 @@ interface CliOptions {
   timeout: number;
   listActions?: boolean;
   color: boolean;
+  portal?: string;
+  token?: string;
 }
 
 export function buildProgram(): Command {
@@ -37,6 +40,10 @@ export function buildProgram(): Command {
         'default / enum / examples. A sandbox (`yarn sandbox up`, or TENANCY_SANDBOX_DIR) gives',
         'the dry run the clusters and environments that tenancy actions need.',
         '',
+        "In a template repository's CI, check against the portal itself instead:",
+        '  tenancy-template-checks --portal https://portal.example.com .',
+        'with a token in BACKSTAGE_TOKEN (a static external-access token of the portal).',
+        '',
         'Problems are printed as file:line:column: message.',
         'Exit code: 0 all passed, 1 a check failed, 2 usage or internal error.',
       ].join('\n'),
@@ -54,6 +61,14 @@ export function buildProgram(): Command {
       "sample input (YAML) for the dry run, over each template's check-values.yaml",
     )
     .option('--timeout <seconds>', 'per dry run', parsePositive, 120)
+    .option(
+      '--portal <url>',
+      'check against this running portal (its actions, dry run and platform config) instead of starting a test backend',
+    )
+    .option(
+      '--token <token>',
+      'the Backstage token for --portal (default: BACKSTAGE_TOKEN)',
+    )
     .option('--verbose', "print the test backend's log on stderr")
     .option(
       '--list-actions',
@@ -70,13 +85,20 @@ export function buildProgram(): Command {
       const out = (lines: string[]) =>
         process.stdout.write(`${lines.join('\n')}\n`);
 
+      const portal = opts.portal
+        ? { url: opts.portal, token: opts.token ?? process.env.BACKSTAGE_TOKEN }
+        : undefined;
       if (opts.listActions) {
-        const { CheckBackend } =
-          require('./backend') as typeof import('./backend');
-        const backend = await CheckBackend.start({
-          config: (await sandboxConfig())?.config,
-          echoLogs: opts.verbose,
-        });
+        // The test backend is loaded only when it is started: it loads the
+        // portal's backend features.
+        const backend = portal
+          ? new PortalTarget(portal)
+          : await (
+              require('./backend') as typeof import('./backend')
+            ).CheckBackend.start({
+              config: (await sandboxConfig())?.config,
+              echoLogs: opts.verbose,
+            });
         try {
           for (const action of await backend.actions()) {
             out([
@@ -95,6 +117,7 @@ export function buildProgram(): Command {
         paths,
         dryRun: opts.dryRun,
         valuesFile: opts.values,
+        portal,
         echoBackendLogs: opts.verbose,
         timeoutMs: opts.timeout * 1000,
         onNote: note => out([style.dim(note)]),
@@ -129,11 +152,10 @@ export async function main(argv: string[]) {
       // --help and --version exit 0; usage errors were printed already.
       process.exit(error.exitCode === 0 ? 0 : 2);
     }
-    process.stderr.write(
-      `tenancy-template-checks: ${
-        error instanceof Error ? error.stack ?? error.message : String(error)
-      }\n`,
-    );
+    let text = String(error);
+    if (error instanceof PortalError) text = error.message;
+    else if (error instanceof Error) text = error.stack ?? error.message;
+    process.stderr.write(`tenancy-template-checks: ${text}\n`);
     process.exitCode = 2;
   }
   // The test backend's plugins leave timers and sockets behind after stop();

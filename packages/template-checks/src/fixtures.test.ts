@@ -23,6 +23,7 @@ beforeAll(async () => {
         ? [
             'parse',
             'schema',
+            'version',
             'actions',
             'parameters',
             'platform-values',
@@ -63,6 +64,7 @@ it('passes the good fixture on every check', () => {
   expect(statuses(good)).toEqual({
     parse: 'passed',
     schema: 'passed',
+    version: 'passed',
     actions: 'passed',
     parameters: 'passed',
     'platform-values': 'passed',
@@ -71,6 +73,9 @@ it('passes the good fixture on every check', () => {
   });
   expect(good.results.find(r => r.check === 'platform-values')?.note).toBe(
     '2 platform fields (environment, size); environments: dev, prod; sizes: small, medium, large (the defaults)',
+  );
+  expect(good.results.find(r => r.check === 'version')?.note).toBe(
+    'not versioned',
   );
   // The dry run rendered the skeleton, file names included.
   expect(good.results.find(r => r.check === 'dry-run')?.note).toContain(
@@ -86,6 +91,13 @@ describe.each<[string, CheckId, string, number, RegExp]>([
     'template.yaml',
     11,
     /^schema: \/spec\/steps must be array/,
+  ],
+  [
+    'broken/version',
+    'version',
+    'template.yaml',
+    9,
+    /^version 1\.1\.0 has no entry in CHANGELOG\.md \(a "## 1\.1\.0" heading saying what changed\)$/,
   ],
   [
     'broken/actions',

@@ -9,6 +9,7 @@ export type { RunOptions } from './run';
 export { CheckBackend } from './backend';
 export { checkParses } from './checks/parse';
 export { checkSchema } from './checks/schema';
+export { checkVersion, VERSION_ANNOTATION } from './checks/version';
 export { checkActions } from './checks/actions';
 export { checkParameters, parameterNames } from './checks/parameters';
 export {
@@ -26,3 +27,5 @@ export { discoverTemplates } from './discover';
 export { YamlSource } from './source';
 export { formatFinding, formatTemplate, formatSummary } from './report';
 export * from './types';
+export { PortalTarget } from './portal';
+export type { PortalOptions } from './portal';

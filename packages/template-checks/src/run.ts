@@ -3,7 +3,8 @@ import globby from 'globby';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { CheckBackend } from './backend';
+import type { CheckTarget } from './target';
+import { PortalOptions, PortalTarget } from './portal';
 import { checkActions, stepActions } from './checks/actions';
 import { dryRunTemplate } from './checks/dryRun';
 import { checkParameters, parameterReferences } from './checks/parameters';
@@ -27,6 +28,7 @@ import {
 } from './types';
 import { sampleValues } from './values';
 import { hasLookups, resolveLookups } from './lookups';
+import { checkVersion } from './checks/version';
 
 /** The repository root (the package runs from source, never bundled). */
 // eslint-disable-next-line no-restricted-syntax
@@ -57,6 +59,12 @@ export interface RunOptions {
    * running sandbox's overlay (with or without the dry run).
    */
   platformConfig?: JsonObject;
+  /**
+   * Check against a running portal instead of a test backend: its
+   * registered actions, its own dry run, and its platform config (for a
+   * template repository's CI).
+   */
+  portal?: PortalOptions;
   /** Print the test backend's log on stderr. */
   echoBackendLogs?: boolean;
   /** Per dry run (default 120 s). */
@@ -157,11 +165,18 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
     });
     return sandbox;
   };
+  const portal = options.portal ? new PortalTarget(options.portal) : undefined;
   let platform: Promise<PlatformConfig> | undefined;
   const platformConfig = () => {
     platform ??= (async (): Promise<PlatformConfig> => {
       if (options.platformConfig) {
         return { config: options.platformConfig, from: 'the given config' };
+      }
+      if (portal) {
+        return {
+          config: await portal.platformConfig(),
+          from: `the portal ${options.portal!.url}`,
+        };
       }
       if (options.backendConfig) {
         return {
@@ -177,11 +192,19 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
     return platform;
   };
 
-  let backend: CheckBackend | undefined;
+  let backend: CheckTarget | undefined;
   let actions: Set<string> | undefined;
   let backendConfig: JsonObject | undefined;
   try {
-    if (dryRun && discovery.templates.length) {
+    if (dryRun && discovery.templates.length && portal) {
+      backend = portal;
+      actions = new Set((await portal.actions()).map(a => a.id));
+      note(
+        `portal: ${options.portal!.url} — its ${
+          actions.size
+        } registered actions and its own dry run`,
+      );
+    } else if (dryRun && discovery.templates.length) {
       const config = options.backendConfig ?? (await sandboxOnce())?.config;
       backendConfig = config;
       const t = Date.now();
@@ -220,7 +243,7 @@ export async function runChecks(options: RunOptions = {}): Promise<RunReport> {
 }
 
 interface TemplateCheckContext {
-  backend?: CheckBackend;
+  backend?: CheckTarget;
   /** The test backend's config: where sample-value lookups look. */
   backendConfig?: JsonObject;
   actions?: Set<string>;
@@ -298,6 +321,7 @@ export async function checkTemplate(
   if (typeof name === 'string') report.name = name;
 
   await record('schema', async () => ({ findings: await checkSchema(src) }));
+  await record('version', async () => checkVersion(src));
 
   if (context.actions) {
     const registered = context.actions;

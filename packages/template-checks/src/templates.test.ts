@@ -47,6 +47,16 @@ async function expectShippedTemplatesToPass(options: {
       ),
     }).toEqual({ template: template.name, checks: expected });
     expect(formatTemplate(template).join('\n')).not.toContain('✘');
+    // Every shipped template is versioned, its changelog up to date.
+    expect({
+      template: template.name,
+      version: template.results.find(r => r.check === 'version')?.note,
+    }).toEqual({
+      template: template.name,
+      version: expect.stringMatching(
+        /^version \d+\.\d+\.\d+; \d+ changelog entr/,
+      ),
+    });
   }
 }
 

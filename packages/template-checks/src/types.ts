@@ -13,6 +13,7 @@ export interface Finding {
 export const CHECK_IDS = [
   'parse',
   'schema',
+  'version',
   'actions',
   'parameters',
   'platform-values',
@@ -25,6 +26,7 @@ export type CheckId = (typeof CHECK_IDS)[number];
 export const CHECK_TITLES: Record<CheckId, string> = {
   parse: 'parses',
   schema: 'matches the Template schema',
+  version: 'has its version in the changelog',
   actions: 'uses only registered actions',
   parameters: 'references only existing parameters',
   'platform-values': "values fit the platform's config",

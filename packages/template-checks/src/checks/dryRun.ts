@@ -2,7 +2,7 @@ import { JsonObject } from '@backstage/types';
 import globby from 'globby';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CheckBackend, DryRunRequest, LogLine } from '../backend';
+import { CheckTarget, DryRunRequest, LogLine } from '../target';
 import { PathSegment, YamlSource } from '../source';
 import { Finding } from '../types';
 import { SampleValues } from '../values';
@@ -57,7 +57,7 @@ interface StepFailure {
  */
 export async function dryRunTemplate(options: {
   source: YamlSource;
-  backend: CheckBackend;
+  backend: CheckTarget;
   sample: SampleValues;
   timeoutMs: number;
 }): Promise<DryRunOutcome> {

@@ -11,6 +11,11 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  RESOURCE_TYPE_SCAFFOLDER_TEMPLATE,
+  templateParameterReadPermission,
+  templateStepReadPermission,
+} from '@backstage/plugin-scaffolder-common/alpha';
+import {
   TENANCY_NAMESPACE_RESOURCE_TYPE,
   tenancyFleetReadPermission,
   tenancyNamespaceOverridePermission,
@@ -20,6 +25,21 @@ import {
   createTenancyNamespaceConditionalDecision,
   tenancyNamespaceConditions,
 } from './namespaces';
+
+/**
+ * The tag (`backstage:permissions: { tags: [platform] }` on a template's
+ * parameters and steps) that keeps them to the platform team: "New
+ * software template" publishes templates to everyone, which is the
+ * platform team's job.
+ * @public
+ */
+export const PLATFORM_TEMPLATE_TAG = 'platform';
+
+/** The scaffolder's per-parameter and per-step template permissions. */
+const TEMPLATE_PARTS = new Set([
+  templateParameterReadPermission.name,
+  templateStepReadPermission.name,
+]);
 
 /** What only the platform team may do. */
 const PLATFORM_ONLY = new Set([
@@ -38,7 +58,10 @@ const PLATFORM_ONLY = new Set([
  * (`tenancy.namespace.read`, resource type `tenancy-namespace`) are allowed
  * to the platform team and conditional for everyone else: `IS_TENANT_MEMBER`
  * with their own teams. Onboarding for a team one is not a member of is
- * checked by the actions (`authorizeTenantAction`).
+ * checked by the actions (`authorizeTenantAction`). A template's parameters
+ * and steps tagged {@link PLATFORM_TEMPLATE_TAG} are the platform team's
+ * (the scaffolder's `HAS_TAG` rule); everyone else's templates are
+ * everyone's.
  * @public
  */
 export class TenancyPermissionPolicy implements PermissionPolicy {
@@ -73,6 +96,29 @@ export class TenancyPermissionPolicy implements PermissionPolicy {
         permission,
         tenancyNamespaceConditions.isTenantMember({ claims: teams }),
       );
+    }
+    if (
+      isResourcePermission(permission, RESOURCE_TYPE_SCAFFOLDER_TEMPLATE) &&
+      TEMPLATE_PARTS.has(permission.name)
+    ) {
+      if (!user) return { result: AuthorizeResult.DENY };
+      const teams = await this.teamsOf(user);
+      if (teams.some(ref => this.platformTeams.includes(ref))) {
+        return { result: AuthorizeResult.ALLOW };
+      }
+      // The scaffolder applies it to each parameter and step.
+      return {
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'scaffolder',
+        resourceType: RESOURCE_TYPE_SCAFFOLDER_TEMPLATE,
+        conditions: {
+          not: {
+            rule: 'HAS_TAG',
+            resourceType: RESOURCE_TYPE_SCAFFOLDER_TEMPLATE,
+            params: { tag: PLATFORM_TEMPLATE_TAG },
+          },
+        },
+      };
     }
     if (!PLATFORM_ONLY.has(permission.name)) {
       return { result: AuthorizeResult.ALLOW };
