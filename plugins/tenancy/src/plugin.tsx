@@ -149,6 +149,21 @@ export const environmentPickerFormField = FormFieldBlueprint.make({
 });
 
 /**
+ * `ui:field: TenancyEnvironmentsPicker` for templates: several environments
+ * at once (an array) — those with clusters and an OU for AWS accounts, for
+ * onboarding a new team to each.
+ */
+export const environmentsPickerFormField = FormFieldBlueprint.make({
+  name: 'environments-picker',
+  params: {
+    field: () =>
+      import('./components/ScaffolderFields').then(
+        m => m.environmentsPickerField,
+      ),
+  },
+});
+
+/**
  * `ui:field: TenancyNamespaceSizePicker` for templates: the portal's quota
  * presets with their real numbers.
  */
@@ -207,6 +222,7 @@ export const tenancyPlugin = createFrontendPlugin({
     namespaceEntityCard,
     clusterEntityCard,
     environmentPickerFormField,
+    environmentsPickerFormField,
     namespaceSizePickerFormField,
     teamPickerFormField,
     dryRunPreviewFormField,

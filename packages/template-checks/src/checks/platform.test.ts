@@ -9,6 +9,7 @@ import { sampleValues } from '../values';
 import {
   checkPlatformValues,
   ENVIRONMENT_FIELD,
+  ENVIRONMENTS_FIELD,
   platformFields,
   SIZE_FIELD,
 } from './platform';
@@ -142,6 +143,41 @@ describe('checkPlatformValues', () => {
     ]);
     // Reported once: the sample value derived from it is the same mistake.
     expect(check(source, devProd, false).findings).toHaveLength(1);
+  });
+
+  it('checks a list of environments (a new team) against those with clusters and an OU, each one', () => {
+    const source = template(
+      [
+        '        environments:',
+        '          type: array',
+        '          items: { type: string, enum: [dev] }',
+        `          ui:field: ${ENVIRONMENTS_FIELD}`,
+        '          default: [dev, staging, sandbox]',
+      ].join('\n'),
+    );
+    const config = {
+      tenancy: {
+        environments: { dev: ['sandbox-a'], staging: ['sandbox-a'] },
+        aws: {
+          organizations: {
+            environmentOus: { dev: 'Workloads/Dev', sandbox: 'Sandbox' },
+          },
+        },
+      },
+    };
+    // staging has no OU, sandbox no clusters: a team cannot have both there.
+    expect(
+      check(source, config).findings.map(f => [f.line, f.message]),
+    ).toEqual([
+      [
+        11,
+        "parameter environments uses ui:field TenancyEnvironmentsPicker, which offers the team environments of tenancy.environments and tenancy.aws.organizations.environmentOus when the form runs: remove the enum (a hard-coded list goes stale when the platform's config changes)",
+      ],
+      [
+        13,
+        'default ["dev","staging","sandbox"] of parameter environments has "staging", "sandbox", not an environment with clusters and an OU for accounts of tenancy.environments and tenancy.aws.organizations.environmentOus (known: dev)',
+      ],
+    ]);
   });
 
   it('checks an account form against the environments with an OU, not tenancy.environments', () => {

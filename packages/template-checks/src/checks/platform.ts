@@ -8,8 +8,22 @@ import { SampleValues } from '../values';
 export const ENVIRONMENT_FIELD = 'TenancyEnvironmentPicker';
 /** The form field whose options are the quota presets of `tenancy.baseline`. */
 export const SIZE_FIELD = 'TenancyNamespaceSizePicker';
+/**
+ * The form field (an array) whose options are the environments with
+ * clusters and an OU for AWS accounts: those a new team is onboarded to.
+ */
+export const ENVIRONMENTS_FIELD = 'TenancyEnvironmentsPicker';
 
-export type PlatformFieldName = typeof ENVIRONMENT_FIELD | typeof SIZE_FIELD;
+export type PlatformFieldName =
+  | typeof ENVIRONMENT_FIELD
+  | typeof SIZE_FIELD
+  | typeof ENVIRONMENTS_FIELD;
+
+const PLATFORM_FIELDS: ReadonlySet<unknown> = new Set([
+  ENVIRONMENT_FIELD,
+  SIZE_FIELD,
+  ENVIRONMENTS_FIELD,
+]);
 
 /** A parameter property that takes its options from the platform's config. */
 export interface PlatformField {
@@ -51,11 +65,11 @@ export function platformFields(source: YamlSource): PlatformField[] {
         const propertyAt = [...at, 'properties', key];
         const valuePath = [...prefix, key];
         const field = property['ui:field'];
-        if (field === ENVIRONMENT_FIELD || field === SIZE_FIELD) {
+        if (PLATFORM_FIELDS.has(field)) {
           fields.push({
             name: valuePath.join('.'),
             valuePath,
-            field,
+            field: field as PlatformFieldName,
             at: propertyAt,
             schema: property,
           });
@@ -100,16 +114,22 @@ interface Choices {
  * What a field offers: environments for namespaces, environments for AWS
  * accounts (`ui:options: { for: accounts }`: those with an OU), or sizes.
  */
-export type ChoiceKind = 'environments' | 'accountEnvironments' | 'sizes';
+export type ChoiceKind =
+  | 'environments'
+  | 'accountEnvironments'
+  | 'teamEnvironments'
+  | 'sizes';
 
 const CHOICE_KINDS: ChoiceKind[] = [
   'environments',
   'accountEnvironments',
+  'teamEnvironments',
   'sizes',
 ];
 
 export function choiceKindOf(field: PlatformField): ChoiceKind {
   if (field.field === SIZE_FIELD) return 'sizes';
+  if (field.field === ENVIRONMENTS_FIELD) return 'teamEnvironments';
   const options = field.schema['ui:options'];
   return isObject(options) && options.for === 'accounts'
     ? 'accountEnvironments'
@@ -129,6 +149,12 @@ const KIND: Record<
     what: 'an environment with an OU for accounts',
     configKey: 'tenancy.aws.organizations.environmentOus',
     plural: 'account environments',
+  },
+  teamEnvironments: {
+    what: 'an environment with clusters and an OU for accounts',
+    configKey:
+      'tenancy.environments and tenancy.aws.organizations.environmentOus',
+    plural: 'team environments',
   },
   sizes: {
     what: 'a quota preset',
@@ -194,7 +220,26 @@ export function platformChoices(
       accountEnvironments = { error: (error as Error).message };
     }
   }
-  return { environments, accountEnvironments, sizes };
+  // Both: a new team gets a namespace and an account in each.
+  let teamEnvironments: Choices;
+  if (environments.error || accountEnvironments.error) {
+    teamEnvironments = {
+      error: (environments.error ?? accountEnvironments.error)!,
+    };
+  } else if (environments.known && accountEnvironments.known) {
+    teamEnvironments = {
+      known: environments.known.filter(e =>
+        accountEnvironments.known!.includes(e),
+      ),
+    };
+  } else {
+    teamEnvironments = {
+      remark: environments.known
+        ? accountEnvironments.remark
+        : environments.remark,
+    };
+  }
+  return { environments, accountEnvironments, teamEnvironments, sizes };
 }
 
 export interface PlatformValuesOutcome {
@@ -224,13 +269,21 @@ export function checkPlatformValues(
   const describe = (value: unknown) => JSON.stringify(value);
   const notAmong = (choice: ChoiceKind, value: unknown) => {
     const { known } = choices[choice];
-    if (!known || (typeof value === 'string' && known.includes(value))) {
-      return undefined;
-    }
+    if (!known) return undefined;
     const kind = KIND[choice];
-    return `is not ${kind.what} of ${kind.configKey} (known: ${
-      known.join(', ') || 'none'
-    })`;
+    const knownList = `(known: ${known.join(', ') || 'none'})`;
+    if (Array.isArray(value)) {
+      // A list of environments: each must be one.
+      const bad = value.filter(
+        v => typeof v !== 'string' || !known.includes(v),
+      );
+      if (!bad.length) return undefined;
+      return `has ${bad.map(describe).join(', ')}, not ${kind.what} of ${
+        kind.configKey
+      } ${knownList}`;
+    }
+    if (typeof value === 'string' && known.includes(value)) return undefined;
+    return `is not ${kind.what} of ${kind.configKey} ${knownList}`;
   };
   const at = (
     src: YamlSource,
@@ -261,10 +314,15 @@ export function checkPlatformValues(
     }
     if (known) checked++;
 
-    if (f.schema.enum !== undefined) {
+    const items = isObject(f.schema.items) ? f.schema.items : undefined;
+    const enumAt =
+      f.schema.enum === undefined && items?.enum !== undefined
+        ? [...f.at, 'items', 'enum']
+        : [...f.at, 'enum'];
+    if (f.schema.enum !== undefined || items?.enum !== undefined) {
       findings.push(
         source.finding(
-          [...f.at, 'enum'],
+          enumAt,
           `parameter ${f.name} uses ui:field ${f.field}, which offers the ${
             kind.plural
           } of ${kind.configKey} when the form runs: remove the enum${

@@ -84,7 +84,10 @@ export async function withClusterTimeout<T>(
     return await fn(withAbortSignal(kc, controller.signal));
   } catch (error) {
     if (controller.signal.aborted) {
-      throw new ForwardedError(`no answer within ${timeoutMs} ms`, error);
+      // The cause stays attached, not in the message: what the client made
+      // of the abort (a wrapped AbortError, or a TypeError from setting its
+      // read-only message) says nothing more to a person.
+      throw new Error(`no answer within ${timeoutMs} ms`, { cause: error });
     }
     throw error;
   } finally {

@@ -1,6 +1,7 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { useState } from 'react';
 import type {
   EnvironmentsResponse,
   QuotaPresetsResponse,
@@ -15,6 +16,10 @@ import {
   NamespaceSizePicker,
   namespaceSizePickerValidation,
 } from './NamespaceSizePicker';
+import {
+  EnvironmentsPicker,
+  environmentsPickerValidation,
+} from './EnvironmentsPicker';
 import { presetSummary } from './quantities';
 import { dryRunPreviewValidation } from './DryRunPreview';
 import { TeamPicker, teamPickerValidation } from './TeamPicker';
@@ -455,6 +460,72 @@ describe('dryRunPreviewValidation', () => {
     ]);
     expect(validate(undefined)).toEqual([
       'Type "payments-ledger" exactly to confirm',
+    ]);
+  });
+});
+
+describe('EnvironmentsPicker', () => {
+  it('offers every environment with clusters and an OU, chosen until unticked, and says what the others lack', async () => {
+    const api = new FakeTenancyApi({ environments });
+    const onChange = jest.fn();
+    const props = {
+      onChange,
+      formData: undefined,
+      required: true,
+      rawErrors: [],
+      schema: { title: 'Environments' },
+      uiSchema: {},
+      idSchema: { $id: 'root_environments' },
+    } as unknown as FieldExtensionComponentProps<string[]>;
+    // The form's state, as the scaffolder keeps it.
+    function Form() {
+      // The scaffolder's form starts an array field empty.
+      const [value, setValue] = useState<string[] | undefined>([]);
+      return (
+        <EnvironmentsPicker
+          {...props}
+          formData={value}
+          onChange={(next?: string[]) => {
+            onChange(next);
+            setValue(next);
+          }}
+        />
+      );
+    }
+    await renderInTestApp(<Form />, { apis: [[tenancyApiRef, api]] });
+    await waitFor(() => expect(onChange).toHaveBeenCalledWith(['dev', 'prod']));
+    expect(screen.getByRole('checkbox', { name: /^dev/ })).toBeChecked();
+    expect(
+      screen.getByText(
+        'no OU for its accounts (tenancy.aws.organizations.environmentOus.staging)',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('no clusters (tenancy.environments)'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: /^staging/ })).toBeDisabled();
+    expect(
+      screen.getByText(
+        'account in OU Workloads/Prod; namespace on sandbox-b (answering), sandbox-c (not checked yet)',
+      ),
+    ).toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('checkbox', { name: /^prod/ }));
+    expect(onChange).toHaveBeenLastCalledWith(['dev']);
+    // Unticked stays unticked: no choosing for the person again.
+    expect(screen.getByRole('checkbox', { name: /^prod/ })).not.toBeChecked();
+    expect(onChange).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses none, and an environment a team cannot have', async () => {
+    const api = new FakeTenancyApi({ environments });
+    const none = validationOf(api);
+    await environmentsPickerValidation([], none.field, none.context);
+    expect(none.errors).toEqual(['Choose at least one environment']);
+    const v = validationOf(api);
+    await environmentsPickerValidation(['dev', 'staging'], v.field, v.context);
+    expect(v.errors).toEqual([
+      '"staging" cannot take a team here (environments with clusters and an account OU: dev, prod)',
     ]);
   });
 });

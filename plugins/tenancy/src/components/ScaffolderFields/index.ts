@@ -5,6 +5,10 @@ import {
 } from './EnvironmentPicker';
 import { DryRunPreview, dryRunPreviewValidation } from './DryRunPreview';
 import {
+  EnvironmentsPicker,
+  environmentsPickerValidation,
+} from './EnvironmentsPicker';
+import {
   NamespaceSizePicker,
   namespaceSizePickerValidation,
 } from './NamespaceSizePicker';
@@ -15,6 +19,13 @@ export const environmentPickerField = createFormField({
   name: 'TenancyEnvironmentPicker',
   component: EnvironmentPicker,
   validation: environmentPickerValidation,
+});
+
+/** `ui:field: TenancyEnvironmentsPicker` (several environments, an array). */
+export const environmentsPickerField = createFormField({
+  name: 'TenancyEnvironmentsPicker',
+  component: EnvironmentsPicker,
+  validation: environmentsPickerValidation,
 });
 
 /** `ui:field: TenancyNamespaceSizePicker`. */
@@ -39,5 +50,6 @@ export const dryRunPreviewField = createFormField({
 });
 
 export { EnvironmentPicker } from './EnvironmentPicker';
+export { EnvironmentsPicker } from './EnvironmentsPicker';
 export { NamespaceSizePicker } from './NamespaceSizePicker';
 export { TeamPicker } from './TeamPicker';
