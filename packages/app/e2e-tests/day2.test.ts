@@ -29,7 +29,7 @@ test.afterAll(async () => {
   await sandbox.cleanup();
 });
 
-test('offboarding from the namespace page: the dry run shows what goes, the typed name confirms, the namespace is gone, a rerun finds nothing', async ({
+test('offboarding from the team page: the dry run shows what goes, the typed name confirms, the namespace is gone, a rerun finds nothing', async ({
   page,
   request,
 }) => {
@@ -74,8 +74,20 @@ test('offboarding from the namespace page: the dry run shows what goes, the type
     )
     .toBe(200);
 
+  // The namespace's page offers it…
   await page.goto(`/catalog/default/resource/${ns}.dev`);
-  await page.getByRole('link', { name: 'Offboard…' }).click();
+  await expect(page.getByRole('link', { name: 'Offboard…' })).toHaveAttribute(
+    'href',
+    /\/create\/templates\/default\/offboard-namespace\?formData=/,
+  );
+  // …and so does the team page, where this run starts: the namespace's
+  // cell, then "Offboard from dev…".
+  await page.goto('/tenancy/tenants/default/team-payments');
+  await page.getByRole('textbox', { name: 'Filter namespaces' }).fill(ns);
+  await page
+    .getByRole('button', { name: new RegExp(`^${ns} on sandbox-a:`) })
+    .click({ timeout: 60_000 });
+  await page.getByRole('link', { name: 'Offboard from dev…' }).click();
 
   // The first page comes filled in from the namespace.
   await expect(
@@ -169,6 +181,10 @@ test('resizing from the team page: the dry run shows each quota before → after
   test.setTimeout(420_000);
   const ns = sandbox.uniqueName('resize');
   const token = await personaToken(request, 'alice');
+  // Cleaned up wherever it lands, even if onboarding stops half-way.
+  for (const c of ['sandbox-a', 'sandbox-b', 'sandbox-c']) {
+    sandbox.deleteNamespaceOnCleanup(sandbox.cluster(c), ns);
+  }
   // A team-payments namespace on every dev cluster, onboarded by the
   // portal's own action (small), as the onboarding template would.
   const onboarded = await invokeAction(
@@ -187,9 +203,6 @@ test('resizing from the team page: the dry run shows each quota before → after
     (c: { cluster: string }) => c.cluster,
   );
   expect(devClusters.length).toBeGreaterThan(0);
-  for (const c of devClusters) {
-    sandbox.deleteNamespaceOnCleanup(sandbox.cluster(c), ns);
-  }
   const presets: Array<{ name: string; hard: Record<string, string> }> = (
     await (
       await request.get('/api/tenancy/quota-presets', {

@@ -82,8 +82,7 @@ test('a repository from "New software template" passes its own CI check command;
   const clone = await run('git', ['clone', '--quiet', remote.toString(), dir], {
     cwd: os.tmpdir(),
   });
-  expect(clone.output).toBe('');
-  expect(clone.code).toBe(0);
+  expect(clone.code, clone.output).toBe(0);
   for (const file of [
     'template.yaml',
     'check-values.yaml',
@@ -167,6 +166,20 @@ test('a repository from "New software template" passes its own CI check command;
     )
     .toBe(200);
   fs.rmSync(dir, { recursive: true, force: true });
+
+  // Unregistered again: the repository goes with the sandbox's cleanup.
+  const locations: Array<{ data: { id: string; target: string } }> = await (
+    await request.get('/api/catalog/locations', {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json();
+  for (const { data } of locations.filter(l =>
+    l.data.target.includes(`/platform-team/${name}/`),
+  )) {
+    await request.delete(`/api/catalog/locations/${data.id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  }
 });
 
 test('only the platform team publishes templates: anyone else’s run of "New software template" has no steps and makes nothing', async ({

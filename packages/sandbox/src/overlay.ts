@@ -25,6 +25,7 @@ export function overlayConfig(state: SandboxState) {
     fs.readFileSync(path.join(repoRoot, 'app-config.yaml'), 'utf8'),
   );
   const baseLocations: unknown[] = base?.catalog?.locations ?? [];
+  const baseRules: unknown[] = base?.catalog?.rules ?? [];
   return {
     integrations: {
       // Merged with the base config's (GitHub for production). The token is
@@ -62,6 +63,19 @@ export function overlayConfig(state: SandboxState) {
       ],
     },
     catalog: {
+      // The base rules, and Templates from the platform team's repositories
+      // on this Gitea alone ("New software template" makes them there): the
+      // pattern is anchored to the host and the organization, so nobody
+      // else's repository can bring a Template in.
+      rules: [
+        ...baseRules,
+        {
+          allow: ['Template'],
+          locations: [
+            { type: 'url', pattern: `${state.git.url}/platform-team/**` },
+          ],
+        },
+      ],
       locations: [
         ...baseLocations,
         {

@@ -85,6 +85,13 @@ export function buildProgram(): Command {
       const out = (lines: string[]) =>
         process.stdout.write(`${lines.join('\n')}\n`);
 
+      if (opts.portal !== undefined && !opts.portal.trim()) {
+        // An unset variable in CI ("--portal $BACKSTAGE_URL"): say so
+        // rather than check against something else.
+        throw new PortalError(
+          "--portal needs the portal's URL; it was empty (is BACKSTAGE_URL set?)",
+        );
+      }
       const portal = opts.portal
         ? { url: opts.portal, token: opts.token ?? process.env.BACKSTAGE_TOKEN }
         : undefined;

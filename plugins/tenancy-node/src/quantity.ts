@@ -26,5 +26,7 @@ export function parseQuantity(quantity: string): number {
   if (!match) return Number.NaN;
   const [, number, exponent, binary, decimal] = match;
   if (exponent) return Number(`${number}${exponent}`);
+  // Divided, not multiplied by 1e-3: 700m is exactly what 0.7 is.
+  if (decimal === 'm') return Number(number) / 1000;
   return Number(number) * (binary ? BINARY[binary] : DECIMAL[decimal ?? '']);
 }

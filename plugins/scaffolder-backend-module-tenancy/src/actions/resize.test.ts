@@ -20,7 +20,12 @@ beforeAll(() => {
 async function run(
   which: 'onboard' | 'resize',
   input: Record<string, unknown>,
-  options: { user?: string; isDryRun?: boolean; allowed?: string[] } = {},
+  options: {
+    user?: string;
+    isDryRun?: boolean;
+    allowed?: string[];
+    credentials?: ReturnType<typeof mockCredentials.user>;
+  } = {},
 ) {
   const deps = actionDeps(h, options.allowed);
   const act =
@@ -28,9 +33,9 @@ async function run(
       ? createOnboardNamespaceAction(deps)
       : createResizeNamespaceAction(deps);
   const { ctx, outputs, lines } = capturingContext(input as any, {
-    credentials: mockCredentials.user(
-      `user:default/${options.user ?? 'alice'}`,
-    ),
+    credentials:
+      options.credentials ??
+      mockCredentials.user(`user:default/${options.user ?? 'alice'}`),
     isDryRun: options.isDryRun,
   });
   let error: Error | undefined;
@@ -53,8 +58,25 @@ const hard = async (cluster: string, namespace: string) =>
     })
   ).spec?.hard;
 
+/** Namespaces the tests onboard; deleted on every cluster at the end. */
+const made: string[] = [];
+afterAll(async () => {
+  await Promise.all(
+    h.sandbox.clusters.flatMap(cluster =>
+      made.map(name =>
+        cluster
+          .kubeConfig('admin')
+          .makeApiClient(CoreV1Api)
+          .deleteNamespace({ name })
+          .catch(() => undefined),
+      ),
+    ),
+  );
+});
+
 async function onboarded(clusters: string[], quotaPreset = 'small') {
   const ns = h.sandbox.uniqueName('rsz');
+  made.push(ns);
   const { error } = await run('onboard', {
     tenant: 'group:default/team-payments',
     namespace: ns,
@@ -228,6 +250,43 @@ describe('tenancy:namespace:resize', () => {
         /is not on this cluster; onboard it here first/,
       ),
     });
+  });
+
+  it('lets a service (a CI token) plan a resize but never make it', async () => {
+    const ns = await onboarded(['sandbox-a']);
+    const before = await hard('sandbox-a', ns);
+    const input = {
+      tenant: 'group:default/team-payments',
+      namespace: ns,
+      clusters: ['sandbox-a'],
+      quotaPreset: 'large',
+    };
+    const service = mockCredentials.service('external:template-checks');
+    const plan = await run('resize', input, {
+      isDryRun: true,
+      credentials: service as any,
+      allowed: [
+        'tenancy.namespace.resize',
+        'tenancy.namespace.override',
+        'tenancy.platform.admin',
+      ],
+    });
+    expect(plan.error).toBeUndefined();
+    expect(plan.reports[0].outcome).toBe('dry-run');
+    const done = await run('resize', input, {
+      credentials: service as any,
+      allowed: [
+        'tenancy.namespace.resize',
+        'tenancy.namespace.override',
+        'tenancy.platform.admin',
+      ],
+    });
+    expect(done.error?.name).toBe('NotAllowedError');
+    expect(done.error?.message).toBe(
+      'external:template-checks is not a person: a service may only dry-run a change for group:default/team-payments; sign in and run it yourself',
+    );
+    expect(done.reports).toBeUndefined();
+    expect(await hard('sandbox-a', ns)).toEqual(before);
   });
 
   it('refuses an unknown preset, and a quota above the preset without the override, before any cluster', async () => {

@@ -328,6 +328,7 @@ describe('GET /api/tenancy/environments, /quota-presets and /teams', () => {
     expect(pat.body.teams).toEqual([
       { entityRef: 'group:default/platform-team', title: 'Platform' },
       { entityRef: 'group:default/team-checkout', title: 'Checkout' },
+      { entityRef: 'group:default/team-newcomers', title: 'Newcomers' },
       { entityRef: 'group:default/team-payments', title: 'Payments' },
       { entityRef: 'group:default/team-search', title: 'Search' },
     ]);

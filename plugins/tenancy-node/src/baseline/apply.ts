@@ -645,9 +645,24 @@ export async function resizeTenantQuota(
         objects: [{ object: result.object, change, detail }],
       };
     }
+    // The quota applied by name into the namespace that was checked: still
+    // that one (not deleted and made again by someone else meanwhile)?
+    const after = await readNamespace(client, namespace);
+    if (after?.metadata?.uid !== existing.metadata?.uid) {
+      throw new ConflictError(
+        `Namespace ${namespace} was deleted${
+          after ? ' and made again' : ''
+        } while it was being resized; check its quota and try again.`,
+      );
+    }
+    // By the limits, not the resourceVersion: the quota controller moves
+    // that whenever use changes.
+    const changed = !current || quotaChanges(current.spec?.hard, hard).length;
     return {
-      outcome: result.change === 'unchanged' ? 'unchanged' : 'updated',
-      objects: [{ ...result, detail }],
+      outcome: changed ? 'updated' : 'unchanged',
+      objects: [
+        { ...result, change: changed ? result.change : 'unchanged', detail },
+      ],
     };
   });
 }

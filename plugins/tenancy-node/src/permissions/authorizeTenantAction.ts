@@ -38,7 +38,8 @@ function initiatorOf(credentials: BackstageCredentials): string {
 
 /**
  * The access check of a scaffolder action taken for a team, made before any
- * remote call: {@link authorizeTenant}, then `tenancy.namespace.override`
+ * remote call: a service (not a person) may only dry-run (`meta.dryRun`);
+ * then {@link authorizeTenant}, then `tenancy.namespace.override`
  * when the request goes beyond a team's own limits. Every decision is
  * audited.
  * @public
@@ -78,6 +79,19 @@ export async function authorizeTenantAction(
     throw error;
   };
 
+  // A service token (CI checking templates, a script) passes every
+  // permission (Backstage trusts service principals): it may plan a change
+  // for a team, never make one. A person runs it.
+  if (
+    !deps.auth.isPrincipal(options.credentials, 'user') &&
+    options.meta.dryRun !== true
+  ) {
+    await deny(
+      `${initiatorOf(
+        options.credentials,
+      )} is not a person: a service may only dry-run a change for ${tenantRef}; sign in and run it yourself`,
+    );
+  }
   try {
     await authorizeTenant(deps, {
       credentials: options.credentials,

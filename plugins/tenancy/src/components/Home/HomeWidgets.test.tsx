@@ -179,6 +179,28 @@ describe('developer home widgets', () => {
     ).toHaveAttribute('aria-valuenow', '100');
   });
 
+  it('Quota closest to full: three fit the card, the rest are counted', async () => {
+    const api = bothTeams();
+    const search = (await api.getTenant(SEARCH)) as any;
+    for (const n of [1, 2]) {
+      search.namespaces.push(
+        namespace({
+          name: `search-${n}`,
+          tenant: SEARCH,
+          quota: [{ resource: 'pods', hard: '10', used: '1', ratio: 0.1 }],
+        }),
+      );
+    }
+    await render(<TightestQuotaContent />, api);
+    const list = within(
+      await screen.findByRole('list', { name: 'Namespaces by quota use' }),
+    );
+    expect(list.getAllByRole('progressbar')).toHaveLength(3);
+    expect(
+      list.getByText('2 more with a quota: see the team pages'),
+    ).toBeInTheDocument();
+  });
+
   it('says so to someone in no team', async () => {
     await renderInTestApp(<FailingServicesContent />, {
       apis: [

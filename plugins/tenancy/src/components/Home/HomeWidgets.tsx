@@ -166,6 +166,9 @@ export function FailingServicesContent() {
   );
 }
 
+/** How many namespaces the quota widget lists. */
+const HOME_QUOTA_ROWS = 3;
+
 /** The namespaces (on a cluster) with the fullest quota, fullest first. */
 export function tightestNamespaces(
   teams: MyTeam[],
@@ -192,7 +195,10 @@ export function TightestQuotaContent() {
     <AsyncContent state={state} what="your namespaces" compact>
       {teams => {
         if (teams.length === 0) return <NoTeams />;
-        const tightest = tightestNamespaces(teams, 5);
+        // Three fit the card without scrolling (a scrolling card is not
+        // reachable by keyboard); the rest are on the team pages.
+        const all = tightestNamespaces(teams, Infinity);
+        const tightest = all.slice(0, HOME_QUOTA_ROWS);
         if (tightest.length === 0) {
           return (
             <Typography variant="body2" color="text.secondary">
@@ -211,6 +217,15 @@ export function TightestQuotaContent() {
                 />
               </ListItem>
             ))}
+            {all.length > tightest.length && (
+              <ListItem disableGutters>
+                <Typography variant="body2" color="text.secondary">
+                  {`${all.length - tightest.length} more with a quota: see ${
+                    teams.length === 1 ? 'the team page' : 'the team pages'
+                  }`}
+                </Typography>
+              </ListItem>
+            )}
           </List>
         );
       }}
