@@ -17,6 +17,7 @@ import {
   DryRunRequest,
   DryRunResponse,
   LogLine,
+  postDryRun,
 } from './target';
 
 export type { ActionInfo, DryRunRequest, DryRunResponse, LogLine };
@@ -156,20 +157,7 @@ export class CheckBackend implements CheckTarget {
     request: DryRunRequest,
     options: { timeoutMs?: number } = {},
   ): Promise<DryRunResponse> {
-    const res = await fetch(`${this.baseUrl}/api/scaffolder/v2/dry-run`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body };
+    return postDryRun(this.baseUrl, request, options);
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import {
   DryRunRequest,
   DryRunResponse,
   LogLine,
+  postDryRun,
 } from './target';
 
 /** The portal could not be asked: said plainly, without a stack. */
@@ -63,9 +64,8 @@ export class PortalTarget implements CheckTarget {
     this.baseUrl = url.toString().replace(/\/+$/, '');
   }
 
-  private headers(json = false): Record<string, string> {
+  private headers(): Record<string, string> {
     return {
-      ...(json ? { 'Content-Type': 'application/json' } : {}),
       ...(this.options.token
         ? { Authorization: `Bearer ${this.options.token}` }
         : {}),
@@ -109,20 +109,10 @@ export class PortalTarget implements CheckTarget {
     request: DryRunRequest,
     options: { timeoutMs?: number } = {},
   ): Promise<DryRunResponse> {
-    const res = await fetch(`${this.baseUrl}/api/scaffolder/v2/dry-run`, {
-      method: 'POST',
-      headers: this.headers(true),
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+    return postDryRun(this.baseUrl, request, {
+      ...options,
+      headers: this.headers(),
     });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body };
   }
 
   /**

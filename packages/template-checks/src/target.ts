@@ -40,3 +40,28 @@ export interface CheckTarget {
   ): Promise<DryRunResponse>;
   stop(): Promise<void>;
 }
+
+/**
+ * `POST <baseUrl>/api/scaffolder/v2/dry-run`, the answer's status and body
+ * (JSON when it is JSON, else the text).
+ */
+export async function postDryRun(
+  baseUrl: string,
+  request: DryRunRequest,
+  options: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<DryRunResponse> {
+  const res = await fetch(`${baseUrl}/api/scaffolder/v2/dry-run`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...options.headers },
+    body: JSON.stringify(request),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body };
+}

@@ -54,6 +54,34 @@ export function registerNamespaceTools(options: {
   }) => {
     if (!hasOneTarget(input)) throw new InputError(ONE_TARGET);
   };
+  /** Runs a namespace action's handler for a tool: a dry run unless told. */
+  const runTool = async (
+    action: HandlerOnlyAction,
+    input: { environment?: string; clusters?: string[]; dryRun?: boolean },
+    context: Pick<
+      Parameters<typeof runActionOutsideTask>[1],
+      'credentials' | 'logger'
+    >,
+    defaults: Record<string, unknown> = {},
+  ) => {
+    checkTarget(input);
+    const { dryRun = true, ...rest } = input;
+    const result = await runActionOutsideTask(action, {
+      ...context,
+      input: { ...defaults, ...rest },
+      dryRun,
+      keepOnFailure,
+    });
+    return { dryRun, ...result };
+  };
+  /** What a tool answers: the per-cluster plan or outcome, and the log. */
+  const clustersOutput = (z: Zod, errorDescription: string) =>
+    z.object({
+      dryRun: z.boolean(),
+      clusters: clusterReportsOutput(z),
+      log: z.array(z.string()),
+      error: z.string().optional().describe(errorDescription),
+    });
 
   actionsRegistry.register({
     name: 'tenancy-namespace-onboard',
@@ -87,17 +115,10 @@ export function registerNamespaceTools(options: {
         }),
     },
     action: async ({ input, credentials, logger }) => {
-      checkTarget(input);
-      const { dryRun = true, ...rest } = input;
-      const { outputs, log, error } = await runActionOutsideTask(
+      const { dryRun, outputs, log, error } = await runTool(
         options.onboard,
-        {
-          input: rest,
-          credentials,
-          logger,
-          dryRun,
-          keepOnFailure,
-        },
+        input,
+        { credentials, logger },
       );
       return {
         output: {
@@ -130,32 +151,19 @@ export function registerNamespaceTools(options: {
           })
           .strict(),
       output: z =>
-        z.object({
-          dryRun: z.boolean(),
-          clusters: clusterReportsOutput(z),
-          log: z.array(z.string()),
-          error: z
-            .string()
-            .optional()
-            .describe(
-              'Why the step failed on some clusters (see clusters), e.g. a deletion still in progress',
-            ),
-        }),
+        clustersOutput(
+          z,
+          'Why the step failed on some clusters (see clusters), e.g. a deletion still in progress',
+        ),
     },
     action: async ({ input, credentials, logger }) => {
-      checkTarget(input);
-      const { dryRun = true, ...rest } = input;
-      const { outputs, log, error } = await runActionOutsideTask(
+      // An MCP client gives up on a call after about a minute; a deletion
+      // that takes longer goes on, and the answer says it is in progress.
+      const { dryRun, outputs, log, error } = await runTool(
         options.offboard,
-        {
-          // An MCP client gives up on a call after about a minute; a deletion
-          // that takes longer goes on, and the answer says it is in progress.
-          input: { waitSeconds: OFFBOARD_TOOL_WAIT_SECONDS, ...rest },
-          credentials,
-          logger,
-          dryRun,
-          keepOnFailure,
-        },
+        input,
+        { credentials, logger },
+        { waitSeconds: OFFBOARD_TOOL_WAIT_SECONDS },
       );
       return {
         output: { dryRun, clusters: outputs.clusters as any, log, error },
@@ -178,22 +186,16 @@ export function registerNamespaceTools(options: {
           })
           .strict(),
       output: z =>
-        z.object({
-          dryRun: z.boolean(),
-          clusters: clusterReportsOutput(z),
-          log: z.array(z.string()),
-          error: z
-            .string()
-            .optional()
-            .describe('Why the step failed on some clusters (see clusters)'),
-        }),
+        clustersOutput(
+          z,
+          'Why the step failed on some clusters (see clusters)',
+        ),
     },
     action: async ({ input, credentials, logger }) => {
-      checkTarget(input);
-      const { dryRun = true, ...rest } = input;
-      const { outputs, log, error } = await runActionOutsideTask(
+      const { dryRun, outputs, log, error } = await runTool(
         options.resize,
-        { input: rest, credentials, logger, dryRun, keepOnFailure },
+        input,
+        { credentials, logger },
       );
       return {
         output: { dryRun, clusters: outputs.clusters as any, log, error },
