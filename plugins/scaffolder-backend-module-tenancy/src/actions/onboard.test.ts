@@ -524,6 +524,54 @@ describe('ownership, dry run, secrets and faults', () => {
     );
   });
 
+  it('plans an existing namespace by what would change: another preset updates the quota alone, the same input nothing', async () => {
+    const ns = tenantNamespace();
+    expect(
+      (
+        await onboard({
+          namespace: ns,
+          clusters: ['sandbox-a'],
+          quotaPreset: 'small',
+        })
+      ).error,
+    ).toBeUndefined();
+    const changes = (reports: any[]) =>
+      Object.fromEntries(
+        reports[0].objects.map((o: { object: string; change: string }) => [
+          o.object,
+          o.change,
+        ]),
+      );
+    // A server-side dry run does not move resourceVersion: the plan reads
+    // the change off the objects' content.
+    const bigger = await onboard(
+      { namespace: ns, clusters: ['sandbox-a'], quotaPreset: 'large' },
+      { isDryRun: true },
+    );
+    expect(bigger.error).toBeUndefined();
+    const planned = changes(bigger.reports);
+    expect(planned['ResourceQuota/tenant-quota']).toBe('would-update');
+    expect(
+      Object.entries(planned).filter(
+        ([object, change]) =>
+          object !== 'ResourceQuota/tenant-quota' &&
+          change !== 'would-be-unchanged',
+      ),
+    ).toEqual([]);
+    const same = await onboard(
+      { namespace: ns, clusters: ['sandbox-a'], quotaPreset: 'small' },
+      { isDryRun: true },
+    );
+    expect(
+      Object.values(changes(same.reports)).every(
+        c => c === 'would-be-unchanged',
+      ),
+    ).toBe(true);
+    expect(Object.keys(changes(same.reports))).toHaveLength(
+      Object.keys(planned).length,
+    );
+  });
+
   it('creates nothing in a dry run, and no output or log line holds a credential (S5)', async () => {
     const dry = tenantNamespace();
     const { error, reports, lines, outputs } = await onboard(

@@ -228,12 +228,13 @@ async function claimNamespace(
   return { namespace: checkOwner(winner, namespace, tenant), created: false };
 }
 
-async function readResourceVersion(
+/** The object as the cluster has it now; undefined when it does not exist. */
+async function readCurrent(
   client: KubernetesObjectApi,
   object: KubernetesObject,
-): Promise<string | undefined> {
+): Promise<KubernetesObject | undefined> {
   try {
-    const current = await client.read({
+    return await client.read({
       apiVersion: object.apiVersion!,
       kind: object.kind!,
       metadata: {
@@ -241,11 +242,65 @@ async function readResourceVersion(
         namespace: object.metadata?.namespace,
       },
     });
-    return current.metadata?.resourceVersion;
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw toError(error, `reading ${describeObject(object)}`);
   }
+}
+
+async function readResourceVersion(
+  client: KubernetesObjectApi,
+  object: KubernetesObject,
+): Promise<string | undefined> {
+  return (await readCurrent(client, object))?.metadata?.resourceVersion;
+}
+
+/** Key-sorted JSON, so that two objects compare by content. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map(k => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
+/**
+ * What a person would call the object's content: everything but its status
+ * and the metadata the API server keeps (resourceVersion, managedFields,
+ * timestamps…), its labels and annotations included.
+ */
+function content(object: KubernetesObject): string {
+  const {
+    metadata,
+    status: _status,
+    ...rest
+  } = object as KubernetesObject & {
+    status?: unknown;
+  };
+  return canonical({
+    ...rest,
+    labels: metadata?.labels ?? {},
+    annotations: metadata?.annotations ?? {},
+  });
+}
+
+/**
+ * A server-side dry run does not move the resourceVersion, so whether the
+ * apply would change an object is read off its content: the dry run's
+ * answer against the object as it is.
+ */
+function dryRunChange(
+  current: KubernetesObject | undefined,
+  after: KubernetesObject,
+): ObjectChange {
+  if (!current) return 'would-create';
+  return content(current) === content(after)
+    ? 'would-be-unchanged'
+    : 'would-update';
 }
 
 /** An apply refused because the object is not the one that was read. */
@@ -265,7 +320,12 @@ async function apply(
   object: KubernetesObject,
   dryRun: boolean,
   before: { resourceVersion?: string; uid?: string } | undefined,
-  options: { precondition?: boolean; created?: boolean } = {},
+  options: {
+    precondition?: boolean;
+    created?: boolean;
+    /** In a dry run: the object as it is, to tell what would change. */
+    current?: KubernetesObject;
+  } = {},
 ): Promise<ObjectResult> {
   let after: KubernetesObject;
   // The uid alone: a namespace deleted and made again (by someone else)
@@ -294,6 +354,12 @@ async function apply(
       );
     }
     throw toError(error, `applying ${describeObject(object)}`);
+  }
+  if (dryRun && options.current) {
+    return {
+      object: describeObject(object),
+      change: dryRunChange(options.current, after),
+    };
   }
   const unchanged =
     before?.resourceVersion !== undefined &&
@@ -341,7 +407,9 @@ export async function applyTenantBaseline(
         options.tenant,
       );
       const results: ObjectResult[] = [
-        await apply(client, namespace, true, existing?.metadata),
+        await apply(client, namespace, true, existing?.metadata, {
+          current: existing,
+        }),
       ];
       if (!existing) {
         results.push(
@@ -351,13 +419,17 @@ export async function applyTenantBaseline(
           })),
         );
       } else {
-        const befores = await Promise.all(
-          rest.map(o => readResourceVersion(client, o)),
+        const currents = await Promise.all(
+          rest.map(o => readCurrent(client, o)),
         );
         results.push(
           ...(await Promise.all(
             rest.map((o, i) =>
-              apply(client, o, true, { resourceVersion: befores[i] }),
+              currents[i]
+                ? apply(client, o, true, currents[i]!.metadata, {
+                    current: currents[i],
+                  })
+                : apply(client, o, true, undefined),
             ),
           )),
         );
