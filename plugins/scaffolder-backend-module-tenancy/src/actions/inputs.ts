@@ -1,4 +1,6 @@
+import { InputError } from '@backstage/errors';
 import { TemplateActionOptions } from '@backstage/plugin-scaffolder-node';
+import { BaselineOptions, validateQuota } from '@tenancy/plugin-tenancy-node';
 
 /**
  * The `z` the scaffolder hands an action's schema callbacks (zod/v3), taken
@@ -83,4 +85,25 @@ export function clusterReportsOutput(z: Zod) {
       error: z.string().optional(),
     }),
   );
+}
+
+/**
+ * A quota preset by name and the quota it gives: the preset's, with the
+ * valid `overrides` over it. An unknown preset is an input error naming the
+ * configured ones.
+ */
+export function presetQuota(
+  baseline: BaselineOptions,
+  presetName: string,
+  overrides: Record<string, string> = {},
+) {
+  const preset = baseline.quotaPresets[presetName];
+  if (!preset) {
+    throw new InputError(
+      `Quota preset "${presetName}" does not exist; use one of ${Object.keys(
+        baseline.quotaPresets,
+      ).join(', ')}`,
+    );
+  }
+  return { preset, quota: { ...preset, ...validateQuota(overrides) } };
 }

@@ -2,7 +2,6 @@ import { EventsService } from '@backstage/plugin-events-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { tenancyNamespaceOnboardPermission } from '@tenancy/plugin-tenancy-common';
 import {
@@ -18,7 +17,6 @@ import {
   validateLabels,
   validateNamespaceName,
   validatePodSecurity,
-  validateQuota,
 } from '@tenancy/plugin-tenancy-node';
 import { authorizeNamespaceAction } from './authorize';
 import { examples } from './onboard.examples';
@@ -28,7 +26,12 @@ import {
   summarize,
   targetClusters,
 } from './clusters';
-import { clusterReportsOutput, namespaceInput, Zod } from './inputs';
+import {
+  clusterReportsOutput,
+  namespaceInput,
+  presetQuota,
+  Zod,
+} from './inputs';
 
 /** @public */
 export interface OnboardNamespaceActionOptions extends AccessDeps {
@@ -114,16 +117,11 @@ function readOnboardInput(
 ) {
   const tenant = parseTenantRef(input.tenant);
   const namespace = validateNamespaceName(input.namespace);
-  const presetName = input.quotaPreset ?? baseline.defaultQuotaPreset;
-  const preset = baseline.quotaPresets[presetName];
-  if (!preset) {
-    throw new InputError(
-      `Quota preset "${presetName}" does not exist; use one of ${Object.keys(
-        baseline.quotaPresets,
-      ).join(', ')}`,
-    );
-  }
-  const quota = { ...preset, ...validateQuota(input.quota ?? {}) };
+  const { preset, quota } = presetQuota(
+    baseline,
+    input.quotaPreset ?? baseline.defaultQuotaPreset,
+    input.quota,
+  );
   const podSecurity = validatePodSecurity(
     input.podSecurity ?? baseline.defaultPodSecurity,
   );

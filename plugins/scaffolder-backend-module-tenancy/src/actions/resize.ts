@@ -1,7 +1,6 @@
 import { EventsService } from '@backstage/plugin-events-node';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { tenancyNamespaceResizePermission } from '@tenancy/plugin-tenancy-common';
 import {
@@ -15,7 +14,6 @@ import {
   renderTenantQuota,
   resizeTenantQuota,
   validateNamespaceName,
-  validateQuota,
 } from '@tenancy/plugin-tenancy-node';
 import { authorizeNamespaceAction } from './authorize';
 import {
@@ -25,7 +23,12 @@ import {
   targetClusters,
 } from './clusters';
 import { examples } from './resize.examples';
-import { clusterReportsOutput, namespaceInput, Zod } from './inputs';
+import {
+  clusterReportsOutput,
+  namespaceInput,
+  presetQuota,
+  Zod,
+} from './inputs';
 
 /** @public */
 export interface ResizeNamespaceActionOptions extends AccessDeps {
@@ -84,17 +87,11 @@ function readResizeInput(
 ) {
   const tenant = parseTenantRef(input.tenant);
   const namespace = validateNamespaceName(input.namespace);
-  const preset = baseline.quotaPresets[input.quotaPreset];
-  if (!preset) {
-    throw new InputError(
-      `Quota preset "${
-        input.quotaPreset
-      }" does not exist; use one of ${Object.keys(baseline.quotaPresets).join(
-        ', ',
-      )}`,
-    );
-  }
-  const quota = { ...preset, ...validateQuota(input.quota ?? {}) };
+  const { preset, quota } = presetQuota(
+    baseline,
+    input.quotaPreset,
+    input.quota,
+  );
   return { tenant, namespace, preset, quota };
 }
 

@@ -696,27 +696,16 @@ export async function resizeTenantQuota(
       if (statusOf(error) !== 404)
         throw toError(error, `reading ${describeObject(quota)}`);
     }
-    const result = await apply(client, quota, dryRun, current?.metadata);
+    const result = await apply(client, quota, dryRun, current?.metadata, {
+      current,
+    });
     const hard = quota.spec?.hard ?? {};
     const detail = describeQuotaChange(
       current?.spec?.hard,
       hard,
       current?.status?.used,
     );
-    if (dryRun) {
-      // A server-side dry run does not move the resourceVersion, so the
-      // apply cannot tell an update from no change: the limits can.
-      let change: ObjectChange = 'would-create';
-      if (current) {
-        change = quotaChanges(current.spec?.hard, hard).length
-          ? 'would-update'
-          : 'would-be-unchanged';
-      }
-      return {
-        outcome: 'dry-run',
-        objects: [{ object: result.object, change, detail }],
-      };
-    }
+    if (dryRun) return { outcome: 'dry-run', objects: [{ ...result, detail }] };
     // The quota applied by name into the namespace that was checked: still
     // that one (not deleted and made again by someone else meanwhile)?
     const after = await readNamespace(client, namespace);
