@@ -9,5 +9,43 @@ export interface Config {
       /** Page size of list calls. Default 500. */
       pageSize?: number;
     };
+
+    /**
+     * kubectl as yourself: the portal issues short-lived tokens that the
+     * tenant clusters trust (Kubernetes' structured authentication
+     * configuration, a JWT authenticator for this issuer), with the person's
+     * Backstage user as the Kubernetes user and their teams as groups.
+     * Unset, the portal issues no cluster tokens.
+     */
+    clusterAccess?: {
+      /**
+       * The https URL the clusters trust as the issuer (the tokens' `iss`).
+       * It must serve `/.well-known/openid-configuration` and `/jwks` —
+       * the portal's `/api/tenancy/cluster-access/…`, e.g.
+       * `https://backstage.example.com/api/tenancy/cluster-access`.
+       */
+      issuer: string;
+      /**
+       * The EC P-256 private key (PEM) tokens are signed with (ES256).
+       * @visibility secret
+       */
+      signingKey: string;
+      /** How long a token lasts: 5 seconds to 1 hour. Default 15 minutes. */
+      tokenLifetime?:
+        | string
+        | {
+            hours?: number;
+            minutes?: number;
+            seconds?: number;
+          };
+      /** The credential plugin kubeconfigs run (`exec` command). Default `tenancy-kube-login`. */
+      command?: string;
+      /**
+       * The install command the Cluster access panel shows; `{portal}` and
+       * `{team}` are replaced. Default
+       * `npm install --global @tenancy/kube-login && tenancy-kube-login setup --portal {portal} --team {team}`.
+       */
+      installCommand?: string;
+    };
   };
 }

@@ -13,10 +13,17 @@ export interface Binaries {
   scheduler: string;
   kwok: string;
   gitea: string;
+  /** Not run by the sandbox: for people, tests and benchmarks (kubectlBinary). */
+  kubectl: string;
 }
 
 function binary(component: string, version: string) {
   return path.join(cacheDir(), 'bin', `${component}-${version}`, component);
+}
+
+/** kubectl of the sandbox's Kubernetes version (built with the control plane), for tests and benchmarks. */
+export function kubectlBinary(): string {
+  return binary('kubectl', versions.kubernetes);
 }
 
 /** The cached binaries for the pinned versions (they may not be built yet). */
@@ -28,6 +35,7 @@ export function binaries(): Binaries {
     scheduler: binary('kube-scheduler', versions.kubernetes),
     kwok: binary('kwok', versions.kwok),
     gitea: binary('gitea', versions.gitea),
+    kubectl: kubectlBinary(),
   };
 }
 

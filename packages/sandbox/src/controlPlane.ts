@@ -9,6 +9,7 @@ import type { Binaries } from './binaries';
 import { tokenFile } from './identities';
 import { kubeConfigFor, kubeConfigYaml } from './kube';
 import { packageRoot } from './paths';
+import { writeClusterAuthFiles } from './issuer';
 import { ensureClusterPki } from './pki';
 import type { Ports } from './portAllocation';
 import { request, waitFor } from './probe';
@@ -20,6 +21,8 @@ import type { Log, SandboxClusterState, SandboxIdentity } from './types';
 /** What the steps of `up` share: the state folder, processes, binaries, ports, identities. */
 export interface UpContext {
   dir: string;
+  /** The cluster token issuer (ensureIssuer), which every API server trusts. */
+  issuer?: { url: string; caPem: string };
   log: Log;
   supervisor: ProcessSupervisor;
   bin: Binaries;
@@ -50,6 +53,7 @@ export function prepareClusters(ctx: UpContext): SandboxClusterState[] {
       url: `https://127.0.0.1:${ctx.ports.clusters[spec.name].apiserver}`,
       caData: fs.readFileSync(pki.caCert).toString('base64'),
       etcdPrefix: `/${spec.name}`,
+      auditLog: path.join(clusterDir, 'audit.log'),
       identities: ctx.identities,
     };
   });
@@ -89,7 +93,17 @@ export async function ensureEtcd(ctx: UpContext): Promise<void> {
 function apiserverArgs(ctx: UpContext, cluster: SandboxClusterState) {
   const clusterDir = clusterDirOf(ctx, cluster.name);
   const pki = path.join(clusterDir, 'pki');
+  if (!ctx.issuer) throw new Error('the cluster token issuer must be up first');
+  const auth = writeClusterAuthFiles(clusterDir, cluster.name, ctx.issuer);
   return [
+    // People sign in with the portal's tokens (issue #18): a JWT
+    // authenticator for its issuer, audience tenancy:<cluster>.
+    `--authentication-config=${auth.authConfig}`,
+    `--audit-policy-file=${auth.auditPolicy}`,
+    `--audit-log-path=${auth.auditLog}`,
+    '--audit-log-format=json',
+    '--audit-log-maxsize=50',
+    '--audit-log-maxbackup=1',
     `--etcd-servers=http://127.0.0.1:${ctx.ports.etcdClient}`,
     `--etcd-prefix=${cluster.etcdPrefix}`,
     '--bind-address=127.0.0.1',

@@ -16,6 +16,7 @@ export {
 } from './sandbox';
 export type { UpOptions } from './sandbox';
 export { mkdocsPath } from './techdocs';
+export { kubectlBinary } from './binaries';
 export type {
   SandboxClusterState,
   SandboxIdentity,

@@ -15,6 +15,15 @@ import type { SandboxState } from './types';
  * Backstage's Gitea integration (`publish:gitea`, reading catalog-info.yaml).
  * Git-ignored: it holds the sandbox's tokens.
  */
+/** The kubectl credential plugin of this checkout (plugins/kube-login). */
+const KUBE_LOGIN_BIN = path.join(
+  repoRoot,
+  'plugins',
+  'kube-login',
+  'bin',
+  'tenancy-kube-login',
+);
+
 export function overlayConfig(state: SandboxState) {
   const git = readGitCredentials(stateDir());
   const fromBackend = (file: string) =>
@@ -105,6 +114,18 @@ export function overlayConfig(state: SandboxState) {
       // team-payments: the portal as most people see it. The platform
       // team's pages are there for pat (see the personas above).
       platformTeams: ['group:default/platform-team'],
+      // kubectl as yourself (issue #18): the portal signs cluster tokens with
+      // the sandbox issuer's key; every sandbox cluster trusts that issuer.
+      // The credential plugin is this repository's (not yet on npm).
+      clusterAccess: {
+        issuer: state.clusterAccess.issuer,
+        signingKey: fs.readFileSync(
+          path.join(stateDir(), 'issuer', 'signing.key'),
+          'utf8',
+        ),
+        command: KUBE_LOGIN_BIN,
+        installCommand: `${KUBE_LOGIN_BIN} setup --portal {portal} --team {team}`,
+      },
       environments: Object.fromEntries(
         ['dev', 'prod'].map(env => [
           env,

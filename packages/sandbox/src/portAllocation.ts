@@ -23,6 +23,8 @@ export interface Ports {
   blackhole: number;
   refused: number;
   gitea: number;
+  /** The cluster token issuer's https server (bin/sandbox-issuer). */
+  issuer: number;
 }
 
 /** Gitea's port when TENANCY_SANDBOX_GIT_PORT does not say otherwise. */
@@ -98,6 +100,7 @@ export async function allocatePorts(
     blackhole: await pick(previous.blackhole, 'daemon'),
     refused: await pick(previous.refused, 'nothing'),
     gitea,
+    issuer: await pick(previous.issuer, 'issuer'),
   };
   for (const cluster of CLUSTERS) {
     const old = previous.clusters?.[cluster.name];

@@ -20,6 +20,7 @@ import {
 } from './controlPlane';
 import { ensureGitea, SandboxGitState } from './gitea';
 import { ensureIdentities } from './identities';
+import { ensureIssuer } from './issuer';
 import { applyAll, kubeConfigFor } from './kube';
 import { writeOverlay } from './overlay';
 import { cacheDir, overlayPath, repoRoot, stateDir } from './paths';
@@ -146,6 +147,10 @@ function sandboxState(
       organization,
     },
     git,
+    clusterAccess: {
+      issuer: `https://127.0.0.1:${ports.issuer}`,
+      caPem: ctx.issuer?.caPem ?? '',
+    },
     overlay: overlayPath(),
   };
 }
@@ -185,6 +190,10 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
   const clusters = prepareClusters(ctx);
   const git = startGitea(ctx);
 
+  const issuer = await timed(log, 'cluster token issuer', () =>
+    ensureIssuer(ctx),
+  );
+  ctx.issuer = issuer;
   await timed(log, 'etcd', () => ensureEtcd(ctx));
   await timed(log, `${clusters.length} kube-apiservers`, () =>
     ensureApiServers(ctx, clusters),

@@ -18,6 +18,8 @@ export interface SandboxIdentity {
 export interface SandboxClusterState extends ClusterEndpoint {
   environment: 'dev' | 'prod';
   etcdPrefix: string;
+  /** The API server's audit log (JSON lines): who did what (issue #18). */
+  auditLog: string;
   /**
    * `admin` (system:masters, for the sandbox itself and tests' setup),
    * `platform` (the portal backend: ClusterRole tenancy-portal), and one per
@@ -55,5 +57,15 @@ export interface SandboxState {
    * git-identity.json (mode 0600): readGitCredentials().
    */
   git: SandboxGitState;
+  /**
+   * The portal as the clusters' identity provider: the issuer every
+   * cluster's JWT authenticator trusts (https, its own CA). The signing key
+   * is in the overlay (`tenancy.clusterAccess.signingKey`), not here.
+   */
+  clusterAccess: {
+    issuer: string;
+    /** The issuer's CA (PEM). */
+    caPem: string;
+  };
   overlay: string;
 }

@@ -18,6 +18,8 @@ import { WorkloadPodReader } from './service/pods';
 import { registerTenancyActions } from './service/actions';
 import { createTenancyReads } from './service/reads';
 import { createRouter } from './service/router';
+import { createClusterAccessRouter } from './clusterAccess/router';
+import { createClusterAccess } from './clusterAccess/service';
 
 /**
  * The Tenancy backend plugin (`/api/tenancy`): fleet, cluster, tenant and
@@ -43,6 +45,8 @@ export const tenancyPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        auditor: coreServices.auditor,
+        discovery: coreServices.discovery,
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler, cache, catalog, auth } =
@@ -92,13 +96,31 @@ export const tenancyPlugin = createBackendPlugin({
             tenancyNamespaceResourceRef,
           ),
         };
+        const reads = createTenancyReads(readOptions);
         httpRouter.use(await createRouter(readOptions));
+        // kubectl as yourself: tokens the tenant clusters trust.
+        httpRouter.use(
+          createClusterAccessRouter({
+            ...deps,
+            clusterAccess: createClusterAccess({ ...deps, registry, reads }),
+          }),
+        );
         // The same reads as MCP tools and CLI actions (backend.actions).
         registerTenancyActions({
           ...deps,
-          reads: createTenancyReads(readOptions),
+          reads,
         });
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // The clusters fetch the issuer's discovery document and keys
+        // without credentials.
+        httpRouter.addAuthPolicy({
+          path: '/cluster-access/.well-known',
+          allow: 'unauthenticated',
+        });
+        httpRouter.addAuthPolicy({
+          path: '/cluster-access/jwks',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

@@ -323,3 +323,53 @@ export interface ActingTeamsResponse {
   teams: ActingTeam[];
   anyTeam: boolean;
 }
+
+/** One context of a team's kubeconfig: one of its namespaces on one cluster. @public */
+export interface ClusterAccessContext {
+  /** The context's name in the kubeconfig: `<cluster>/<namespace>`. */
+  name: string;
+  cluster: string;
+  environment?: string;
+  namespace: string;
+  /** The cluster's API server URL. */
+  server: string;
+}
+
+/**
+ * `GET /cluster-access/teams/:namespace/:name/kubeconfig`: a kubeconfig for
+ * every cluster where the team has namespaces — the clusters' URLs and CA
+ * data, one context per namespace, and a credential plugin (`exec`) that
+ * signs the person in through the portal. It never holds a token.
+ * `configured: false` when the portal does not issue cluster tokens
+ * (`tenancy.clusterAccess` is not set). @public
+ */
+export type ClusterAccessResponse =
+  | { configured: false; message: string }
+  | {
+      configured: true;
+      team: string;
+      /** The kubeconfig, YAML. */
+      kubeconfig: string;
+      /** The file name to save it under, e.g. `tenancy-team-payments.yaml`. */
+      fileName: string;
+      contexts: ClusterAccessContext[];
+      /** The one command that installs the credential plugin and this kubeconfig. */
+      installCommand: string;
+      /** The issuer every cluster trusts (`tenancy.clusterAccess.issuer`). */
+      issuer: string;
+      /** Clusters whose namespaces could not be read: they have no context here. */
+      clusterErrors: Array<{ cluster: string; error: ClusterError }>;
+    };
+
+/** `POST /cluster-access/token` with `{ cluster }`: a token for one cluster, as the caller. @public */
+export interface ClusterTokenResponse {
+  /** A JWT for the cluster's API server (audience `tenancy:<cluster>`). */
+  token: string;
+  /** When it expires (RFC 3339): what kubectl's ExecCredential status takes. */
+  expirationTimestamp: string;
+  cluster: string;
+  /** The Kubernetes user the cluster sees: the caller's Backstage user ref. */
+  user: string;
+  /** The Kubernetes groups: the caller's teams, as the tenant baseline names them. */
+  groups: string[];
+}

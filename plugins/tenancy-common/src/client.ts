@@ -4,6 +4,7 @@ import {
   ClusterDetail,
   EntityHealth,
   ActingTeamsResponse,
+  ClusterAccessResponse,
   EnvironmentsResponse,
   FleetResponse,
   QuotaPresetsResponse,
@@ -34,6 +35,14 @@ export interface TenancyApi {
   getQuotaPresets(): Promise<QuotaPresetsResponse>;
   /** The teams the caller may act for: their own, or every team for the platform team. */
   getActingTeams(): Promise<ActingTeamsResponse>;
+  /**
+   * The kubeconfig of a team's namespaces (all of them, or those on some
+   * clusters / of one namespace name) with the command that installs it.
+   */
+  getClusterAccess(
+    groupRef: string,
+    filter?: { clusters?: string[]; namespace?: string },
+  ): Promise<ClusterAccessResponse>;
 }
 
 function refPath(ref: string, defaultKind: string): string {
@@ -105,5 +114,22 @@ export class TenancyClient implements TenancyApi {
 
   getActingTeams() {
     return this.get<ActingTeamsResponse>('/teams');
+  }
+
+  getClusterAccess(
+    groupRef: string,
+    filter: { clusters?: string[]; namespace?: string } = {},
+  ) {
+    const [, namespace, name] = refPath(groupRef, 'group').split('/');
+    const query = new URLSearchParams();
+    for (const cluster of filter.clusters ?? [])
+      query.append('cluster', cluster);
+    if (filter.namespace) query.set('namespace', filter.namespace);
+    const q = query.toString();
+    return this.get<ClusterAccessResponse>(
+      `/cluster-access/teams/${namespace}/${name}/kubeconfig${
+        q ? `?${q}` : ''
+      }`,
+    );
   }
 }

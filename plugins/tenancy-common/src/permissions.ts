@@ -84,6 +84,18 @@ export const tenancyNamespaceReadPermission = createPermission({
   resourceType: TENANCY_NAMESPACE_RESOURCE_TYPE,
 });
 
+/**
+ * Sign in to tenant clusters as oneself: get a short-lived token the
+ * clusters trust (`POST /api/tenancy/cluster-access/token`) and read the
+ * kubeconfig of one's teams. What the token may do on a cluster is that
+ * cluster's RBAC (the tenant baseline's RoleBinding of the person's teams).
+ * @public
+ */
+export const tenancyClusterAccessPermission = createPermission({
+  name: 'tenancy.cluster.access',
+  attributes: { action: 'read' },
+});
+
 /** Every permission of the suite, for registration with the permissions registry. @public */
 export const tenancyPermissions = [
   tenancyPlatformAdminPermission,
@@ -94,4 +106,5 @@ export const tenancyPermissions = [
   tenancyFleetReadPermission,
   tenancyTenantReadPermission,
   tenancyNamespaceReadPermission,
+  tenancyClusterAccessPermission,
 ];

@@ -10,6 +10,7 @@ import {
 import { screen, within } from '@testing-library/react';
 import { tenancyApiRef } from './api';
 import {
+  clusterAccessEntityCard,
   healthEntityCard,
   healthEntityContent,
   tenancyPlugin,
@@ -28,6 +29,7 @@ describe('tenancyPlugin', () => {
     'entity-content:tenancy/health',
     'entity-card:tenancy/health',
     'entity-card:tenancy/namespace',
+    'entity-card:tenancy/cluster-access',
     'entity-card:tenancy/cluster',
     'home-page-widget:tenancy/my-teams',
     'home-page-widget:tenancy/failing-services',
@@ -76,6 +78,18 @@ describe('tenancyPlugin', () => {
     expect(filter?.(component('a'))).toBe(false);
   });
 
+  it.each([
+    ['a kubernetes-namespace Resource', resource('kubernetes-namespace'), true],
+    ['a kubernetes-cluster Resource', resource('kubernetes-cluster'), false],
+    ['a Group', group('team-a'), false],
+    ['a Component', component('a'), false],
+  ])('shows the cluster access card on %s', (_, entity, shown) => {
+    const filter = createExtensionTester(clusterAccessEntityCard).get(
+      EntityCardBlueprint.dataRefs.filterFunction,
+    );
+    expect(filter?.(entity)).toBe(shown);
+  });
+
   it('serves the fleet page at /tenancy/fleet, its only nav item "Fleet"', async () => {
     renderTestApp({
       features: [tenancyPlugin],
@@ -110,4 +124,13 @@ function withAnnotations(
   annotations: Record<string, string>,
 ): Entity {
   return { ...entity, metadata: { ...entity.metadata, annotations } };
+}
+
+function resource(type: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: { name: 'payments.dev', namespace: 'default' },
+    spec: { type, owner: 'group:default/team-payments' },
+  };
 }

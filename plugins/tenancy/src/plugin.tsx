@@ -118,6 +118,22 @@ export const namespaceEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** `entity-card:tenancy/cluster-access` — kubectl access (install command, contexts, kubeconfig) to a kubernetes-namespace Resource, for its owning team. */
+export const clusterAccessEntityCard = EntityCardBlueprint.make({
+  name: 'cluster-access',
+  params: {
+    type: 'content',
+    filter: {
+      kind: 'resource',
+      'spec.type': KUBERNETES_NAMESPACE_RESOURCE_TYPE,
+    },
+    loader: () =>
+      import('./components/ClusterAccess').then(m => (
+        <m.ClusterAccessEntityCard />
+      )),
+  },
+});
+
 /** `entity-card:tenancy/cluster` — a kubernetes-cluster Resource's summary (platform team). */
 export const clusterEntityCard = EntityCardBlueprint.make({
   name: 'cluster',
@@ -220,6 +236,7 @@ export const tenancyPlugin = createFrontendPlugin({
     healthEntityContent,
     healthEntityCard,
     namespaceEntityCard,
+    clusterAccessEntityCard,
     clusterEntityCard,
     environmentPickerFormField,
     environmentsPickerFormField,

@@ -1,6 +1,7 @@
 import { ResponseError } from '@backstage/errors';
 import type {
   ActingTeamsResponse,
+  ClusterAccessResponse,
   ClusterDetail,
   EntityHealth,
   EnvironmentsResponse,
@@ -32,6 +33,8 @@ export class FakeTenancyApi implements TenancyApi {
   environments: Answer<EnvironmentsResponse> = 'pending';
   quotaPresets: Answer<QuotaPresetsResponse> = 'pending';
   actingTeams: Answer<ActingTeamsResponse> = 'pending';
+  /** Keyed by group ref, whatever the filter (the call records it). */
+  clusterAccess: Record<string, Answer<ClusterAccessResponse>> = {};
   readonly calls: string[] = [];
 
   constructor(init: Partial<FakeTenancyApi> = {}) {
@@ -80,6 +83,21 @@ export class FakeTenancyApi implements TenancyApi {
   }
   getActingTeams() {
     return this.answer('getActingTeams', this.actingTeams);
+  }
+  /** Recorded as `getClusterAccess <groupRef>[ cluster=…&namespace=…]`. */
+  getClusterAccess(
+    groupRef: string,
+    filter: { clusters?: string[]; namespace?: string } = {},
+  ) {
+    const query = new URLSearchParams();
+    for (const cluster of filter.clusters ?? [])
+      query.append('cluster', cluster);
+    if (filter.namespace) query.set('namespace', filter.namespace);
+    const q = query.toString();
+    return this.answer(
+      `getClusterAccess ${groupRef}${q ? ` ${q}` : ''}`,
+      this.clusterAccess[groupRef],
+    );
   }
 }
 

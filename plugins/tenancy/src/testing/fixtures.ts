@@ -1,5 +1,6 @@
 import type { Entity } from '@backstage/catalog-model';
 import type {
+  ClusterAccessResponse,
   ClusterDetail,
   ClusterError,
   EntityHealth,
@@ -299,4 +300,60 @@ export const searchIndexerPods: WorkloadPods = {
     },
   ],
   events: [],
+};
+
+/** A kubeconfig of payments' namespaces: the clusters and contexts, and an exec credential plugin (never a token). */
+export const paymentsKubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+  - name: sandbox-a
+    cluster:
+      server: https://sandbox-a.example.test:6443
+  - name: sandbox-c
+    cluster:
+      server: https://sandbox-c.example.test:6443
+contexts:
+  - name: sandbox-a/payments
+    context: { cluster: sandbox-a, namespace: payments, user: tenancy-sandbox-a }
+  - name: sandbox-c/payments
+    context: { cluster: sandbox-c, namespace: payments, user: tenancy-sandbox-c }
+current-context: sandbox-a/payments
+users:
+  - name: tenancy-sandbox-a
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1
+        command: kubectl-tenancy
+        args: [token, --cluster, sandbox-a]
+`;
+
+/** Cluster access for payments: two contexts, sandbox-b unreadable. */
+export const paymentsClusterAccess: Extract<
+  ClusterAccessResponse,
+  { configured: true }
+> = {
+  configured: true,
+  team: 'group:default/team-payments',
+  kubeconfig: paymentsKubeconfig,
+  fileName: 'tenancy-team-payments.yaml',
+  contexts: [
+    {
+      name: 'sandbox-a/payments',
+      cluster: 'sandbox-a',
+      environment: 'dev',
+      namespace: 'payments',
+      server: 'https://sandbox-a.example.test:6443',
+    },
+    {
+      name: 'sandbox-c/payments',
+      cluster: 'sandbox-c',
+      environment: 'prod',
+      namespace: 'payments',
+      server: 'https://sandbox-c.example.test:6443',
+    },
+  ],
+  installCommand:
+    "curl -fsSL 'http://localhost:7007/api/tenancy/cluster-access/install.sh?team=default/team-payments' | sh",
+  issuer: 'http://localhost:7007/api/tenancy',
+  clusterErrors: [{ cluster: 'sandbox-b', error: timeoutError }],
 };

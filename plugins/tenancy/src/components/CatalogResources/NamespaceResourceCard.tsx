@@ -1,9 +1,4 @@
 import { Link as RouterLink } from 'react-router-dom';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
 import { EmptyState, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
@@ -23,27 +18,12 @@ import {
   clusterErrorText,
   errorText,
   offboardLink,
+  ownerRefOf,
   RefreshStatus,
   resizeLink,
   useAutoRefresh,
 } from '../shared';
 import { NamespaceCard } from '../TenantPage/TenantView';
-
-/** The owning group's ref; the entity's own namespace and `group` by default. */
-function ownerRefOf(entity: Entity): string {
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(String(entity.spec?.owner ?? ''), {
-        defaultKind: 'group',
-        defaultNamespace: entity.metadata.namespace ?? 'default',
-      }),
-    );
-  } catch {
-    // The catalog reports an invalid owner itself; the team view then says
-    // the group does not exist.
-    return `group:default/${String(entity.spec?.owner ?? 'unknown')}`;
-  }
-}
 
 /**
  * The overview card of a `kubernetes-namespace` Resource: the namespace on

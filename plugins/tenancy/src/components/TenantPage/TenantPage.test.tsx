@@ -12,6 +12,7 @@ import {
   group,
   HOSTILE,
   namespace,
+  paymentsClusterAccess,
   paymentsHealth,
   paymentsTenant,
   searchIndexerHealth,
@@ -64,6 +65,7 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     await render(api);
     await screen.findByRole('table', { name: 'Namespaces by cluster' });
     expect(api.calls.sort()).toEqual([
+      `getClusterAccess ${PAYMENTS}`,
       `getTeamHealth ${PAYMENTS}`,
       `getTenant ${PAYMENTS}`,
     ]);
@@ -436,6 +438,33 @@ describe('Tenant page (the Tenancy tab of a Group)', () => {
     expect(
       screen.queryByText(/Health of what the team owns/),
     ).not.toBeInTheDocument();
+    // No second "no access" from the cluster access card.
+    expect(screen.queryByText('Cluster access')).not.toBeInTheDocument();
+  });
+
+  it("gives the team's kubectl access below its namespaces", async () => {
+    const api = new FakeTenancyApi({
+      tenants: { [PAYMENTS]: { ...paymentsTenant, clusterErrors: [] } },
+      teamHealth: { [PAYMENTS]: paymentsHealth },
+      clusterAccess: { [PAYMENTS]: paymentsClusterAccess },
+    });
+    await render(api);
+    const contexts = await screen.findByTestId('cluster-access-contexts');
+    expect(
+      within(contexts)
+        .getAllByRole('rowheader')
+        .map(th => th.textContent),
+    ).toEqual(['sandbox-a/payments', 'sandbox-c/payments']);
+    expect(
+      screen.getByTestId('cluster-access-install-command'),
+    ).toHaveTextContent(paymentsClusterAccess.installCommand);
+    // After the matrix in the page's order.
+    expect(
+      screen
+        .getByRole('table', { name: 'Namespaces by cluster' })
+        .compareDocumentPosition(contexts) & Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
+    expect(api.calls).toContain(`getClusterAccess ${PAYMENTS}`);
   });
 
   it('renders hostile names and role binding subjects as text', async () => {

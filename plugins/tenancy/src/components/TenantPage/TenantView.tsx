@@ -33,6 +33,7 @@ import {
   TenancyErrorView,
   useAutoRefresh,
 } from '../shared';
+import { ClusterAccessCard } from '../ClusterAccess';
 import { OpenPodsButton } from '../Troubleshoot';
 import { AccountsTable } from './AccountsTable';
 import { NamespaceMatrix } from './NamespaceMatrix';
@@ -231,8 +232,9 @@ function HealthList({ health }: { health: TeamHealth }) {
 
 /**
  * A team's tenancy: its namespaces across clusters (a namespace × cluster
- * matrix with health, quota and policies), the health of what it owns with
- * troubleshooting one click away, and its AWS accounts.
+ * matrix with health, quota and policies), kubectl access to them, the
+ * health of what it owns with troubleshooting one click away, and its AWS
+ * accounts.
  */
 export function TenantView({ groupRef }: { groupRef: string }) {
   const api = useApi(tenancyApiRef);
@@ -290,6 +292,9 @@ export function TenantView({ groupRef }: { groupRef: string }) {
               </>
             )}
           </AsyncContent>
+        </Grid>
+        <Grid item xs={12}>
+          <ClusterAccessCard groupRef={groupRef} />
         </Grid>
         <Grid item xs={12} lg={5}>
           <HealthRollup state={health} />

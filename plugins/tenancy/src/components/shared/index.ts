@@ -8,6 +8,7 @@ export {
   clusterErrorText,
   isAccessError,
   serverMessage,
+  StaleDataWarning,
   statusOf,
   TenancyErrorView,
 } from './TenancyErrorView';
@@ -18,3 +19,4 @@ export { errorText, readableText, textOn, warningText } from './textColors';
 export { ReadableChip } from './ReadableChip';
 export { closeAccountLink, offboardLink, resizeLink } from './dayTwoLinks';
 export type { NamespaceTarget } from './dayTwoLinks';
+export { ownerRefOf } from './ownerRef';

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cacheFile, isFresh, readCached, writeCached } from './cache';
+
+/** A token with the claims the cache reads (iat); the signature does not matter here. */
+function jwt(iat: number) {
+  const part = (o: object) =>
+    Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'ES256' })}.${part({ iat })}.sig`;
+}
+
+describe('the token cache', () => {
+  let dir: string;
+  const previous = process.env.XDG_CACHE_HOME;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-login-'));
+    process.env.XDG_CACHE_HOME = dir;
+  });
+  afterEach(() => {
+    process.env.XDG_CACHE_HOME = previous;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps each token readable by its owner only, one file per portal and cluster', () => {
+    const a = cacheFile('https://portal.example.com', 'sandbox-a');
+    const b = cacheFile('https://portal.example.com', 'sandbox-b');
+    const other = cacheFile('https://other.example.com', 'sandbox-a');
+    expect(new Set([a, b, other]).size).toBe(3);
+    const token = {
+      token: jwt(1000),
+      expirationTimestamp: new Date(2_000_000).toISOString(),
+      user: 'user:default/alice',
+      groups: ['team-payments'],
+    };
+    writeCached(a, token);
+    expect(fs.statSync(path.dirname(a)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(a).mode & 0o777).toBe(0o600);
+    expect(readCached(a)).toEqual(token);
+    expect(readCached(b)).toBeUndefined();
+  });
+
+  it('does not trust a cache file others can read, and removes it', () => {
+    const file = cacheFile('https://portal.example.com', 'sandbox-a');
+    writeCached(file, {
+      token: jwt(1000),
+      expirationTimestamp: new Date(2_000_000).toISOString(),
+      user: 'u',
+      groups: [],
+    });
+    fs.chmodSync(file, 0o644);
+    expect(readCached(file)).toBeUndefined();
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('refreshes a token once less than a fifth of its life (at most a minute) is left', () => {
+    const issued = 1_000_000;
+    const hour = {
+      token: jwt(issued / 1000),
+      expirationTimestamp: new Date(issued + 3_600_000).toISOString(),
+      user: 'u',
+      groups: [],
+    };
+    expect(isFresh(hour, issued + 3_600_000 - 61_000)).toBe(true);
+    expect(isFresh(hour, issued + 3_600_000 - 59_000)).toBe(false);
+    const tenSeconds = {
+      ...hour,
+      token: jwt(issued / 1000),
+      expirationTimestamp: new Date(issued + 10_000).toISOString(),
+    };
+    expect(isFresh(tenSeconds, issued + 7_000)).toBe(true);
+    expect(isFresh(tenSeconds, issued + 8_500)).toBe(false);
+    expect(isFresh({ ...hour, expirationTimestamp: 'soon' }, issued)).toBe(
+      false,
+    );
+  });
+});

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A cluster token as the portal gave it. */
+export interface CachedToken {
+  token: string;
+  /** RFC 3339. */
+  expirationTimestamp: string;
+  user: string;
+  groups: string[];
+}
+
+/**
+ * Where tokens are kept between kubectl's calls: one file per portal and
+ * cluster under `$XDG_CACHE_HOME/tenancy-kube-login` (or
+ * `~/.cache/tenancy-kube-login`), the folder 0700 and each file 0600 — a
+ * token is a credential, readable by its owner only.
+ */
+export function cacheDir(): string {
+  const root = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(root, 'tenancy-kube-login');
+}
+
+export function cacheFile(portal: string, cluster: string): string {
+  const key = createHash('sha256')
+    .update(`${portal}\n${cluster}`)
+    .digest('hex')
+    .slice(0, 32);
+  return path.join(cacheDir(), `${key}.json`);
+}
+
+/**
+ * Whether a token is still good for a while: refreshed once less than a
+ * fifth of its lifetime (at most a minute) is left, so kubectl never sends
+ * one that expires on the way.
+ */
+export function isFresh(cached: CachedToken, now = Date.now()): boolean {
+  const expires = Date.parse(cached.expirationTimestamp);
+  if (!Number.isFinite(expires)) return false;
+  const issuedAt = issuedAtOf(cached.token) ?? expires - 60 * 60 * 1000;
+  const margin = Math.min(60_000, (expires - issuedAt) / 5);
+  return expires - now > margin;
+}
+
+function issuedAtOf(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    );
+    return typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readCached(file: string): CachedToken | undefined {
+  try {
+    const stat = fs.statSync(file);
+    // A cache file others could read (or write) is not trusted: refetch.
+    if ((stat.mode & 0o077) !== 0 || stat.uid !== process.getuid?.()) {
+      fs.rmSync(file, { force: true });
+      return undefined;
+    }
+    const value = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return typeof value?.token === 'string' &&
+      typeof value?.expirationTimestamp === 'string'
+      ? value
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the token (0600) through a temporary file, so a reader never sees half of one. */
+export function writeCached(file: string, token: CachedToken): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(token), { mode: 0o600 });
+  fs.chmodSync(temp, 0o600);
+  fs.renameSync(temp, file);
+}

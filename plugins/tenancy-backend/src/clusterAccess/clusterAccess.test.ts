@@ -1,0 +1,365 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import request from 'supertest';
+import YAML from 'yaml';
+import { tenancyPlugin } from '../plugin';
+import { as, personaServices } from '../service/__testUtils__/personas';
+import { readClusterAccessOptions } from './options';
+
+/**
+ * The portal's side of "kubectl as yourself": the tokens it signs, the keys
+ * it publishes, the kubeconfig it gives. Against the sandbox's clusters and
+ * its issuer (the same signing key); the real clusters accepting the tokens
+ * is clusterAccess.process.test.ts's (packages/backend).
+ */
+
+jest.setTimeout(120_000);
+
+let sandbox: SandboxFixtures;
+let overlay: any;
+
+/** The catalog's users with the memberOf relations the catalog would compute. */
+const users = [
+  ['alice', ['team-payments']],
+  ['bob', ['team-search']],
+  ['pat', ['platform-team']],
+  ['nia', []],
+].map(([name, groups]) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name: name as string },
+  spec: { memberOf: groups },
+  relations: (groups as string[]).map(g => ({
+    type: 'memberOf',
+    targetRef: `group:default/${g}`,
+  })),
+}));
+
+async function backendWith(config: any) {
+  const backend = await startTestBackend({
+    features: [
+      tenancyPlugin,
+      mockServices.rootConfig.factory({ data: config }),
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
+      catalogServiceMock.factory({ entities: users as any }),
+      ...personaServices(),
+    ],
+  });
+  return { server: backend.server, stop: () => backend.stop() };
+}
+
+let server: any;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  sandbox = connectSandbox();
+  overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
+  overlay.tenancy.fleet = { refreshIntervalSeconds: 3600 };
+  overlay.tenancy.clusterAccess.tokenLifetime = { minutes: 5 };
+  ({ server, stop } = await backendWith(overlay));
+});
+
+afterAll(async () => {
+  await stop?.();
+  await sandbox?.cleanup();
+});
+
+function getHttps(url: string, ca: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca }, res => {
+        let body = '';
+        res.on('data', c => (body += c));
+        res.on('end', () => resolve(JSON.parse(body)));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('cluster tokens', () => {
+  it('publishes the discovery document and the public key without credentials, as the sandbox issuer does', async () => {
+    const discovery = await request(server).get(
+      '/api/tenancy/cluster-access/.well-known/openid-configuration',
+    );
+    expect(discovery.status).toBe(200);
+    const { issuer } = sandbox.state.clusterAccess;
+    expect(discovery.body).toMatchObject({
+      issuer,
+      jwks_uri: `${issuer}/jwks`,
+      id_token_signing_alg_values_supported: ['ES256'],
+    });
+    const jwks = await request(server).get('/api/tenancy/cluster-access/jwks');
+    expect(jwks.status).toBe(200);
+    expect(jwks.body.keys).toHaveLength(1);
+    // The public half only.
+    expect(jwks.body.keys[0].d).toBeUndefined();
+    expect(jwks.body.keys[0]).toMatchObject({
+      kty: 'EC',
+      crv: 'P-256',
+      alg: 'ES256',
+    });
+    // What the clusters fetch from the sandbox's issuer is the same key,
+    // under the same kid.
+    expect(
+      await getHttps(`${issuer}/jwks`, sandbox.state.clusterAccess.caPem),
+    ).toEqual(jwks.body);
+  });
+
+  it("signs a person's token for one cluster: their user, their teams from the catalog, at most the lifetime", async () => {
+    const res = await request(server)
+      .post('/api/tenancy/cluster-access/token')
+      .set(as('alice'))
+      .send({ cluster: 'sandbox-a' });
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({
+      cluster: 'sandbox-a',
+      user: 'user:default/alice',
+      groups: ['team-payments'],
+    });
+    const jwks = (await request(server).get('/api/tenancy/cluster-access/jwks'))
+      .body;
+    const { payload, protectedHeader } = await jwtVerify(
+      res.body.token,
+      createLocalJWKSet(jwks),
+      {
+        issuer: sandbox.state.clusterAccess.issuer,
+        audience: 'tenancy:sandbox-a',
+      },
+    );
+    expect(protectedHeader.alg).toBe('ES256');
+    expect(payload.sub).toBe('user:default/alice');
+    expect(payload.groups).toEqual(['team-payments']);
+    expect(payload.exp! - payload.iat!).toBe(300);
+    expect(new Date(res.body.expirationTimestamp).getTime()).toBe(
+      payload.exp! * 1000,
+    );
+    // Bound to its cluster: not a token for another.
+    await expect(
+      jwtVerify(res.body.token, createLocalJWKSet(jwks), {
+        audience: 'tenancy:sandbox-b',
+      }),
+    ).rejects.toThrow(/aud/);
+  });
+
+  it('gives a member of no team a token with no group', async () => {
+    const res = await request(server)
+      .post('/api/tenancy/cluster-access/token')
+      .set(as('nia'))
+      .send({ cluster: 'sandbox-a' });
+    expect(res.status).toBe(200);
+    expect(res.body.groups).toEqual([]);
+  });
+
+  it('refuses services, strangers, unknown clusters and bad names before signing anything', async () => {
+    const service = await request(server)
+      .post('/api/tenancy/cluster-access/token')
+      .set({ Authorization: mockCredentials.service.header() })
+      .send({ cluster: 'sandbox-a' });
+    expect(service.status).toBe(403);
+    const anonymous = await request(server)
+      .post('/api/tenancy/cluster-access/token')
+      .send({ cluster: 'sandbox-a' });
+    expect(anonymous.status).toBe(401);
+    const stranger = await request(server)
+      .post('/api/tenancy/cluster-access/token')
+      .set(as('mallory'))
+      .send({ cluster: 'sandbox-a' });
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error.message).toContain('not in the catalog');
+    const unknown = await request(server)
+      .post('/api/tenancy/cluster-access/token')
+      .set(as('alice'))
+      .send({ cluster: 'sandbox-z' });
+    expect(unknown.status).toBe(404);
+    const bad = await request(server)
+      .post('/api/tenancy/cluster-access/token')
+      .set(as('alice'))
+      .send({ cluster: '../etc' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('Invalid cluster name');
+  });
+});
+
+describe('kubeconfig', () => {
+  it("gives a team's members its namespaces, with no credential but the exec plugin", async () => {
+    const res = await request(server)
+      .get('/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig')
+      .set(as('alice'));
+    expect(res.status).toBe(200);
+    expect(res.body.configured).toBe(true);
+    expect(res.body.fileName).toBe('tenancy-team-payments.yaml');
+    const names = res.body.contexts.map((c: any) => c.name);
+    expect(names).toContain('sandbox-a/payments');
+    expect(names.every((n: string) => /^sandbox-[abc]\//.test(n))).toBe(true);
+    const kubeconfig = YAML.parse(res.body.kubeconfig);
+    expect(kubeconfig.users.map((u: any) => Object.keys(u.user))).toEqual(
+      kubeconfig.users.map(() => ['exec']),
+    );
+    expect(res.body.kubeconfig).not.toMatch(/token:|PRIVATE KEY|password/i);
+    for (const cluster of sandbox.state.clusters) {
+      expect(res.body.kubeconfig).not.toContain(
+        cluster.identities.platform.token,
+      );
+    }
+    // The kubeconfig is valid for kubectl itself.
+    const file = `${fs.mkdtempSync('/tmp/kc-')}/config`;
+    fs.writeFileSync(file, res.body.kubeconfig);
+    const contexts = execFileSync(require('@tenancy/sandbox').kubectlBinary(), [
+      '--kubeconfig',
+      file,
+      'config',
+      'get-contexts',
+      '-o',
+      'name',
+    ])
+      .toString()
+      .trim()
+      .split('\n');
+    expect(contexts.sort()).toEqual([...names].sort());
+  });
+
+  it('narrows to one namespace on one cluster (the namespace page)', async () => {
+    const res = await request(server)
+      .get(
+        '/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig?cluster=sandbox-a&namespace=payments',
+      )
+      .set(as('alice'));
+    expect(res.status).toBe(200);
+    expect(res.body.contexts.map((c: any) => c.name)).toEqual([
+      'sandbox-a/payments',
+    ]);
+    expect(YAML.parse(res.body.kubeconfig).clusters).toHaveLength(1);
+    // A namespace on several clusters: each of them, no other.
+    const several = await request(server)
+      .get(
+        '/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig?cluster=sandbox-b&cluster=sandbox-c',
+      )
+      .set(as('alice'));
+    expect(several.status).toBe(200);
+    const clusters = new Set(several.body.contexts.map((c: any) => c.cluster));
+    expect([...clusters].sort()).toEqual(['sandbox-b', 'sandbox-c']);
+    const bad = await request(server)
+      .get(
+        '/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig?cluster=../x',
+      )
+      .set(as('alice'));
+    expect(bad.status).toBe(400);
+  });
+
+  it("refuses another team's kubeconfig; the platform team may read any", async () => {
+    const other = await request(server)
+      .get('/api/tenancy/cluster-access/teams/default/team-search/kubeconfig')
+      .set(as('alice'));
+    expect(other.status).toBe(403);
+    const platform = await request(server)
+      .get('/api/tenancy/cluster-access/teams/default/team-search/kubeconfig')
+      .set(as('pat'));
+    expect(platform.status).toBe(200);
+    expect(platform.body.contexts.length).toBeGreaterThan(0);
+  });
+});
+
+describe('without tenancy.clusterAccess', () => {
+  it('says the portal does not sign people in to clusters, and signs nothing', async () => {
+    const { clusterAccess: _, ...tenancy } = overlay.tenancy;
+    const plain = await backendWith({ ...overlay, tenancy });
+    try {
+      const kubeconfig = await request(plain.server)
+        .get(
+          '/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig',
+        )
+        .set(as('alice'));
+      expect(kubeconfig.status).toBe(200);
+      expect(kubeconfig.body).toEqual({
+        configured: false,
+        message: expect.stringContaining('tenancy.clusterAccess'),
+      });
+      const token = await request(plain.server)
+        .post('/api/tenancy/cluster-access/token')
+        .set(as('alice'))
+        .send({ cluster: 'sandbox-a' });
+      expect(token.status).toBe(404);
+      const jwks = await request(plain.server).get(
+        '/api/tenancy/cluster-access/jwks',
+      );
+      expect(jwks.status).toBe(404);
+    } finally {
+      await plain.stop();
+    }
+  });
+});
+
+describe('tenancy.clusterAccess settings', () => {
+  const ecKey = () =>
+    execFileSync(
+      'openssl',
+      ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    ).toString();
+  const read = (clusterAccess: object) =>
+    readClusterAccessOptions(new ConfigReader({ tenancy: { clusterAccess } }));
+
+  it('refuses what cannot work, without echoing the key', () => {
+    const signingKey = ecKey();
+    expect(() =>
+      read({ issuer: 'http://portal.example.com', signingKey }),
+    ).toThrow(/https URL/);
+    const rsa = execFileSync(
+      'openssl',
+      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    ).toString();
+    expect(() =>
+      read({ issuer: 'https://portal.example.com', signingKey: rsa }),
+    ).toThrow(/EC P-256/);
+    const garbage = () =>
+      read({ issuer: 'https://portal.example.com', signingKey: 'garbage-key' });
+    expect(garbage).toThrow(/PEM private key/);
+    expect(garbage).not.toThrow(/garbage-key/);
+    expect(() =>
+      read({
+        issuer: 'https://portal.example.com',
+        signingKey,
+        tokenLifetime: { hours: 2 },
+      }),
+    ).toThrow(/5 seconds to 1 hour/);
+  });
+
+  it('defaults to 15-minute tokens and the published credential plugin', () => {
+    const options = read({
+      issuer: 'https://portal.example.com/api/tenancy/cluster-access/',
+      signingKey: ecKey(),
+    })!;
+    expect(options.issuer).toBe(
+      'https://portal.example.com/api/tenancy/cluster-access',
+    );
+    expect(options.tokenLifetimeMs).toBe(15 * 60 * 1000);
+    expect(options.command).toBe('tenancy-kube-login');
+    expect(options.installCommand).toContain('@tenancy/kube-login');
+  });
+});
+
+// The header names the key by its RFC 7638 thumbprint, as the JWKS does.
+test('names the signing key in each token', async () => {
+  const res = await request(server)
+    .post('/api/tenancy/cluster-access/token')
+    .set(as('bob'))
+    .send({ cluster: 'sandbox-b' });
+  const jwks = (await request(server).get('/api/tenancy/cluster-access/jwks'))
+    .body;
+  expect(decodeProtectedHeader(res.body.token).kid).toBe(jwks.keys[0].kid);
+  expect(res.body.groups).toEqual(['team-search']);
+});

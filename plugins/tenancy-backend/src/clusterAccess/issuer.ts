@@ -1,0 +1,79 @@
+import { calculateJwkThumbprint, exportJWK, JWK, SignJWT } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { ClusterAccessOptions } from './options';
+
+/** The audience of a cluster's tokens: a token for one cluster is refused by every other. */
+export function clusterAudience(cluster: string): string {
+  return `tenancy:${cluster}`;
+}
+
+/** What a cluster token says about its holder. */
+export interface ClusterTokenSubject {
+  /** The Backstage user entity ref: the Kubernetes user name. */
+  user: string;
+  /** Kubernetes group names (the tenant baseline's RoleBinding subjects). */
+  groups: string[];
+  cluster: string;
+}
+
+/**
+ * Signs the tokens tenant clusters accept (ES256, audience bound to one
+ * cluster, at most an hour) and publishes what the clusters need to check
+ * them: the OpenID discovery document and the public key set.
+ */
+export class ClusterTokenIssuer {
+  private publicJwk?: Promise<JWK & { kid: string }>;
+
+  constructor(private readonly options: ClusterAccessOptions) {}
+
+  get issuer(): string {
+    return this.options.issuer;
+  }
+
+  private async jwk(): Promise<JWK & { kid: string }> {
+    this.publicJwk ??= (async () => {
+      const jwk = await exportJWK(createPublicKey(this.options.signingKey));
+      return {
+        ...jwk,
+        kid: await calculateJwkThumbprint(jwk),
+        alg: 'ES256',
+        use: 'sig',
+      };
+    })();
+    return this.publicJwk;
+  }
+
+  /** `{issuer}/.well-known/openid-configuration`: where the clusters find the keys. */
+  discoveryDocument() {
+    return {
+      issuer: this.options.issuer,
+      jwks_uri: `${this.options.issuer}/jwks`,
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['ES256'],
+      claims_supported: ['sub', 'groups', 'aud', 'exp', 'iat', 'iss'],
+    };
+  }
+
+  /** `{issuer}/jwks`: the public key, never the private one. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: [await this.jwk()] };
+  }
+
+  async issue(
+    subject: ClusterTokenSubject,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const { kid } = await this.jwk();
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + Math.floor(this.options.tokenLifetimeMs / 1000);
+    const token = await new SignJWT({ groups: subject.groups })
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+      .setIssuer(this.options.issuer)
+      .setSubject(subject.user)
+      .setAudience(clusterAudience(subject.cluster))
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .sign(this.options.signingKey);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+}

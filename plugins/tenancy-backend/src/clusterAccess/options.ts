@@ -1,0 +1,93 @@
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
+import { createPrivateKey, KeyObject } from 'node:crypto';
+
+/** At most an hour: a token outlives a removal from a team by at most this long. */
+export const MAX_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
+/** Shorter tokens than this would expire between kubectl's calls. */
+const MIN_TOKEN_LIFETIME_MS = 5 * 1000;
+const DEFAULT_TOKEN_LIFETIME_MS = 15 * 60 * 1000;
+
+const DEFAULT_COMMAND = 'tenancy-kube-login';
+const DEFAULT_INSTALL_COMMAND =
+  'npm install --global @tenancy/kube-login && tenancy-kube-login setup --portal {portal} --team {team}';
+
+/** `tenancy.clusterAccess`, read and checked (see config.d.ts). */
+export interface ClusterAccessOptions {
+  /** The https URL every cluster trusts as the issuer; the tokens' `iss`. */
+  issuer: string;
+  /** The ES256 (P-256) private key the tokens are signed with. */
+  signingKey: KeyObject;
+  tokenLifetimeMs: number;
+  /** The kubeconfigs' exec credential plugin: the command kubectl runs. */
+  command: string;
+  /** Shown beside a kubeconfig; `{portal}` and `{team}` are filled in. */
+  installCommand: string;
+}
+
+/**
+ * `tenancy.clusterAccess`, or undefined when it is not set (the portal then
+ * issues no cluster tokens and says so). Throws, at startup, on a setting
+ * that cannot work: an issuer that is not https (Kubernetes refuses one), a
+ * key that is not an EC P-256 private key, a lifetime above an hour.
+ */
+export function readClusterAccessOptions(
+  config: Config,
+): ClusterAccessOptions | undefined {
+  const access = config.getOptionalConfig('tenancy.clusterAccess');
+  if (!access) return undefined;
+  const issuer = access.getString('issuer').replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new Error(
+      `tenancy.clusterAccess.issuer must be a URL, not "${issuer}"`,
+    );
+  }
+  if (url.protocol !== 'https:' || url.search || url.hash) {
+    throw new Error(
+      `tenancy.clusterAccess.issuer must be an https URL without query or fragment (Kubernetes accepts no other issuer), not "${issuer}"`,
+    );
+  }
+  let signingKey: KeyObject;
+  try {
+    signingKey = createPrivateKey(access.getString('signingKey'));
+  } catch {
+    // Never the key's text in the message.
+    throw new Error(
+      'tenancy.clusterAccess.signingKey must be a PEM private key (EC P-256, e.g. `openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt`)',
+    );
+  }
+  if (
+    signingKey.asymmetricKeyType !== 'ec' ||
+    signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
+  ) {
+    throw new Error(
+      'tenancy.clusterAccess.signingKey must be an EC P-256 private key (tokens are signed ES256)',
+    );
+  }
+  const tokenLifetimeMs = access.has('tokenLifetime')
+    ? durationToMilliseconds(
+        readDurationFromConfig(access, { key: 'tokenLifetime' }),
+      )
+    : DEFAULT_TOKEN_LIFETIME_MS;
+  if (
+    tokenLifetimeMs > MAX_TOKEN_LIFETIME_MS ||
+    tokenLifetimeMs < MIN_TOKEN_LIFETIME_MS
+  ) {
+    throw new Error(
+      `tenancy.clusterAccess.tokenLifetime must be from 5 seconds to 1 hour, not ${Math.round(
+        tokenLifetimeMs / 1000,
+      )} seconds`,
+    );
+  }
+  return {
+    issuer,
+    signingKey,
+    tokenLifetimeMs,
+    command: access.getOptionalString('command') ?? DEFAULT_COMMAND,
+    installCommand:
+      access.getOptionalString('installCommand') ?? DEFAULT_INSTALL_COMMAND,
+  };
+}

@@ -1,0 +1,186 @@
+import {
+  AuditorService,
+  AuthService,
+  BackstageCredentials,
+  BackstageUserPrincipal,
+  DiscoveryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  parseEntityRef,
+  RELATION_MEMBER_OF,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  ClusterAccessContext,
+  ClusterAccessResponse,
+  ClusterTokenResponse,
+  tenancyClusterAccessPermission,
+} from '@tenancy/plugin-tenancy-common';
+import {
+  ClusterRegistry,
+  groupSubject,
+  readBaselineOptions,
+} from '@tenancy/plugin-tenancy-node';
+import type { TenancyReads } from '../service/reads';
+import { ClusterTokenIssuer } from './issuer';
+import { renderKubeconfig } from './kubeconfig';
+import { readClusterAccessOptions } from './options';
+
+export interface ClusterAccessServiceOptions {
+  config: Config;
+  auth: AuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  auditor: AuditorService;
+  /** Where people reach the portal's backend: what the credential plugin calls. */
+  discovery: DiscoveryService;
+  registry: Pick<ClusterRegistry, 'listClusters' | 'getCluster'>;
+  reads: Pick<TenancyReads, 'tenant'>;
+}
+
+export const NOT_CONFIGURED =
+  'This portal does not sign people in to clusters: tenancy.clusterAccess is not configured (see the Tenancy docs, "kubectl as yourself").';
+
+/**
+ * Cluster sign-in: tokens for a person on one cluster, with their teams as
+ * groups, and the kubeconfig of a team's namespaces.
+ */
+export function createClusterAccess(options: ClusterAccessServiceOptions) {
+  const { config, auth, permissions, catalog, registry, reads } = options;
+  const access = readClusterAccessOptions(config);
+  const issuer = access && new ClusterTokenIssuer(access);
+  const baseline = readBaselineOptions(config);
+
+  const authorize = async (credentials: BackstageCredentials) => {
+    const [decision] = await permissions.authorize(
+      [{ permission: tenancyClusterAccessPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        'You may not sign in to clusters through this portal (tenancy.cluster.access)',
+      );
+    }
+  };
+
+  /**
+   * The person's teams as Kubernetes groups, from the catalog as it is now
+   * (not as it was when they signed in to the portal): leaving a team takes
+   * the group away at the next token.
+   */
+  const groupsOf = async (userRef: string): Promise<string[]> => {
+    const user = await catalog.getEntityByRef(userRef, {
+      credentials: await auth.getOwnServiceCredentials(),
+    });
+    if (!user) {
+      throw new NotAllowedError(
+        `${userRef} is not in the catalog: only catalog users get cluster tokens`,
+      );
+    }
+    const groups = (user.relations ?? [])
+      .filter(r => r.type === RELATION_MEMBER_OF)
+      .map(r => parseEntityRef(r.targetRef))
+      .filter(ref => ref.kind.toLocaleLowerCase('en-US') === 'group')
+      .map(ref => groupSubject(ref, baseline.groupSubjectTemplate));
+    return [...new Set(groups)].sort();
+  };
+
+  return {
+    issuer,
+
+    /** A token for `cluster` as the signed-in person. */
+    async token(
+      credentials: BackstageCredentials<BackstageUserPrincipal>,
+      cluster: string,
+    ): Promise<ClusterTokenResponse> {
+      if (!issuer) throw new NotFoundError(NOT_CONFIGURED);
+      // Before anything else: the permission, then that the cluster exists.
+      await authorize(credentials);
+      await registry.getCluster(cluster);
+      const user = credentials.principal.userEntityRef;
+      const groups = await groupsOf(user);
+      const { token, expiresAt } = await issuer.issue({
+        user,
+        groups,
+        cluster,
+      });
+      return {
+        token,
+        expirationTimestamp: expiresAt.toISOString(),
+        cluster,
+        user,
+        groups,
+      };
+    },
+
+    /** The kubeconfig of a team's namespaces, for its members and the platform team. */
+    async kubeconfig(
+      credentials: BackstageCredentials,
+      groupRef: string,
+      filter: { clusters?: string[]; namespace?: string } = {},
+    ): Promise<ClusterAccessResponse> {
+      await authorize(credentials);
+      // Reads the team's namespaces with its own permission check (a member
+      // of the team or the platform team) before anything else is told.
+      const tenant = await reads.tenant(credentials, groupRef);
+      if (!access) return { configured: false, message: NOT_CONFIGURED };
+      const clusters = await registry.listClusters();
+      const contexts: ClusterAccessContext[] = tenant.namespaces
+        .filter(ns => !filter.clusters || filter.clusters.includes(ns.cluster))
+        .filter(ns => !filter.namespace || ns.name === filter.namespace)
+        .flatMap(ns => {
+          const cluster = clusters.find(c => c.name === ns.cluster);
+          if (!cluster) return [];
+          return [
+            {
+              name: `${ns.cluster}/${ns.name}`,
+              cluster: ns.cluster,
+              environment: ns.environment,
+              namespace: ns.name,
+              server: cluster.url,
+            },
+          ];
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const team = stringifyEntityRef(parseEntityRef(groupRef));
+      // The backend's external URL, as Backstage's discovery gives it.
+      const portalUrl = (
+        await options.discovery.getExternalBaseUrl('tenancy')
+      ).replace(/\/api\/tenancy\/?$/, '');
+      const installCommand = access.installCommand
+        .replace(/\{portal\}/g, portalUrl)
+        .replace(/\{team\}/g, team);
+      const kubeconfig = renderKubeconfig(
+        clusters.map(c => ({
+          name: c.name,
+          server: c.url,
+          caData: c.caData,
+          insecureSkipTlsVerify: c.skipTLSVerify,
+        })),
+        contexts,
+        {
+          command: access.command,
+          portalUrl,
+          installHint: `Install the Tenancy credential plugin: ${installCommand}`,
+        },
+      );
+      return {
+        configured: true,
+        team,
+        kubeconfig,
+        fileName: `tenancy-${parseEntityRef(groupRef).name}.yaml`,
+        contexts,
+        installCommand,
+        issuer: access.issuer,
+        clusterErrors: tenant.clusterErrors,
+      };
+    },
+  };
+}
+
+export type ClusterAccess = ReturnType<typeof createClusterAccess>;

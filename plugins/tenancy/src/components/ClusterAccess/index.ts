@@ -1,0 +1,3 @@
+export { ClusterAccessCard } from './ClusterAccessCard';
+export type { ClusterAccessFilter } from './ClusterAccessCard';
+export { ClusterAccessEntityCard } from './ClusterAccessEntityCard';
