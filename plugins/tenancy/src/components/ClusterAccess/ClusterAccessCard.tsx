@@ -121,6 +121,9 @@ function InstallCommand({ command }: { command: string }) {
   );
 }
 
+/** Short names stay whole; the context and the URL wrap where they must. */
+const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+
 function Contexts({ access }: { access: Configured }) {
   return (
     <Box sx={{ mb: 2 }}>
@@ -136,9 +139,9 @@ function Contexts({ access }: { access: Configured }) {
           <TableHead>
             <TableRow>
               <TableCell>Context</TableCell>
-              <TableCell>Cluster</TableCell>
-              <TableCell>Environment</TableCell>
-              <TableCell>Namespace</TableCell>
+              <TableCell sx={NO_WRAP}>Cluster</TableCell>
+              <TableCell sx={NO_WRAP}>Environment</TableCell>
+              <TableCell sx={NO_WRAP}>Namespace</TableCell>
               <TableCell>API server</TableCell>
             </TableRow>
           </TableHead>
@@ -152,9 +155,9 @@ function Contexts({ access }: { access: Configured }) {
                 >
                   {context.name}
                 </TableCell>
-                <TableCell>{context.cluster}</TableCell>
-                <TableCell>{context.environment ?? '—'}</TableCell>
-                <TableCell>{context.namespace}</TableCell>
+                <TableCell sx={NO_WRAP}>{context.cluster}</TableCell>
+                <TableCell sx={NO_WRAP}>{context.environment ?? '—'}</TableCell>
+                <TableCell sx={NO_WRAP}>{context.namespace}</TableCell>
                 <TableCell sx={{ overflowWrap: 'anywhere' }}>
                   {context.server}
                 </TableCell>
