@@ -35,42 +35,43 @@ test('the portal lists the fixture tenant: 50 namespaces on each of the three cl
   // The backend reads the clusters on an interval (every 5 s for the e2e
   // portal, app-config.e2e.yaml: tenancy.fleet.refreshIntervalSeconds):
   // namespaces made just now show after the next refresh that began after
-  // them. Ask until they are all there.
+  // them, and a refresh that began while the fixture was being made sees
+  // some of a namespace's objects and not yet the others. Ask until every
+  // one is there as made.
   let entries: any[] = [];
   await expect(async () => {
     entries = await fixtureEntries(request, token);
     expect(entries).toHaveLength(150);
+    expect(
+      new Set(entries.map(n => `${n.cluster}/${n.name}`)),
+      'one entry per namespace and cluster',
+    ).toEqual(
+      new Set(
+        fixture.clusters.flatMap(c => fixture.namespaces.map(n => `${c}/${n}`)),
+      ),
+    );
+    for (const entry of entries) {
+      const spec = fixture.specs[entry.name];
+      expect(entry).toMatchObject({
+        tenant: fixture.teamRef,
+        environment: entry.cluster === 'sandbox-a' ? 'dev' : 'prod',
+        limitRange: spec.limitRange,
+        networkPolicies: {
+          count: { 'default-deny': 2, 'same-namespace': 1, none: 0 }[
+            spec.networkPolicies
+          ],
+          defaultDeny: spec.networkPolicies === 'default-deny',
+        },
+        roleBindings: [expect.objectContaining({ name: 'tenant-developers' })],
+      });
+      expect(entry.quota.map((q: any) => q.resource)).toEqual([
+        'count/configmaps',
+        'pods',
+        'requests.cpu',
+        'requests.memory',
+      ]);
+    }
   }).toPass({ timeout: 60_000, intervals: [1_000] });
-
-  expect(
-    new Set(entries.map(n => `${n.cluster}/${n.name}`)),
-    'one entry per namespace and cluster',
-  ).toEqual(
-    new Set(
-      fixture.clusters.flatMap(c => fixture.namespaces.map(n => `${c}/${n}`)),
-    ),
-  );
-  for (const entry of entries) {
-    const spec = fixture.specs[entry.name];
-    expect(entry).toMatchObject({
-      tenant: fixture.teamRef,
-      environment: entry.cluster === 'sandbox-a' ? 'dev' : 'prod',
-      limitRange: spec.limitRange,
-      networkPolicies: {
-        count: { 'default-deny': 2, 'same-namespace': 1, none: 0 }[
-          spec.networkPolicies
-        ],
-        defaultDeny: spec.networkPolicies === 'default-deny',
-      },
-      roleBindings: [expect.objectContaining({ name: 'tenant-developers' })],
-    });
-    expect(entry.quota.map((q: any) => q.resource)).toEqual([
-      'count/configmaps',
-      'pods',
-      'requests.cpu',
-      'requests.memory',
-    ]);
-  }
 
   // The clusters' resource quota controller counts the ConfigMaps (and the
   // kube-root-ca.crt every namespace gets): a few namespaces are 80 % full
