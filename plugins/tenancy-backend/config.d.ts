@@ -19,14 +19,16 @@ export interface Config {
      */
     clusterAccess?: {
       /**
-       * The https URL the clusters trust as the issuer (the tokens' `iss`).
+       * The https URL the clusters trust as the issuer (the tokens' `iss`);
+       * Kubernetes accepts no http issuer, and neither does the portal.
        * It must serve `/.well-known/openid-configuration` and `/jwks` —
        * the portal's `/api/tenancy/cluster-access/…`, e.g.
        * `https://backstage.example.com/api/tenancy/cluster-access`.
        */
       issuer: string;
       /**
-       * The EC P-256 private key (PEM) tokens are signed with (ES256).
+       * The private key (PEM) tokens are signed with: EC P-256 (ES256) or
+       * RSA of at least 2048 bits (RS256, what EKS accepts).
        * @visibility secret
        */
       signingKey: string;
@@ -42,7 +44,8 @@ export interface Config {
       command?: string;
       /**
        * The install command the Cluster access panel shows; `{portal}` and
-       * `{team}` are replaced. Default
+       * `{team}` are replaced. Set it to where your organisation distributes
+       * the plugin until `@tenancy/kube-login` is published. Default
        * `npm install --global @tenancy/kube-login && tenancy-kube-login setup --portal {portal} --team {team}`.
        */
       installCommand?: string;

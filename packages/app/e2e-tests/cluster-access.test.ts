@@ -1,12 +1,44 @@
 import { expect, test } from '@playwright/test';
-import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
+import {
+  connectSandbox,
+  kubectlBinary,
+  SandboxFixtures,
+} from '@tenancy/sandbox';
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import YAML from 'yaml';
 import {
   expectAccessible,
+  personaToken,
   screenshot,
   signInAs,
   signInAsGuest,
 } from './helpers';
+
+const REPO = path.resolve(__dirname, '../../..');
+const KUBE_LOGIN = path.join(REPO, 'plugins/kube-login/bin/tenancy-kube-login');
+
+/** Runs a program the way a person's shell would, in `env`; resolves with its outcome. */
+function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    execFile(
+      command,
+      args,
+      { env, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        let code = 0;
+        if (error) code = typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
 
 /**
  * kubectl as yourself (issue #18, acceptance 3): the Cluster access panel on
@@ -117,4 +149,99 @@ test("another team's member is told the panel is not theirs, and sees no context
   await page.goto('/catalog/default/resource/payments.prod');
   await expect(page.getByTestId('cluster-access-forbidden')).toBeVisible();
   await expect(page.getByTestId('cluster-access-contexts')).toHaveCount(0);
+});
+
+test("a person's own sign-in is all kubectl needs: the Backstage CLI's OAuth (PKCE) in the browser, then the credential plugin and kubectl without any token handed over", async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  test.setTimeout(240_000);
+  const portal = new URL(baseURL!).origin;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tenancy-cli-login-'));
+  const env = {
+    PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`,
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+  };
+  try {
+    // Backstage's own CLI sign-in: it prints the authorize URL and waits for
+    // the browser to come back to its loopback callback with a code.
+    const login = spawn(
+      path.join(REPO, 'node_modules/.bin/backstage-cli'),
+      ['auth', 'login', '--backend-url', portal, '--no-browser'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    login.stdout.on('data', chunk => (out += chunk));
+    login.stderr.on('data', chunk => (out += chunk));
+    const exited = new Promise<number>(resolve =>
+      login.on('exit', code => resolve(code ?? 1)),
+    );
+    await expect
+      .poll(() => /Open this URL to continue: (\S+)/.exec(out)?.[1], {
+        timeout: 60_000,
+      })
+      .toBeTruthy();
+    const authorizeUrl = /Open this URL to continue: (\S+)/.exec(out)![1];
+
+    // alice approves it in the portal, signed in as herself.
+    await signInAs(page, 'alice');
+    await page.goto(authorizeUrl);
+    await page.getByRole('button', { name: 'Authorize' }).click();
+    await expect
+      .poll(() => exited.then(code => `${code} ${out}`), { timeout: 60_000 })
+      .toMatch(/^0 [\s\S]*Login successful/);
+
+    // No BACKSTAGE_TOKEN: the plugin uses that sign-in.
+    const credential = await run(
+      KUBE_LOGIN,
+      ['get-token', '--portal', portal, '--cluster', 'sandbox-a'],
+      env,
+    );
+    expect({ code: credential.code, stderr: credential.stderr }).toMatchObject({
+      code: 0,
+    });
+    const exec = JSON.parse(credential.stdout);
+    expect(exec.kind).toBe('ExecCredential');
+    const claims = JSON.parse(
+      Buffer.from(exec.status.token.split('.')[1], 'base64url').toString(),
+    );
+    expect(claims.sub).toBe('user:default/alice');
+    expect(claims.aud).toBe('tenancy:sandbox-a');
+
+    // And kubectl, with the panel's kubeconfig, is alice on the cluster.
+    const answer = await request.get(
+      '/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig',
+      {
+        headers: {
+          authorization: `Bearer ${await personaToken(request, 'alice')}`,
+        },
+      },
+    );
+    const kubeconfig = path.join(home, 'kubeconfig.yaml');
+    fs.writeFileSync(kubeconfig, (await answer.json()).kubeconfig);
+    const whoami = await run(
+      kubectlBinary(),
+      [
+        `--kubeconfig=${kubeconfig}`,
+        '--context=sandbox-a/payments',
+        'auth',
+        'whoami',
+        '-o',
+        'json',
+      ],
+      env,
+    );
+    expect({ code: whoami.code, stderr: whoami.stderr }).toMatchObject({
+      code: 0,
+    });
+    const user = JSON.parse(whoami.stdout).status.userInfo;
+    expect(user.username).toBe('user:default/alice');
+    expect(user.groups).toContain('team-payments');
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createPrivateKey, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,6 +118,23 @@ function refusedUser(answer: Run): string {
     : `not refused by RBAC: ${answer.stderr}`;
 }
 
+/**
+ * A token signed with the portal's key (the sandbox overlay's), with any
+ * claims: what a leaked key or a portal bug could produce, for proving what
+ * the clusters' own rules refuse whatever the portal signs.
+ */
+function forge(claims: object): string {
+  const overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
+  const part = (o: object) =>
+    Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${part({ alg: 'ES256', typ: 'JWT' })}.${part(claims)}`;
+  const signature = sign('sha256', Buffer.from(input), {
+    key: createPrivateKey(overlay.tenancy.clusterAccess.signingKey),
+    dsaEncoding: 'ieee-p1363',
+  });
+  return `${input}.${signature.toString('base64url')}`;
+}
+
 /** The API server's audit events (JSON lines) of one cluster. */
 function auditEvents(cluster: string): any[] {
   const file = sandbox.state.clusters.find(c => c.name === cluster)!.auditLog;
@@ -203,7 +221,9 @@ describe('kubectl as yourself', () => {
     // The panel's one command installs it (here the repository's plugin,
     // as the sandbox's config names it).
     const install = await runAs('alice', 'bash', ['-c', answer.installCommand]);
-    expect(install.stderr).toBe('');
+    expect({ code: install.code, stderr: install.stderr }).toMatchObject({
+      code: 0,
+    });
     kubeconfigFile = path.join(work, '.kube', 'tenancy', answer.fileName);
     expect(install.stdout).toContain(`Wrote ${kubeconfigFile}`);
     expect(fs.readFileSync(kubeconfigFile, 'utf8')).toBe(answer.kubeconfig);
@@ -273,7 +293,9 @@ describe('kubectl as yourself', () => {
         '--image=registry.k8s.io/pause:3.10',
         '--restart=Never',
       ]);
-      expect(created.stderr).toBe('');
+      expect({ code: created.code, stderr: created.stderr }).toMatchObject({
+        code: 0,
+      });
       expect(created.stdout).toContain(`pod/${podName} created`);
       const whoami = await kubectl('alice', kubeconfigFile, [
         `--context=${cluster.name}/payments`,
@@ -355,7 +377,9 @@ describe('kubectl as yourself', () => {
       'pods',
     ];
     const fresh = await kubectl('alice', '/dev/null', direct);
-    expect(fresh.stderr).toBe('');
+    expect({ code: fresh.code, stderr: fresh.stderr }).toMatchObject({
+      code: 0,
+    });
     await sleep(lifetime + 1_000);
     const stale = await kubectl('alice', '/dev/null', direct);
     expect(stale.code).not.toBe(0);
@@ -369,7 +393,9 @@ describe('kubectl as yourself', () => {
       'get',
       'pods',
     ]);
-    expect(before.stderr).toBe('');
+    expect({ code: before.code, stderr: before.stderr }).toMatchObject({
+      code: 0,
+    });
     fs.writeFileSync(orgFile, org(false));
     await eventually(
       'the catalog to take erin out of team-payments',
@@ -424,12 +450,78 @@ describe('kubectl as yourself', () => {
       expect(created.user.username).toBe('user:default/alice');
       expect(created.user.groups).toContain('team-payments');
       expect(created.responseStatus.code).toBe(201);
-      const refused = auditEvents(cluster.name).find(
-        e =>
-          e.user?.username === 'user:default/nia' &&
-          e.responseStatus?.code === 403,
+      // A refusal is recorded as the person too.
+      await kubectl('nia', kubeconfigFile, [
+        `--context=${cluster.name}/payments`,
+        'get',
+        'configmaps',
+      ]);
+      const refused = await eventually(
+        `${cluster.name}'s audit log to record nia's refusal`,
+        async () =>
+          auditEvents(cluster.name).find(
+            e =>
+              e.user?.username === 'user:default/nia' &&
+              e.objectRef?.resource === 'configmaps' &&
+              e.responseStatus?.code === 403,
+          ),
+        30_000,
+        500,
       );
-      expect(refused?.objectRef?.namespace).toBe('payments');
+      expect(refused.objectRef.namespace).toBe('payments');
     }
+  });
+  it('refuses what the portal would never sign, even with its own key: system: users and groups, other clusters, over an hour', async () => {
+    const cluster = DEV[0];
+    const other = sandbox.state.clusters.find(c => c.name !== cluster.name)!;
+    const ca = path.join(work, `${cluster.name}-ca.crt`);
+    fs.writeFileSync(ca, Buffer.from(cluster.caData, 'base64'));
+    const otherCa = path.join(work, `${other.name}-ca.crt`);
+    fs.writeFileSync(otherCa, Buffer.from(other.caData, 'base64'));
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: sandbox.state.clusterAccess.issuer,
+      aud: `tenancy:${cluster.name}`,
+      sub: 'user:default/mallory',
+      groups: ['team-payments'],
+      iat: now,
+      exp: now + 300,
+    };
+    const whoami = async (token: string, on = cluster, caFile = ca) =>
+      kubectl('nobody', '/dev/null', [
+        `--server=${on.url}`,
+        `--certificate-authority=${caFile}`,
+        `--token=${token}`,
+        'auth',
+        'whoami',
+        '-o',
+        'json',
+      ]);
+    // The key signs what the cluster accepts: a control, so that the
+    // refusals below are about the claims.
+    const control = await whoami(forge(claims));
+    expect({ code: control.code, stderr: control.stderr }).toMatchObject({
+      code: 0,
+    });
+    // A system: group is dropped by the cluster's claim mapping.
+    const masters = await whoami(
+      forge({ ...claims, groups: ['system:masters', 'team-payments'] }),
+    );
+    const user = JSON.parse(masters.stdout).status.userInfo;
+    expect(user.groups).toContain('team-payments');
+    expect(user.groups).not.toContain('system:masters');
+    // A subject that is not a Backstage user (a system: user), a token for
+    // over an hour, a token for another cluster: not authenticated.
+    for (const token of [
+      forge({ ...claims, sub: 'system:admin' }),
+      forge({ ...claims, exp: now + 7200 }),
+    ]) {
+      const answer = await whoami(token);
+      expect(answer.code).not.toBe(0);
+      expect(answer.stderr).toMatch(/Unauthorized|must be logged in/);
+    }
+    const replayed = await whoami(forge(claims), other, otherCa);
+    expect(replayed.code).not.toBe(0);
+    expect(replayed.stderr).toMatch(/Unauthorized|must be logged in/);
   });
 });

@@ -42,6 +42,9 @@ export function prepareClusters(ctx: UpContext): SandboxClusterState[] {
   return CLUSTERS.map(spec => {
     const clusterDir = clusterDirOf(ctx, spec.name);
     const pki = ensureClusterPki(path.join(clusterDir, 'pki'), spec.name);
+    // On every up, so that a running API server (which watches the file)
+    // follows a new issuer port or CA too.
+    if (ctx.issuer) writeClusterAuthFiles(clusterDir, spec.name, ctx.issuer);
     fs.writeFileSync(
       path.join(clusterDir, 'tokens.csv'),
       tokenFile(ctx.identities),

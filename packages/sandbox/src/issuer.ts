@@ -163,7 +163,7 @@ export function discoveryOf(issuer: string) {
     response_types_supported: ['id_token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['ES256'],
-    claims_supported: ['sub', 'groups', 'aud', 'exp', 'iat', 'iss'],
+    claims_supported: ['sub', 'groups', 'aud', 'exp', 'iat', 'iss', 'jti'],
   };
 }
 
@@ -196,6 +196,11 @@ export function authenticationConfig(options: {
             expression: "claims.sub.startsWith('user:')",
             message:
               'the subject must be a Backstage user (user:<namespace>/<name>)',
+          },
+          {
+            // However the portal is configured: never a token for over an hour.
+            expression: 'double(claims.exp) - double(claims.iat) <= 3600.0',
+            message: 'a portal token lasts at most an hour',
           },
         ],
         claimMappings: {

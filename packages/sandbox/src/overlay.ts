@@ -99,6 +99,10 @@ export function overlayConfig(state: SandboxState) {
       ],
     },
     auth: {
+      // The Backstage CLI's own sign-in (`backstage-cli auth login`, OAuth
+      // with PKCE in the browser), which kubectl's credential plugin uses
+      // (docs/cluster-access.md). Only the CLI's client: no other.
+      clientIdMetadataDocuments: { enabled: true, allowedClientIdPatterns: [] },
       providers: {
         // Sign in as the seed's people by name (GET /api/auth/personas/refresh
         // with the x-tenancy-persona header): alice (team-payments), bob

@@ -187,13 +187,13 @@ export async function up(options: UpOptions = {}): Promise<SandboxState> {
     ports,
     identities,
   };
-  const clusters = prepareClusters(ctx);
-  const git = startGitea(ctx);
-
-  const issuer = await timed(log, 'cluster token issuer', () =>
+  // First: the API servers read the issuer's keys when they start, and
+  // prepareClusters writes their authentication configuration for it.
+  ctx.issuer = await timed(log, 'cluster token issuer', () =>
     ensureIssuer(ctx),
   );
-  ctx.issuer = issuer;
+  const clusters = prepareClusters(ctx);
+  const git = startGitea(ctx);
   await timed(log, 'etcd', () => ensureEtcd(ctx));
   await timed(log, `${clusters.length} kube-apiservers`, () =>
     ensureApiServers(ctx, clusters),

@@ -23,10 +23,17 @@ describe('the token cache', () => {
   });
 
   it('keeps each token readable by its owner only, one file per portal and cluster', () => {
-    const a = cacheFile('https://portal.example.com', 'sandbox-a');
-    const b = cacheFile('https://portal.example.com', 'sandbox-b');
-    const other = cacheFile('https://other.example.com', 'sandbox-a');
-    expect(new Set([a, b, other]).size).toBe(3);
+    const alice = 'user:default/alice';
+    const a = cacheFile('https://portal.example.com', 'sandbox-a', alice);
+    const b = cacheFile('https://portal.example.com', 'sandbox-b', alice);
+    const other = cacheFile('https://other.example.com', 'sandbox-a', alice);
+    // Someone else signed in on the same machine: never alice's token.
+    const bob = cacheFile(
+      'https://portal.example.com',
+      'sandbox-a',
+      'user:default/bob',
+    );
+    expect(new Set([a, b, other, bob]).size).toBe(4);
     const token = {
       token: jwt(1000),
       expirationTimestamp: new Date(2_000_000).toISOString(),
@@ -41,7 +48,7 @@ describe('the token cache', () => {
   });
 
   it('does not trust a cache file others can read, and removes it', () => {
-    const file = cacheFile('https://portal.example.com', 'sandbox-a');
+    const file = cacheFile('https://portal.example.com', 'sandbox-a', 'u');
     writeCached(file, {
       token: jwt(1000),
       expirationTimestamp: new Date(2_000_000).toISOString(),
@@ -51,6 +58,32 @@ describe('the token cache', () => {
     fs.chmodSync(file, 0o644);
     expect(readCached(file)).toBeUndefined();
     expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('does not follow a link planted where a token or the cache folder goes', () => {
+    const target = path.join(dir, 'elsewhere');
+    fs.writeFileSync(target, 'not yours');
+    const file = cacheFile('https://portal.example.com', 'sandbox-a', 'u');
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.symlinkSync(target, file);
+    expect(readCached(file)).toBeUndefined();
+    expect(fs.existsSync(file)).toBe(false);
+    expect(fs.readFileSync(target, 'utf8')).toBe('not yours');
+
+    // The cache folder itself a link: nothing is written through it.
+    fs.rmSync(path.dirname(file), { recursive: true });
+    const decoy = path.join(dir, 'decoy');
+    fs.mkdirSync(decoy);
+    fs.symlinkSync(decoy, path.dirname(file));
+    expect(() =>
+      writeCached(file, {
+        token: jwt(1),
+        expirationTimestamp: new Date(2_000_000).toISOString(),
+        user: 'u',
+        groups: [],
+      }),
+    ).toThrow(/not a folder of yours/);
+    expect(fs.readdirSync(decoy)).toEqual([]);
   });
 
   it('refreshes a token once less than a fifth of its life (at most a minute) is left', () => {

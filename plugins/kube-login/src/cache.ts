@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,12 +23,31 @@ export function cacheDir(): string {
   return path.join(root, 'tenancy-kube-login');
 }
 
-export function cacheFile(portal: string, cluster: string): string {
+export function cacheFile(
+  portal: string,
+  cluster: string,
+  who: string,
+): string {
   const key = createHash('sha256')
-    .update(`${portal}\n${cluster}`)
+    .update(`${portal}\n${cluster}\n${who}`)
     .digest('hex')
     .slice(0, 32);
   return path.join(cacheDir(), `${key}.json`);
+}
+
+/** Our own real folder (not a link, not another user's), 0700; else an error. */
+function ensureOwnDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stat = fs.lstatSync(dir);
+  if (
+    !stat.isDirectory() ||
+    (process.getuid && stat.uid !== process.getuid())
+  ) {
+    throw new Error(
+      `${dir} is not a folder of yours (a link, or another user's): not caching tokens there`,
+    );
+  }
+  if ((stat.mode & 0o777) !== 0o700) fs.chmodSync(dir, 0o700);
 }
 
 /**
@@ -57,9 +76,13 @@ function issuedAtOf(token: string): number | undefined {
 
 export function readCached(file: string): CachedToken | undefined {
   try {
-    const stat = fs.statSync(file);
-    // A cache file others could read (or write) is not trusted: refetch.
-    if ((stat.mode & 0o077) !== 0 || stat.uid !== process.getuid?.()) {
+    const stat = fs.lstatSync(file);
+    // A link, or a file others could read or write, is not trusted: refetch.
+    if (
+      !stat.isFile() ||
+      (stat.mode & 0o077) !== 0 ||
+      (process.getuid && stat.uid !== process.getuid())
+    ) {
       fs.rmSync(file, { force: true });
       return undefined;
     }
@@ -73,13 +96,14 @@ export function readCached(file: string): CachedToken | undefined {
   }
 }
 
-/** Writes the token (0600) through a temporary file, so a reader never sees half of one. */
+/**
+ * Writes the token (0600) through a new temporary file of a random name
+ * (created exclusively: never through a planted link), so that a reader
+ * never sees half of one.
+ */
 export function writeCached(file: string, token: CachedToken): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify(token), { mode: 0o600 });
-  fs.chmodSync(temp, 0o600);
+  ensureOwnDir(path.dirname(file));
+  const temp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(token), { mode: 0o600, flag: 'wx' });
   fs.renameSync(temp, file);
 }

@@ -14,7 +14,13 @@ import {
   readCached,
   writeCached,
 } from './cache';
-import { KubeLoginError, normalizePortal, portalJson } from './portal';
+import {
+  backstageToken,
+  claimsOf,
+  KubeLoginError,
+  normalizePortal,
+  portalJson,
+} from './portal';
 
 export { cacheDir, cacheFile, isFresh } from './cache';
 
@@ -31,12 +37,17 @@ export async function clusterToken(
   if (!CLUSTER.test(cluster)) {
     throw new KubeLoginError(`"${cluster.slice(0, 40)}" is not a cluster name`);
   }
-  const file = cacheFile(portal, cluster);
+  // Whose token: one cache entry per person, so that signing in as someone
+  // else (or another BACKSTAGE_TOKEN) never reuses the last person's.
+  const backstage = await backstageToken(portal);
+  const who = claimsOf(backstage).sub ?? backstage;
+  const file = cacheFile(portal, cluster, who);
   const cached = readCached(file);
   if (cached && isFresh(cached)) return cached;
   const fresh = await portalJson<CachedToken>(portal, '/cluster-access/token', {
     method: 'POST',
     body: { cluster },
+    token: backstage,
   });
   writeCached(file, {
     token: fresh.token,
@@ -88,8 +99,17 @@ export async function setup(
     )}/${encodeURIComponent(name)}/kubeconfig`,
   );
   if (!answer.configured) throw new KubeLoginError(answer.message);
-  const file =
-    output ?? path.join(os.homedir(), '.kube', 'tenancy', answer.fileName);
+  // The portal names the file; only a plain name inside ~/.kube/tenancy.
+  const fileName = path.basename(answer.fileName);
+  if (fileName !== answer.fileName || !/^[\w.-]+\.yaml$/.test(fileName)) {
+    throw new KubeLoginError(
+      `The portal suggested an unusable file name "${answer.fileName.slice(
+        0,
+        60,
+      )}"; pass --output`,
+    );
+  }
+  const file = output ?? path.join(os.homedir(), '.kube', 'tenancy', fileName);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, answer.kubeconfig, { mode: 0o600 });
   return { file, contexts: answer.contexts.map(c => c.name) };

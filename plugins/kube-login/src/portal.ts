@@ -11,10 +11,30 @@ export function normalizePortal(url: string): string {
   } catch {
     throw new KubeLoginError(`--portal must be the portal's URL, not "${url}"`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new KubeLoginError(`--portal must be an http(s) URL, not "${url}"`);
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(
+    parsed.hostname,
+  );
+  // Tokens never travel in clear text, except to this machine.
+  if (
+    parsed.protocol !== 'https:' &&
+    !(parsed.protocol === 'http:' && loopback)
+  ) {
+    throw new KubeLoginError(
+      `--portal must be an https URL (http only for localhost), not "${url}"`,
+    );
   }
   return parsed.toString().replace(/\/+$/, '');
+}
+
+/** A JWT's claims, unverified: only to tell whose and from where it is. */
+export function claimsOf(token: string): { iss?: string; sub?: string } {
+  try {
+    return JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    );
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -24,7 +44,25 @@ export function normalizePortal(url: string): string {
  */
 export async function backstageToken(portal: string): Promise<string> {
   const fromEnv = process.env.BACKSTAGE_TOKEN;
-  if (fromEnv) return fromEnv;
+  if (fromEnv) {
+    // Only to the portal that issued it: a kubeconfig naming another
+    // portal must not be handed the person's token.
+    const { iss } = claimsOf(fromEnv);
+    let issuer: string | undefined;
+    try {
+      issuer = iss ? new URL(iss).origin : undefined;
+    } catch {
+      issuer = undefined;
+    }
+    if (issuer !== new URL(portal).origin) {
+      throw new KubeLoginError(
+        `BACKSTAGE_TOKEN was not issued by ${portal} (its issuer: ${
+          iss ?? 'none'
+        }); it is not sent there`,
+      );
+    }
+    return fromEnv;
+  }
   const signIn = `npx @backstage/cli auth login --backend-url ${portal}`;
   let auth: CliAuth;
   try {
@@ -54,9 +92,9 @@ export async function backstageToken(portal: string): Promise<string> {
 export async function portalJson<T>(
   portal: string,
   path: string,
-  init: { method?: string; body?: unknown } = {},
+  init: { method?: string; body?: unknown; token?: string } = {},
 ): Promise<T> {
-  const token = await backstageToken(portal);
+  const token = init.token ?? (await backstageToken(portal));
   let response: Response;
   try {
     response = await fetch(`${portal}/api/tenancy${path}`, {
@@ -67,6 +105,8 @@ export async function portalJson<T>(
       },
       body: init.body ? JSON.stringify(init.body) : undefined,
       signal: AbortSignal.timeout(30_000),
+      // A redirect would take the token somewhere else.
+      redirect: 'error',
     });
   } catch (error) {
     throw new KubeLoginError(

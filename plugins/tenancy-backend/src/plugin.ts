@@ -102,7 +102,12 @@ export const tenancyPlugin = createBackendPlugin({
         httpRouter.use(
           createClusterAccessRouter({
             ...deps,
-            clusterAccess: createClusterAccess({ ...deps, registry, reads }),
+            clusterAccess: createClusterAccess({
+              ...deps,
+              registry,
+              reads,
+              snapshots,
+            }),
           }),
         );
         // The same reads as MCP tools and CLI actions (backend.actions).

@@ -365,6 +365,8 @@ export type ClusterAccessResponse =
 export interface ClusterTokenResponse {
   /** A JWT for the cluster's API server (audience `tenancy:<cluster>`). */
   token: string;
+  /** The token's `jti`: the API server's audit log records it as the credential id. */
+  id: string;
   /** When it expires (RFC 3339): what kubectl's ExecCredential status takes. */
   expirationTimestamp: string;
   cluster: string;

@@ -14,6 +14,7 @@ import request from 'supertest';
 import YAML from 'yaml';
 import { tenancyPlugin } from '../plugin';
 import { as, personaServices } from '../service/__testUtils__/personas';
+import { ClusterTokenIssuer } from './issuer';
 import { readClusterAccessOptions } from './options';
 
 /**
@@ -34,6 +35,8 @@ const users = [
   ['bob', ['team-search']],
   ['pat', ['platform-team']],
   ['nia', []],
+  // A group of another catalog namespace with a tenant's name.
+  ['olga', ['group:other/team-payments']],
 ].map(([name, groups]) => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'User',
@@ -41,7 +44,7 @@ const users = [
   spec: { memberOf: groups },
   relations: (groups as string[]).map(g => ({
     type: 'memberOf',
-    targetRef: `group:default/${g}`,
+    targetRef: g.includes(':') ? g : `group:default/${g}`,
   })),
 }));
 
@@ -154,14 +157,23 @@ describe('cluster tokens', () => {
     ).rejects.toThrow(/aud/);
   });
 
-  it('gives a member of no team a token with no group', async () => {
-    const res = await request(server)
-      .post('/api/tenancy/cluster-access/token')
-      .set(as('nia'))
-      .send({ cluster: 'sandbox-a' });
-    expect(res.status).toBe(200);
-    expect(res.body.groups).toEqual([]);
-  });
+  it.each([
+    ['nia', 'sandbox-a', [], 'a member of no team'],
+    ['pat', 'sandbox-a', [], 'the platform team, no tenant of the cluster'],
+    ['olga', 'sandbox-a', [], "another catalog namespace's team-payments"],
+    ['bob', 'sandbox-b', ['team-search'], 'team-search, a tenant of sandbox-b'],
+    ['bob', 'sandbox-c', [], 'team-search, no tenant of sandbox-c'],
+  ])(
+    'gives %s on %s the groups %j (%s): only teams that are tenants of that cluster',
+    async (who, cluster, groups) => {
+      const res = await request(server)
+        .post('/api/tenancy/cluster-access/token')
+        .set(as(who))
+        .send({ cluster });
+      expect(res.status).toBe(200);
+      expect(res.body.groups).toEqual(groups);
+    },
+  );
 
   it('refuses services, strangers, unknown clusters and bad names before signing anything', async () => {
     const service = await request(server)
@@ -317,14 +329,22 @@ describe('tenancy.clusterAccess settings', () => {
     expect(() =>
       read({ issuer: 'http://portal.example.com', signingKey }),
     ).toThrow(/https URL/);
-    const rsa = execFileSync(
+    const weak = execFileSync(
       'openssl',
-      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     ).toString();
     expect(() =>
-      read({ issuer: 'https://portal.example.com', signingKey: rsa }),
-    ).toThrow(/EC P-256/);
+      read({ issuer: 'https://portal.example.com', signingKey: weak }),
+    ).toThrow(/at least 2048 bits/);
+    const ed25519 = execFileSync(
+      'openssl',
+      ['genpkey', '-algorithm', 'ED25519'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    ).toString();
+    expect(() =>
+      read({ issuer: 'https://portal.example.com', signingKey: ed25519 }),
+    ).toThrow(/not a ed25519 key/);
     const garbage = () =>
       read({ issuer: 'https://portal.example.com', signingKey: 'garbage-key' });
     expect(garbage).toThrow(/PEM private key/);
@@ -336,6 +356,35 @@ describe('tenancy.clusterAccess settings', () => {
         tokenLifetime: { hours: 2 },
       }),
     ).toThrow(/5 seconds to 1 hour/);
+  });
+
+  it('signs RS256 with an RSA key (what EKS accepts)', async () => {
+    const rsa = execFileSync(
+      'openssl',
+      ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    ).toString();
+    const options = read({
+      issuer: 'https://portal.example.com',
+      signingKey: rsa,
+    })!;
+    expect(options.algorithm).toBe('RS256');
+    const issuer = new ClusterTokenIssuer(options);
+    const { token, id } = await issuer.issue({
+      user: 'user:default/alice',
+      groups: ['team-payments'],
+      cluster: 'eks-a',
+    });
+    const { payload, protectedHeader } = await jwtVerify(
+      token,
+      createLocalJWKSet(await issuer.jwks()),
+      { issuer: 'https://portal.example.com', audience: 'tenancy:eks-a' },
+    );
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload.jti).toBe(id);
+    expect(
+      issuer.discoveryDocument().id_token_signing_alg_values_supported,
+    ).toEqual(['RS256']);
   });
 
   it('defaults to 15-minute tokens and the published credential plugin', () => {
@@ -352,14 +401,20 @@ describe('tenancy.clusterAccess settings', () => {
   });
 });
 
-// The header names the key by its RFC 7638 thumbprint, as the JWKS does.
-test('names the signing key in each token', async () => {
-  const res = await request(server)
-    .post('/api/tenancy/cluster-access/token')
-    .set(as('bob'))
-    .send({ cluster: 'sandbox-b' });
+// The header names the key by its RFC 7638 thumbprint, as the JWKS does,
+// and each token has its own id (which the API server's audit log records).
+test('names the signing key and the token in each token', async () => {
+  const [first, second] = await Promise.all(
+    [1, 2].map(() =>
+      request(server)
+        .post('/api/tenancy/cluster-access/token')
+        .set(as('bob'))
+        .send({ cluster: 'sandbox-b' }),
+    ),
+  );
   const jwks = (await request(server).get('/api/tenancy/cluster-access/jwks'))
     .body;
-  expect(decodeProtectedHeader(res.body.token).kid).toBe(jwks.keys[0].kid);
-  expect(res.body.groups).toEqual(['team-search']);
+  expect(decodeProtectedHeader(first.body.token).kid).toBe(jwks.keys[0].kid);
+  expect(first.body.id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(first.body.id).not.toBe(second.body.id);
 });

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, JWK, SignJWT } from 'jose';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { ClusterAccessOptions } from './options';
 
 /** The audience of a cluster's tokens: a token for one cluster is refused by every other. */
@@ -17,7 +17,7 @@ export interface ClusterTokenSubject {
 }
 
 /**
- * Signs the tokens tenant clusters accept (ES256, audience bound to one
+ * Signs the tokens tenant clusters accept (ES256 or RS256, audience bound to one
  * cluster, at most an hour) and publishes what the clusters need to check
  * them: the OpenID discovery document and the public key set.
  */
@@ -36,7 +36,7 @@ export class ClusterTokenIssuer {
       return {
         ...jwk,
         kid: await calculateJwkThumbprint(jwk),
-        alg: 'ES256',
+        alg: this.options.algorithm,
         use: 'sig',
       };
     })();
@@ -50,8 +50,8 @@ export class ClusterTokenIssuer {
       jwks_uri: `${this.options.issuer}/jwks`,
       response_types_supported: ['id_token'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['ES256'],
-      claims_supported: ['sub', 'groups', 'aud', 'exp', 'iat', 'iss'],
+      id_token_signing_alg_values_supported: [this.options.algorithm],
+      claims_supported: ['sub', 'groups', 'aud', 'exp', 'iat', 'iss', 'jti'],
     };
   }
 
@@ -62,18 +62,20 @@ export class ClusterTokenIssuer {
 
   async issue(
     subject: ClusterTokenSubject,
-  ): Promise<{ token: string; expiresAt: Date }> {
+  ): Promise<{ token: string; expiresAt: Date; id: string }> {
     const { kid } = await this.jwk();
+    const id = randomUUID();
     const now = Math.floor(Date.now() / 1000);
     const exp = now + Math.floor(this.options.tokenLifetimeMs / 1000);
     const token = await new SignJWT({ groups: subject.groups })
-      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: this.options.algorithm, kid, typ: 'JWT' })
+      .setJti(id)
       .setIssuer(this.options.issuer)
       .setSubject(subject.user)
       .setAudience(clusterAudience(subject.cluster))
       .setIssuedAt(now)
       .setExpirationTime(exp)
       .sign(this.options.signingKey);
-    return { token, expiresAt: new Date(exp * 1000) };
+    return { token, expiresAt: new Date(exp * 1000), id };
   }
 }

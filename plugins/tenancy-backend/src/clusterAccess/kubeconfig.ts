@@ -7,8 +7,6 @@ export interface KubeconfigCluster {
   server: string;
   /** Base64 of the CA bundle (PEM), as in a kubeconfig's certificate-authority-data. */
   caData?: string;
-  /** Only when the portal's own config skips TLS verification for it. */
-  insecureSkipTlsVerify?: boolean;
 }
 
 /** The exec credential plugin that gets a cluster's token through the portal. */
@@ -42,9 +40,6 @@ export function renderKubeconfig(
       cluster: {
         server: c.server,
         ...(c.caData ? { 'certificate-authority-data': c.caData } : {}),
-        ...(c.insecureSkipTlsVerify
-          ? { 'insecure-skip-tls-verify': true }
-          : {}),
       },
     })),
     users: used.map(c => ({
@@ -60,7 +55,7 @@ export function renderKubeconfig(
             '--cluster',
             c.name,
           ],
-          // It may open a browser to sign in to the portal the first time.
+          // It says how to sign in when the person has not.
           interactiveMode: 'IfAvailable',
           provideClusterInfo: false,
           installHint: plugin.installHint,

@@ -12,12 +12,33 @@ const DEFAULT_COMMAND = 'tenancy-kube-login';
 const DEFAULT_INSTALL_COMMAND =
   'npm install --global @tenancy/kube-login && tenancy-kube-login setup --portal {portal} --team {team}';
 
+const KEY_KINDS =
+  'an EC P-256 key (tokens signed ES256: `openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt`) or an RSA key of at least 2048 bits (RS256, for EKS: `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`)';
+
+function algorithmOf(key: KeyObject): 'ES256' | 'RS256' | undefined {
+  if (
+    key.asymmetricKeyType === 'ec' &&
+    key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+  ) {
+    return 'ES256';
+  }
+  if (
+    key.asymmetricKeyType === 'rsa' &&
+    (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048
+  ) {
+    return 'RS256';
+  }
+  return undefined;
+}
+
 /** `tenancy.clusterAccess`, read and checked (see config.d.ts). */
 export interface ClusterAccessOptions {
   /** The https URL every cluster trusts as the issuer; the tokens' `iss`. */
   issuer: string;
-  /** The ES256 (P-256) private key the tokens are signed with. */
+  /** The private key the tokens are signed with. */
   signingKey: KeyObject;
+  /** ES256 for an EC P-256 key, RS256 for an RSA key (what EKS accepts). */
+  algorithm: 'ES256' | 'RS256';
   tokenLifetimeMs: number;
   /** The kubeconfigs' exec credential plugin: the command kubectl runs. */
   command: string;
@@ -56,15 +77,13 @@ export function readClusterAccessOptions(
   } catch {
     // Never the key's text in the message.
     throw new Error(
-      'tenancy.clusterAccess.signingKey must be a PEM private key (EC P-256, e.g. `openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt`)',
+      `tenancy.clusterAccess.signingKey must be a PEM private key: ${KEY_KINDS}`,
     );
   }
-  if (
-    signingKey.asymmetricKeyType !== 'ec' ||
-    signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
-  ) {
+  const algorithm = algorithmOf(signingKey);
+  if (!algorithm) {
     throw new Error(
-      'tenancy.clusterAccess.signingKey must be an EC P-256 private key (tokens are signed ES256)',
+      `tenancy.clusterAccess.signingKey must be ${KEY_KINDS}, not a ${signingKey.asymmetricKeyType} key`,
     );
   }
   const tokenLifetimeMs = access.has('tokenLifetime')
@@ -85,6 +104,7 @@ export function readClusterAccessOptions(
   return {
     issuer,
     signingKey,
+    algorithm,
     tokenLifetimeMs,
     command: access.getOptionalString('command') ?? DEFAULT_COMMAND,
     installCommand:

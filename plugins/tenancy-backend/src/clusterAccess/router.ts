@@ -60,7 +60,10 @@ export function createClusterAccessRouter(options: {
     });
     try {
       const token = await clusterAccess.token(credentials, cluster);
-      await event.success({ meta: { groups: token.groups } });
+      // The token's id, which the API server's audit log records too.
+      await event.success({
+        meta: { groups: token.groups, tokenId: token.id },
+      });
       res.setHeader('cache-control', 'no-store');
       res.json(token);
     } catch (error) {

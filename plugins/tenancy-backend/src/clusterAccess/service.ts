@@ -20,12 +20,14 @@ import {
   ClusterAccessResponse,
   ClusterTokenResponse,
   tenancyClusterAccessPermission,
+  tenantOfNamespace,
 } from '@tenancy/plugin-tenancy-common';
 import {
   ClusterRegistry,
   groupSubject,
   readBaselineOptions,
 } from '@tenancy/plugin-tenancy-node';
+import type { FleetSnapshotService } from '../service/FleetSnapshotService';
 import type { TenancyReads } from '../service/reads';
 import { ClusterTokenIssuer } from './issuer';
 import { renderKubeconfig } from './kubeconfig';
@@ -40,6 +42,8 @@ export interface ClusterAccessServiceOptions {
   /** Where people reach the portal's backend: what the credential plugin calls. */
   discovery: DiscoveryService;
   registry: Pick<ClusterRegistry, 'listClusters' | 'getCluster'>;
+  /** Which teams are tenants of which cluster. */
+  snapshots: Pick<FleetSnapshotService, 'get'>;
   reads: Pick<TenancyReads, 'tenant'>;
 }
 
@@ -51,7 +55,9 @@ export const NOT_CONFIGURED =
  * groups, and the kubeconfig of a team's namespaces.
  */
 export function createClusterAccess(options: ClusterAccessServiceOptions) {
-  const { config, auth, permissions, catalog, registry, reads } = options;
+  const { config, auth, permissions, catalog, registry, reads, snapshots } =
+    options;
+  const normalize = (ref: string) => ref.toLocaleLowerCase('en-US');
   const access = readClusterAccessOptions(config);
   const issuer = access && new ClusterTokenIssuer(access);
   const baseline = readBaselineOptions(config);
@@ -71,9 +77,17 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
   /**
    * The person's teams as Kubernetes groups, from the catalog as it is now
    * (not as it was when they signed in to the portal): leaving a team takes
-   * the group away at the next token.
+   * the group away at the next token. Only teams that are tenants of this
+   * cluster (own a namespace on it, in the fleet snapshot) become groups:
+   * any other catalog group — an identity provider's `cluster-admins`, a
+   * group of another catalog namespace with a tenant's name — could match
+   * some existing ClusterRoleBinding, and is left out. Never a `system:`
+   * group, whatever `groupSubjectTemplate` says.
    */
-  const groupsOf = async (userRef: string): Promise<string[]> => {
+  const groupsOf = async (
+    userRef: string,
+    cluster: string,
+  ): Promise<string[]> => {
     const user = await catalog.getEntityByRef(userRef, {
       credentials: await auth.getOwnServiceCredentials(),
     });
@@ -82,11 +96,20 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
         `${userRef} is not in the catalog: only catalog users get cluster tokens`,
       );
     }
+    const snapshot = await snapshots.get();
+    const tenants = new Set(
+      (snapshot.clusters.find(c => c.name === cluster)?.namespaces ?? [])
+        .map(ns => tenantOfNamespace(ns))
+        .filter((t): t is string => Boolean(t))
+        .map(normalize),
+    );
     const groups = (user.relations ?? [])
       .filter(r => r.type === RELATION_MEMBER_OF)
       .map(r => parseEntityRef(r.targetRef))
       .filter(ref => ref.kind.toLocaleLowerCase('en-US') === 'group')
-      .map(ref => groupSubject(ref, baseline.groupSubjectTemplate));
+      .filter(ref => tenants.has(normalize(stringifyEntityRef(ref))))
+      .map(ref => groupSubject(ref, baseline.groupSubjectTemplate))
+      .filter(group => !group.toLocaleLowerCase('en-US').startsWith('system:'));
     return [...new Set(groups)].sort();
   };
 
@@ -99,18 +122,26 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
       cluster: string,
     ): Promise<ClusterTokenResponse> {
       if (!issuer) throw new NotFoundError(NOT_CONFIGURED);
+      // A person's own sign-in only: not a plugin (or a scaffolder step)
+      // holding a token on someone's behalf.
+      if (credentials.principal.actor) {
+        throw new NotAllowedError(
+          'Cluster tokens are for people themselves, not for a service acting for them',
+        );
+      }
       // Before anything else: the permission, then that the cluster exists.
       await authorize(credentials);
       await registry.getCluster(cluster);
       const user = credentials.principal.userEntityRef;
-      const groups = await groupsOf(user);
-      const { token, expiresAt } = await issuer.issue({
+      const groups = await groupsOf(user, cluster);
+      const { token, expiresAt, id } = await issuer.issue({
         user,
         groups,
         cluster,
       });
       return {
         token,
+        id,
         expirationTimestamp: expiresAt.toISOString(),
         cluster,
         user,
@@ -156,12 +187,9 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
         .replace(/\{portal\}/g, portalUrl)
         .replace(/\{team\}/g, team);
       const kubeconfig = renderKubeconfig(
-        clusters.map(c => ({
-          name: c.name,
-          server: c.url,
-          caData: c.caData,
-          insecureSkipTlsVerify: c.skipTLSVerify,
-        })),
+        // Never the portal's own skipTLSVerify: a person's token is not
+        // sent to a server nobody verified.
+        clusters.map(c => ({ name: c.name, server: c.url, caData: c.caData })),
         contexts,
         {
           command: access.command,
