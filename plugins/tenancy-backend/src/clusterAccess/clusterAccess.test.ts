@@ -28,6 +28,7 @@ jest.setTimeout(120_000);
 
 let sandbox: SandboxFixtures;
 let overlay: any;
+const UNIT_TEAM = `team-unit-${Date.now().toString(36)}`;
 
 /** The catalog's users with the memberOf relations the catalog would compute. */
 const users = [
@@ -37,6 +38,9 @@ const users = [
   ['nia', []],
   // A group of another catalog namespace with a tenant's name.
   ['olga', ['group:other/team-payments']],
+  // A team of this test's own, with a namespace on sandbox-a alone (other
+  // tests onboard the seed's teams on more clusters as they run).
+  ['quinn', [UNIT_TEAM]],
 ].map(([name, groups]) => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'User',
@@ -68,6 +72,13 @@ let stop: () => Promise<void>;
 
 beforeAll(async () => {
   sandbox = connectSandbox();
+  // Before the backend starts: its first fleet snapshot has it.
+  await sandbox.createNamespace(sandbox.cluster('sandbox-a'), {
+    labels: {
+      'tenancy.dev/tenant': UNIT_TEAM,
+      'app.kubernetes.io/managed-by': 'tenancy',
+    },
+  });
   overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
   overlay.tenancy.fleet = { refreshIntervalSeconds: 3600 };
   overlay.tenancy.clusterAccess.tokenLifetime = { minutes: 5 };
@@ -161,8 +172,8 @@ describe('cluster tokens', () => {
     ['nia', 'sandbox-a', [], 'a member of no team'],
     ['pat', 'sandbox-a', [], 'the platform team, no tenant of the cluster'],
     ['olga', 'sandbox-a', [], "another catalog namespace's team-payments"],
-    ['bob', 'sandbox-b', ['team-search'], 'team-search, a tenant of sandbox-b'],
-    ['bob', 'sandbox-c', [], 'team-search, no tenant of sandbox-c'],
+    ['quinn', 'sandbox-a', [UNIT_TEAM], 'a team with a namespace there'],
+    ['quinn', 'sandbox-b', [], 'a team with no namespace there'],
   ])(
     'gives %s on %s the groups %j (%s): only teams that are tenants of that cluster',
     async (who, cluster, groups) => {
