@@ -93,7 +93,8 @@ export const tenancyNamespaceReadPermission = createPermission({
  */
 export const tenancyClusterAccessPermission = createPermission({
   name: 'tenancy.cluster.access',
-  attributes: { action: 'read' },
+  // It makes a credential: not something a blanket "allow reads" grants.
+  attributes: { action: 'create' },
 });
 
 /** Every permission of the suite, for registration with the permissions registry. @public */

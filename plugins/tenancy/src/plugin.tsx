@@ -102,15 +102,18 @@ export const healthEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** The cards of a tenant namespace's page: kubernetes-namespace Resources. */
+const NAMESPACE_RESOURCE = {
+  kind: 'resource',
+  'spec.type': KUBERNETES_NAMESPACE_RESOURCE_TYPE,
+};
+
 /** `entity-card:tenancy/namespace` — a kubernetes-namespace Resource's quota, policies and workloads per cluster. */
 export const namespaceEntityCard = EntityCardBlueprint.make({
   name: 'namespace',
   params: {
     type: 'content',
-    filter: {
-      kind: 'resource',
-      'spec.type': KUBERNETES_NAMESPACE_RESOURCE_TYPE,
-    },
+    filter: NAMESPACE_RESOURCE,
     loader: () =>
       import('./components/CatalogResources').then(m => (
         <m.NamespaceResourceCard />
@@ -123,10 +126,7 @@ export const clusterAccessEntityCard = EntityCardBlueprint.make({
   name: 'cluster-access',
   params: {
     type: 'content',
-    filter: {
-      kind: 'resource',
-      'spec.type': KUBERNETES_NAMESPACE_RESOURCE_TYPE,
-    },
+    filter: NAMESPACE_RESOURCE,
     loader: () =>
       import('./components/ClusterAccess').then(m => (
         <m.ClusterAccessEntityCard />

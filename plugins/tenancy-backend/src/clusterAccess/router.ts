@@ -1,9 +1,8 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import { param } from '../service/params';
+import { groupRefParam, param } from '../service/params';
 import { ClusterAccess, NOT_CONFIGURED } from './service';
 
 /**
@@ -18,15 +17,6 @@ export function createClusterAccessRouter(options: {
   const { clusterAccess, httpAuth, auditor } = options;
   const router = Router();
   router.use(express.json());
-
-  const groupRefOf = (
-    req: express.Request<{ namespace: string; name: string }>,
-  ) =>
-    stringifyEntityRef({
-      kind: 'group',
-      namespace: param(req.params.namespace, 'namespace'),
-      name: param(req.params.name, 'name', 'group name'),
-    });
 
   // What a cluster fetches to check the portal's tokens (no credentials:
   // the API servers ask anonymously). The issuer URL the clusters use is
@@ -75,7 +65,7 @@ export function createClusterAccessRouter(options: {
   router.get(
     '/cluster-access/teams/:namespace/:name/kubeconfig',
     async (req, res) => {
-      const groupRef = groupRefOf(req);
+      const groupRef = groupRefParam(req.params);
       const clusters = ([] as unknown[]).concat(req.query.cluster ?? []);
       const filter = {
         clusters: clusters.length

@@ -1,4 +1,4 @@
-import { makeValidator } from '@backstage/catalog-model';
+import { makeValidator, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 
 const validators = makeValidator();
@@ -37,4 +37,16 @@ export function param(
     );
   }
   return value;
+}
+
+/** The group ref of a route's `:namespace/:name`, each part validated. */
+export function groupRefParam(params: {
+  namespace: string;
+  name: string;
+}): string {
+  return stringifyEntityRef({
+    kind: 'group',
+    namespace: param(params.namespace, 'namespace'),
+    name: param(params.name, 'name', 'group name'),
+  });
 }

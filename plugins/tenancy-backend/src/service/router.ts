@@ -4,14 +4,13 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { TenancyNamespaceRuleset } from '@tenancy/plugin-tenancy-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { FleetSnapshotService } from './FleetSnapshotService';
-import { param } from './params';
+import { groupRefParam, param } from './params';
 import { tailLinesOf, workloadKindOf, WorkloadPodReader } from './pods';
 import { createPlatformOptions } from './platformOptions';
 import { createTenancyReads } from './reads';
@@ -78,12 +77,7 @@ export async function createRouter(
   /** The group ref in the path, validated. */
   const groupRefOf = (
     req: express.Request<{ namespace: string; name: string }>,
-  ) =>
-    stringifyEntityRef({
-      kind: 'group',
-      namespace: param(req.params.namespace, 'namespace'),
-      name: param(req.params.name, 'name', 'group name'),
-    });
+  ) => groupRefParam(req.params);
 
   router.get('/tenants/:namespace/:name', async (req, res) => {
     const groupRef = groupRefOf(req);
