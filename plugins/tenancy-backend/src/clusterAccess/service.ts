@@ -201,7 +201,7 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
         configured: true,
         team,
         kubeconfig,
-        fileName: `tenancy-${parseEntityRef(groupRef).name}.yaml`,
+        fileName: fileNameOf(groupRef),
         contexts,
         installCommand,
         issuer: access.issuer,
@@ -212,3 +212,11 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
 }
 
 export type ClusterAccess = ReturnType<typeof createClusterAccess>;
+
+/** `tenancy-<team>.yaml`, with the catalog namespace when it is not `default`. */
+function fileNameOf(groupRef: string): string {
+  const { namespace, name } = parseEntityRef(groupRef);
+  return namespace === 'default'
+    ? `tenancy-${name}.yaml`
+    : `tenancy-${namespace}-${name}.yaml`;
+}
