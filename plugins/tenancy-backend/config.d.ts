@@ -32,6 +32,14 @@ export interface Config {
        * @visibility secret
        */
       signingKey: string;
+      /**
+       * Public keys (PEM) of signing keys you replaced, still published in
+       * the issuer's keys so that the tokens they signed stay valid until
+       * they expire: put the old key's public half here when you change
+       * `signingKey`, and remove it after `tokenLifetime`.
+       */
+      retiredPublicKeys?: string[];
+
       /** How long a token lasts: 5 seconds to 1 hour. Default 15 minutes. */
       tokenLifetime?:
         | string

@@ -8,6 +8,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { execFileSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import request from 'supertest';
@@ -396,6 +397,70 @@ describe('tenancy.clusterAccess settings', () => {
     expect(
       issuer.discoveryDocument().id_token_signing_alg_values_supported,
     ).toEqual(['RS256']);
+  });
+
+  it('keeps tokens of a retired key valid through a rotation, and says which retired key is unusable', async () => {
+    const oldKey = ecKey();
+    const oldIssuer = new ClusterTokenIssuer(
+      read({ issuer: 'https://portal.example.com', signingKey: oldKey })!,
+    );
+    const before = await oldIssuer.issue({
+      user: 'user:default/alice',
+      groups: ['team-payments'],
+      cluster: 'sandbox-a',
+    });
+    const oldPublic = createPublicKey(oldKey)
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    const rotated = new ClusterTokenIssuer(
+      read({
+        issuer: 'https://portal.example.com',
+        signingKey: ecKey(),
+        retiredPublicKeys: [oldPublic],
+      })!,
+    );
+    const jwks = await rotated.jwks();
+    expect(jwks.keys).toHaveLength(2);
+    // The token the old key signed still verifies against the new key set,
+    // and so does one the new key signs.
+    const verify = (token: string) =>
+      jwtVerify(token, createLocalJWKSet(jwks), {
+        issuer: 'https://portal.example.com',
+        audience: 'tenancy:sandbox-a',
+      });
+    await expect(verify(before.token)).resolves.toBeTruthy();
+    const after = await rotated.issue({
+      user: 'user:default/alice',
+      groups: [],
+      cluster: 'sandbox-a',
+    });
+    await expect(verify(after.token)).resolves.toBeTruthy();
+    // Without the retired key, the old token is refused.
+    const plain = new ClusterTokenIssuer(
+      read({ issuer: 'https://portal.example.com', signingKey: ecKey() })!,
+    );
+    await expect(
+      jwtVerify(before.token, createLocalJWKSet(await plain.jwks())),
+    ).rejects.toThrow();
+    expect(() =>
+      read({
+        issuer: 'https://portal.example.com',
+        signingKey: ecKey(),
+        retiredPublicKeys: ['not a key'],
+      }),
+    ).toThrow(/retiredPublicKeys\[0\] must be a PEM public key/);
+  });
+
+  it("names a team of another catalog namespace's file apart from default's", async () => {
+    const other = await request(server)
+      .get('/api/tenancy/cluster-access/teams/other/team-payments/kubeconfig')
+      .set(as('pat'));
+    expect(other.status).toBe(200);
+    expect(other.body.fileName).toBe('tenancy-other-team-payments.yaml');
+    const ours = await request(server)
+      .get('/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig')
+      .set(as('pat'));
+    expect(ours.body.fileName).toBe('tenancy-team-payments.yaml');
   });
 
   it('defaults to 15-minute tokens and the published credential plugin', () => {

@@ -1,10 +1,24 @@
 import { calculateJwkThumbprint, exportJWK, JWK, SignJWT } from 'jose';
-import { createPublicKey, randomUUID } from 'node:crypto';
+import { createPublicKey, KeyObject, randomUUID } from 'node:crypto';
 import { ClusterAccessOptions } from './options';
 
 /** The audience of a cluster's tokens: a token for one cluster is refused by every other. */
 export function clusterAudience(cluster: string): string {
   return `tenancy:${cluster}`;
+}
+
+/** A public key as a JWK, named by its RFC 7638 thumbprint. */
+async function publicJwk(
+  key: KeyObject,
+  algorithm: string,
+): Promise<JWK & { kid: string }> {
+  const jwk = await exportJWK(key);
+  return {
+    ...jwk,
+    kid: await calculateJwkThumbprint(jwk),
+    alg: algorithm,
+    use: 'sig',
+  };
 }
 
 /** What a cluster token says about its holder. */
@@ -23,6 +37,7 @@ export interface ClusterTokenSubject {
  */
 export class ClusterTokenIssuer {
   private publicJwk?: Promise<JWK & { kid: string }>;
+  private retiredJwks?: Promise<JWK[]>;
 
   constructor(private readonly options: ClusterAccessOptions) {}
 
@@ -31,15 +46,10 @@ export class ClusterTokenIssuer {
   }
 
   private async jwk(): Promise<JWK & { kid: string }> {
-    this.publicJwk ??= (async () => {
-      const jwk = await exportJWK(createPublicKey(this.options.signingKey));
-      return {
-        ...jwk,
-        kid: await calculateJwkThumbprint(jwk),
-        alg: this.options.algorithm,
-        use: 'sig',
-      };
-    })();
+    this.publicJwk ??= publicJwk(
+      createPublicKey(this.options.signingKey),
+      this.options.algorithm,
+    );
     return this.publicJwk;
   }
 
@@ -50,14 +60,28 @@ export class ClusterTokenIssuer {
       jwks_uri: `${this.options.issuer}/jwks`,
       response_types_supported: ['id_token'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: [this.options.algorithm],
+      id_token_signing_alg_values_supported: [
+        ...new Set([
+          this.options.algorithm,
+          ...this.options.retiredKeys.map(k => k.algorithm),
+        ]),
+      ],
       claims_supported: ['sub', 'groups', 'aud', 'exp', 'iat', 'iss', 'jti'],
     };
   }
 
-  /** `{issuer}/jwks`: the public key, never the private one. */
+  /**
+   * `{issuer}/jwks`: the public key, never the private one — and the
+   * retired keys' (`retiredPublicKeys`), so that a rotation does not
+   * invalidate the tokens the old key signed before they expire.
+   */
   async jwks(): Promise<{ keys: JWK[] }> {
-    return { keys: [await this.jwk()] };
+    this.retiredJwks ??= Promise.all(
+      this.options.retiredKeys.map(r => publicJwk(r.key, r.algorithm)),
+    );
+    const current = await this.jwk();
+    const retired = (await this.retiredJwks).filter(k => k.kid !== current.kid);
+    return { keys: [current, ...retired] };
   }
 
   async issue(

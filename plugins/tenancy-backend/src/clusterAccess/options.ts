@@ -1,6 +1,6 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import { createPrivateKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 
 /** At most an hour: a token outlives a removal from a team by at most this long. */
 export const MAX_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
@@ -39,6 +39,11 @@ export interface ClusterAccessOptions {
   signingKey: KeyObject;
   /** ES256 for an EC P-256 key, RS256 for an RSA key (what EKS accepts). */
   algorithm: 'ES256' | 'RS256';
+  /**
+   * Public keys of signing keys replaced by `signingKey`, still published so
+   * that tokens they signed stay valid until they expire (key rotation).
+   */
+  retiredKeys: Array<{ key: KeyObject; algorithm: 'ES256' | 'RS256' }>;
   tokenLifetimeMs: number;
   /** The kubeconfigs' exec credential plugin: the command kubectl runs. */
   command: string;
@@ -86,6 +91,25 @@ export function readClusterAccessOptions(
       `tenancy.clusterAccess.signingKey must be ${KEY_KINDS}, not a ${signingKey.asymmetricKeyType} key`,
     );
   }
+  const retiredKeys = (
+    access.getOptionalStringArray('retiredPublicKeys') ?? []
+  ).map((pem, index) => {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(pem);
+    } catch {
+      throw new Error(
+        `tenancy.clusterAccess.retiredPublicKeys[${index}] must be a PEM public key (openssl pkey -pubout of the old signing key)`,
+      );
+    }
+    const retired = algorithmOf(key);
+    if (!retired) {
+      throw new Error(
+        `tenancy.clusterAccess.retiredPublicKeys[${index}] must be ${KEY_KINDS}`,
+      );
+    }
+    return { key, algorithm: retired };
+  });
   const tokenLifetimeMs = access.has('tokenLifetime')
     ? durationToMilliseconds(
         readDurationFromConfig(access, { key: 'tokenLifetime' }),
@@ -105,6 +129,7 @@ export function readClusterAccessOptions(
     issuer,
     signingKey,
     algorithm,
+    retiredKeys,
     tokenLifetimeMs,
     command: access.getOptionalString('command') ?? DEFAULT_COMMAND,
     installCommand:
