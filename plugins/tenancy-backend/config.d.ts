@@ -33,12 +33,14 @@ export interface Config {
        */
       signingKey: string;
       /**
-       * Public keys (PEM) of signing keys you replaced, still published in
-       * the issuer's keys so that the tokens they signed stay valid until
-       * they expire: put the old key's public half here when you change
-       * `signingKey`, and remove it after `tokenLifetime`.
+       * Public keys (PEM, `openssl pkey -pubout`) published in the issuer's
+       * keys beside `signingKey`'s, for rotating the key without cutting
+       * off tokens: first the next key's, deployed before any replica signs
+       * with it; then the previous key's, until the tokens it signed have
+       * expired (`tokenLifetime` after the last replica switched). A private
+       * key here is refused. See docs/cluster-access.md.
        */
-      retiredPublicKeys?: string[];
+      additionalPublicKeys?: string[];
 
       /** How long a token lasts: 5 seconds to 1 hour. Default 15 minutes. */
       tokenLifetime?:

@@ -399,56 +399,91 @@ describe('tenancy.clusterAccess settings', () => {
     ).toEqual(['RS256']);
   });
 
-  it('keeps tokens of a retired key valid through a rotation, and says which retired key is unusable', async () => {
+  it('rotates the key without cutting off a token: the next key published first, the previous one after', async () => {
+    const issuerUrl = 'https://portal.example.com';
+    const publicHalf = (pem: string) =>
+      createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString();
     const oldKey = ecKey();
-    const oldIssuer = new ClusterTokenIssuer(
-      read({ issuer: 'https://portal.example.com', signingKey: oldKey })!,
-    );
-    const before = await oldIssuer.issue({
-      user: 'user:default/alice',
-      groups: ['team-payments'],
-      cluster: 'sandbox-a',
-    });
-    const oldPublic = createPublicKey(oldKey)
-      .export({ type: 'spki', format: 'pem' })
-      .toString();
-    const rotated = new ClusterTokenIssuer(
-      read({
-        issuer: 'https://portal.example.com',
-        signingKey: ecKey(),
-        retiredPublicKeys: [oldPublic],
-      })!,
-    );
-    const jwks = await rotated.jwks();
-    expect(jwks.keys).toHaveLength(2);
-    // The token the old key signed still verifies against the new key set,
-    // and so does one the new key signs.
-    const verify = (token: string) =>
-      jwtVerify(token, createLocalJWKSet(jwks), {
-        issuer: 'https://portal.example.com',
+    const newKey = ecKey();
+    const signer = (signingKey: string, additionalPublicKeys?: string[]) =>
+      new ClusterTokenIssuer(
+        read({ issuer: issuerUrl, signingKey, additionalPublicKeys })!,
+      );
+    const verifyWith = async (issuer: ClusterTokenIssuer, token: string) =>
+      jwtVerify(token, createLocalJWKSet(await issuer.jwks()), {
+        issuer: issuerUrl,
         audience: 'tenancy:sandbox-a',
       });
-    await expect(verify(before.token)).resolves.toBeTruthy();
-    const after = await rotated.issue({
-      user: 'user:default/alice',
-      groups: [],
-      cluster: 'sandbox-a',
-    });
-    await expect(verify(after.token)).resolves.toBeTruthy();
-    // Without the retired key, the old token is refused.
-    const plain = new ClusterTokenIssuer(
-      read({ issuer: 'https://portal.example.com', signingKey: ecKey() })!,
-    );
-    await expect(
-      jwtVerify(before.token, createLocalJWKSet(await plain.jwks())),
-    ).rejects.toThrow();
-    expect(() =>
+    const tokenOf = async (issuer: ClusterTokenIssuer) =>
+      (
+        await issuer.issue({
+          user: 'user:default/alice',
+          groups: ['team-payments'],
+          cluster: 'sandbox-a',
+        })
+      ).token;
+
+    const before = signer(oldKey);
+    // Step 1, on every replica: still the old key, the new one published.
+    const step1 = signer(oldKey, [publicHalf(newKey)]);
+    // Step 2, replica by replica: the new key, the old one published.
+    const step2 = signer(newKey, [publicHalf(oldKey)]);
+    const oldToken = await tokenOf(before);
+    const newToken = await tokenOf(step2);
+    // Mid-rollout of step 2 a cluster may fetch the keys from a replica of
+    // either step: both verify tokens of both keys.
+    for (const keys of [step1, step2]) {
+      await expect(verifyWith(keys, oldToken)).resolves.toBeTruthy();
+      await expect(verifyWith(keys, newToken)).resolves.toBeTruthy();
+      expect((await keys.jwks()).keys).toHaveLength(2);
+    }
+    // Without step 1, a replica still on the old key publishes keys that
+    // refuse the new key's tokens; after step 3 (the entry removed), the
+    // old key's tokens are refused.
+    await expect(verifyWith(before, newToken)).rejects.toThrow();
+    await expect(verifyWith(signer(newKey), oldToken)).rejects.toThrow();
+    // Each key once, however often it is listed.
+    const twice = signer(newKey, [
+      publicHalf(oldKey),
+      publicHalf(oldKey),
+      publicHalf(newKey),
+    ]);
+    expect((await twice.jwks()).keys).toHaveLength(2);
+  });
+
+  it('refuses an additional key that is private, not a key, or too weak, without echoing it', () => {
+    const signingKey = ecKey();
+    const privateKey = ecKey();
+    const attempt = (additionalPublicKeys: string[]) => () =>
       read({
         issuer: 'https://portal.example.com',
-        signingKey: ecKey(),
-        retiredPublicKeys: ['not a key'],
-      }),
-    ).toThrow(/retiredPublicKeys\[0\] must be a PEM public key/);
+        signingKey,
+        additionalPublicKeys,
+      });
+    expect(attempt([privateKey])).toThrow(
+      /additionalPublicKeys\[0\] is a private key: give only its public half/,
+    );
+    try {
+      attempt([privateKey])();
+    } catch (error) {
+      expect(String(error)).not.toContain('PRIVATE KEY');
+      expect(String(error)).not.toContain(privateKey.split('\n')[1]);
+    }
+    expect(attempt(['not a key'])).toThrow(
+      /additionalPublicKeys\[0\] must be a PEM public key/,
+    );
+    const weak = createPublicKey(
+      execFileSync(
+        'openssl',
+        ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      ).toString(),
+    )
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    expect(attempt([weak])).toThrow(
+      /additionalPublicKeys\[0\] must be an EC P-256 or RSA public key of at least 2048 bits, not an rsa key of 1024 bits/,
+    );
   });
 
   it("names a team of another catalog namespace's file apart from default's", async () => {
@@ -456,7 +491,7 @@ describe('tenancy.clusterAccess settings', () => {
       .get('/api/tenancy/cluster-access/teams/other/team-payments/kubeconfig')
       .set(as('pat'));
     expect(other.status).toBe(200);
-    expect(other.body.fileName).toBe('tenancy-other-team-payments.yaml');
+    expect(other.body.fileName).toBe('tenancy_other_team-payments.yaml');
     const ours = await request(server)
       .get('/api/tenancy/cluster-access/teams/default/team-payments/kubeconfig')
       .set(as('pat'));

@@ -37,7 +37,7 @@ export interface ClusterTokenSubject {
  */
 export class ClusterTokenIssuer {
   private publicJwk?: Promise<JWK & { kid: string }>;
-  private retiredJwks?: Promise<JWK[]>;
+  private additionalJwks?: Promise<Array<JWK & { kid: string }>>;
 
   constructor(private readonly options: ClusterAccessOptions) {}
 
@@ -63,7 +63,7 @@ export class ClusterTokenIssuer {
       id_token_signing_alg_values_supported: [
         ...new Set([
           this.options.algorithm,
-          ...this.options.retiredKeys.map(k => k.algorithm),
+          ...this.options.additionalKeys.map(k => k.algorithm),
         ]),
       ],
       claims_supported: ['sub', 'groups', 'aud', 'exp', 'iat', 'iss', 'jti'],
@@ -72,16 +72,20 @@ export class ClusterTokenIssuer {
 
   /**
    * `{issuer}/jwks`: the public key, never the private one — and the
-   * retired keys' (`retiredPublicKeys`), so that a rotation does not
-   * invalidate the tokens the old key signed before they expire.
+   * `additionalPublicKeys`, so that a rotation cuts off no token: the next
+   * key is published before any replica signs with it, the previous one
+   * until the tokens it signed have expired. Each key once.
    */
   async jwks(): Promise<{ keys: JWK[] }> {
-    this.retiredJwks ??= Promise.all(
-      this.options.retiredKeys.map(r => publicJwk(r.key, r.algorithm)),
+    this.additionalJwks ??= Promise.all(
+      this.options.additionalKeys.map(k => publicJwk(k.key, k.algorithm)),
     );
     const current = await this.jwk();
-    const retired = (await this.retiredJwks).filter(k => k.kid !== current.kid);
-    return { keys: [current, ...retired] };
+    const keys = new Map<string, JWK>([[current.kid, current]]);
+    for (const jwk of await this.additionalJwks) {
+      if (!keys.has(jwk.kid)) keys.set(jwk.kid, jwk);
+    }
+    return { keys: [...keys.values()] };
   }
 
   async issue(

@@ -31,6 +31,18 @@ function algorithmOf(key: KeyObject): 'ES256' | 'RS256' | undefined {
   return undefined;
 }
 
+/** "an rsa key of 1024 bits", "an ec key on secp384r1": what a key is, never its text. */
+function describeKey(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails;
+  if (details?.modulusLength) {
+    return `an ${key.asymmetricKeyType} key of ${details.modulusLength} bits`;
+  }
+  if (details?.namedCurve) {
+    return `an ${key.asymmetricKeyType} key on ${details.namedCurve}`;
+  }
+  return `an ${key.asymmetricKeyType} key`;
+}
+
 /** `tenancy.clusterAccess`, read and checked (see config.d.ts). */
 export interface ClusterAccessOptions {
   /** The https URL every cluster trusts as the issuer; the tokens' `iss`. */
@@ -40,10 +52,11 @@ export interface ClusterAccessOptions {
   /** ES256 for an EC P-256 key, RS256 for an RSA key (what EKS accepts). */
   algorithm: 'ES256' | 'RS256';
   /**
-   * Public keys of signing keys replaced by `signingKey`, still published so
-   * that tokens they signed stay valid until they expire (key rotation).
+   * Public keys published beside `signingKey`'s (key rotation): the next
+   * key before replicas switch to it, the previous one until the tokens it
+   * signed have expired.
    */
-  retiredKeys: Array<{ key: KeyObject; algorithm: 'ES256' | 'RS256' }>;
+  additionalKeys: Array<{ key: KeyObject; algorithm: 'ES256' | 'RS256' }>;
   tokenLifetimeMs: number;
   /** The kubeconfigs' exec credential plugin: the command kubectl runs. */
   command: string;
@@ -91,24 +104,39 @@ export function readClusterAccessOptions(
       `tenancy.clusterAccess.signingKey must be ${KEY_KINDS}, not a ${signingKey.asymmetricKeyType} key`,
     );
   }
-  const retiredKeys = (
-    access.getOptionalStringArray('retiredPublicKeys') ?? []
+  const additionalKeys = (
+    access.getOptionalStringArray('additionalPublicKeys') ?? []
   ).map((pem, index) => {
+    const setting = `tenancy.clusterAccess.additionalPublicKeys[${index}]`;
+    let isPrivate = true;
+    try {
+      createPrivateKey(pem);
+    } catch {
+      isPrivate = false;
+    }
+    if (isPrivate) {
+      // Never the key's text in the message.
+      throw new Error(
+        `${setting} is a private key: give only its public half (openssl pkey -pubout), and keep the private key out of config that is not secret`,
+      );
+    }
     let key: KeyObject;
     try {
       key = createPublicKey(pem);
     } catch {
       throw new Error(
-        `tenancy.clusterAccess.retiredPublicKeys[${index}] must be a PEM public key (openssl pkey -pubout of the old signing key)`,
+        `${setting} must be a PEM public key (openssl pkey -pubout of a signing key)`,
       );
     }
-    const retired = algorithmOf(key);
-    if (!retired) {
+    const published = algorithmOf(key);
+    if (!published) {
       throw new Error(
-        `tenancy.clusterAccess.retiredPublicKeys[${index}] must be ${KEY_KINDS}`,
+        `${setting} must be an EC P-256 or RSA public key of at least 2048 bits, not ${describeKey(
+          key,
+        )}`,
       );
     }
-    return { key, algorithm: retired };
+    return { key, algorithm: published };
   });
   const tokenLifetimeMs = access.has('tokenLifetime')
     ? durationToMilliseconds(
@@ -129,7 +157,7 @@ export function readClusterAccessOptions(
     issuer,
     signingKey,
     algorithm,
-    retiredKeys,
+    additionalKeys,
     tokenLifetimeMs,
     command: access.getOptionalString('command') ?? DEFAULT_COMMAND,
     installCommand:

@@ -213,10 +213,15 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
 
 export type ClusterAccess = ReturnType<typeof createClusterAccess>;
 
-/** `tenancy-<team>.yaml`, with the catalog namespace when it is not `default`. */
+/**
+ * `tenancy-<team>.yaml`; for a team of another catalog namespace
+ * `tenancy_<namespace>_<team>.yaml`. Catalog namespaces have no `_` and a
+ * default team's file never starts with `tenancy_`, so no two teams share a
+ * file name.
+ */
 function fileNameOf(groupRef: string): string {
   const { namespace, name } = parseEntityRef(groupRef);
   return namespace === 'default'
     ? `tenancy-${name}.yaml`
-    : `tenancy-${namespace}-${name}.yaml`;
+    : `tenancy_${namespace}_${name}.yaml`;
 }
