@@ -399,4 +399,22 @@ describe('ClusterAccessEntityCard', () => {
     ).toBeInTheDocument();
     expect(api.calls).toEqual([call]);
   });
+
+  it('says a namespace owned by a person has no team to give access through, and asks for nothing', async () => {
+    const api = new FakeTenancyApi({
+      clusterAccess: { [PAYMENTS]: allReadable },
+    });
+    await render(
+      api,
+      <EntityProvider entity={namespaceResource('sandbox-c', 'user:alice')}>
+        <ClusterAccessEntityCard />
+      </EntityProvider>,
+    );
+    expect(
+      await screen.findByTestId('cluster-access-not-a-team'),
+    ).toHaveTextContent(
+      "this namespace's owner (user:default/alice) is not a team",
+    );
+    expect(api.calls).toEqual([]);
+  });
 });

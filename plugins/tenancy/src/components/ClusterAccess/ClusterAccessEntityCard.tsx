@@ -1,4 +1,7 @@
+import { InfoCard } from '@backstage/core-components';
+import { parseEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import Alert from '@mui/material/Alert';
 import {
   TENANCY_CLUSTERS_ANNOTATION,
   TENANCY_NAMESPACE_ANNOTATION,
@@ -19,10 +22,20 @@ export function ClusterAccessEntityCard() {
     .split(',')
     .map(c => c.trim())
     .filter(Boolean);
+  const owner = ownerRefOf(entity);
+  if (parseEntityRef(owner).kind.toLocaleLowerCase('en-US') !== 'group') {
+    // Cluster tokens carry teams as Kubernetes groups: a namespace owned by
+    // a person (or anything but a team) has no team to give access through.
+    return (
+      <InfoCard title="Cluster access">
+        <Alert severity="info" data-testid="cluster-access-not-a-team">
+          Cluster access is given to teams, and this namespace's owner ({owner})
+          is not a team. Ask the platform team to make a team its owner.
+        </Alert>
+      </InfoCard>
+    );
+  }
   return (
-    <ClusterAccessCard
-      groupRef={ownerRefOf(entity)}
-      filter={{ namespace, clusters }}
-    />
+    <ClusterAccessCard groupRef={owner} filter={{ namespace, clusters }} />
   );
 }
