@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheFile, isFresh, readCached, writeCached } from './cache';
+import {
+  cacheDir,
+  cacheFile,
+  forgetCachedTokens,
+  isFresh,
+  readCached,
+  writeCached,
+} from './cache';
 
 /** A token with the claims the cache reads (iat); the signature does not matter here. */
 function jwt(iat: number) {
@@ -84,6 +91,35 @@ describe('the token cache', () => {
       }),
     ).toThrow(/not a folder of yours/);
     expect(fs.readdirSync(decoy)).toEqual([]);
+  });
+
+  it('forgets every cached token, and nothing else, on request', () => {
+    expect(forgetCachedTokens()).toBe(0);
+    const token = {
+      token: jwt(1),
+      expirationTimestamp: new Date(2_000_000).toISOString(),
+      user: 'u',
+      groups: [],
+    };
+    const files = ['sandbox-a', 'sandbox-b'].map(cluster =>
+      cacheFile('https://portal.example.com', cluster, 'u'),
+    );
+    for (const file of files) writeCached(file, token);
+    const unrelated = path.join(cacheDir(), 'notes.txt');
+    fs.writeFileSync(unrelated, 'mine');
+    expect(forgetCachedTokens()).toBe(2);
+    for (const file of files) expect(fs.existsSync(file)).toBe(false);
+    expect(fs.readFileSync(unrelated, 'utf8')).toBe('mine');
+
+    // The cache folder a link: nothing deleted through it.
+    fs.rmSync(cacheDir(), { recursive: true });
+    const decoy = path.join(dir, 'decoy');
+    fs.mkdirSync(decoy);
+    const planted = path.join(decoy, path.basename(files[0]));
+    fs.writeFileSync(planted, 'not yours');
+    fs.symlinkSync(decoy, cacheDir());
+    expect(() => forgetCachedTokens()).toThrow(/not a folder of yours/);
+    expect(fs.readFileSync(planted, 'utf8')).toBe('not yours');
   });
 
   it('refreshes a token once less than a fifth of its life (at most a minute) is left', () => {

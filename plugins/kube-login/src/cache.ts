@@ -107,3 +107,37 @@ export function writeCached(file: string, token: CachedToken): void {
   fs.writeFileSync(temp, JSON.stringify(token), { mode: 0o600, flag: 'wx' });
   fs.renameSync(temp, file);
 }
+
+/** The cache's own files: tokens and the temporary files they are written through. */
+const CACHE_ENTRY = /^[0-9a-f]{32}\.json(\.[0-9a-f]{16}\.tmp)?$/;
+
+/**
+ * Drops every cached token (of every portal, cluster and person), so that
+ * kubectl's next call gets a fresh one — with the person's teams as they are
+ * now, after joining a team or a first namespace of the team on a cluster.
+ * Only the cache's own files; nothing through a link. Returns how many.
+ */
+export function forgetCachedTokens(): number {
+  const dir = cacheDir();
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(dir);
+  } catch {
+    return 0;
+  }
+  if (
+    !stat.isDirectory() ||
+    (process.getuid && stat.uid !== process.getuid())
+  ) {
+    throw new Error(
+      `${dir} is not a folder of yours (a link, or another user's): not touching it`,
+    );
+  }
+  let forgotten = 0;
+  for (const name of fs.readdirSync(dir)) {
+    if (!CACHE_ENTRY.test(name)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    if (name.endsWith('.json')) forgotten += 1;
+  }
+  return forgotten;
+}

@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   CachedToken,
   cacheFile,
+  forgetCachedTokens,
   isFresh,
   readCached,
   writeCached,
@@ -22,7 +23,7 @@ import {
   portalJson,
 } from './portal';
 
-export { cacheDir, cacheFile, isFresh } from './cache';
+export { cacheDir, cacheFile, forgetCachedTokens, isFresh } from './cache';
 
 const CLUSTER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
@@ -162,6 +163,17 @@ export async function main(argv: string[]): Promise<void> {
             : '  (the team has no namespaces yet)',
           '',
         ].join('\n'),
+      );
+    });
+  program
+    .command('forget')
+    .description(
+      'drops the cached tokens: the next kubectl call gets a fresh one with your teams as they are now (after joining a team, or once its namespace is onboarded on a cluster)',
+    )
+    .action(() => {
+      const forgotten = forgetCachedTokens();
+      process.stdout.write(
+        `Forgot ${forgotten} cached token(s); kubectl's next call signs in afresh.\n`,
       );
     });
   try {
