@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { request, waitFor } from './probe';
 import type { UpContext } from './controlPlane';
 import { packageRoot } from './paths';
+import { createCa, sign } from './pki';
 
 /**
  * The portal as the clusters' identity provider (issue #18), in the sandbox:
@@ -46,70 +47,12 @@ export function ensureIssuerFiles(dir: string): IssuerFiles {
     signingKey: path.join(dir, 'signing.key'),
   };
   if (!fs.existsSync(files.caCert) || !fs.existsSync(files.tlsCert)) {
-    openssl(
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '3650',
-        '-keyout',
-        'ca.key',
-        '-out',
-        'ca.crt',
-        '-subj',
-        '/CN=tenancy-sandbox-issuer-ca',
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-        '-addext',
-        'keyUsage=critical,keyCertSign,cRLSign',
-      ],
+    createCa(dir, 'tenancy-sandbox-issuer-ca');
+    sign(
       dir,
-    );
-    fs.writeFileSync(
-      path.join(dir, 'tls.ext'),
-      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
-    );
-    openssl(
-      [
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'tls.key',
-        '-out',
-        'tls.csr',
-        '-subj',
-        '/CN=tenancy-sandbox-issuer',
-      ],
-      dir,
-    );
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        'tls.csr',
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        'tls.crt',
-        '-days',
-        '3650',
-        '-extfile',
-        'tls.ext',
-      ],
-      dir,
+      'tls',
+      '/CN=tenancy-sandbox-issuer',
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
     );
   }
   if (!fs.existsSync(files.signingKey)) {

@@ -26,8 +26,16 @@ export interface ClusterPki {
 
 const DAYS = '3650';
 
-/** Signs a certificate for `name` (`<name>.crt`, `<name>.key` in `dir`) with the cluster's CA. */
-function sign(dir: string, name: string, subject: string, extensions: string) {
+/**
+ * Signs a certificate for `name` (`<name>.crt`, `<name>.key` in `dir`) with
+ * the CA in `dir` (`ca.crt`, `ca.key`): a cluster's, or the sandbox issuer's.
+ */
+export function sign(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+) {
   fs.writeFileSync(path.join(dir, `${name}.ext`), extensions);
   openssl(
     [
@@ -140,8 +148,8 @@ export function ensureClusterPki(dir: string, clusterName: string): ClusterPki {
   return pki;
 }
 
-/** A new CA, the apiserver's serving and front-proxy certificates, and the service-account key. */
-function createClusterCa(dir: string, clusterName: string) {
+/** A self-signed CA (`ca.crt`, `ca.key` in `dir`) named `commonName`. */
+export function createCa(dir: string, commonName: string) {
   openssl(
     [
       'req',
@@ -156,7 +164,7 @@ function createClusterCa(dir: string, clusterName: string) {
       '-out',
       'ca.crt',
       '-subj',
-      `/CN=tenancy-sandbox-${clusterName}-ca`,
+      `/CN=${commonName}`,
       '-addext',
       'basicConstraints=critical,CA:TRUE',
       '-addext',
@@ -164,6 +172,12 @@ function createClusterCa(dir: string, clusterName: string) {
     ],
     dir,
   );
+  fs.chmodSync(path.join(dir, 'ca.key'), 0o600);
+}
+
+/** A new CA, the apiserver's serving and front-proxy certificates, and the service-account key. */
+function createClusterCa(dir: string, clusterName: string) {
+  createCa(dir, `tenancy-sandbox-${clusterName}-ca`);
   sign(
     dir,
     'apiserver',
