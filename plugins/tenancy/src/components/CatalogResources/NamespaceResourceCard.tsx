@@ -6,17 +6,13 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Grid from '@mui/material/Grid';
 import Typography from '@mui/material/Typography';
-import {
-  TENANCY_CLUSTERS_ANNOTATION,
-  TENANCY_ENVIRONMENT_ANNOTATION,
-  TENANCY_NAMESPACE_ANNOTATION,
-} from '@tenancy/plugin-tenancy-common';
 import { useCallback } from 'react';
 import { tenancyApiRef } from '../../api';
 import {
   AsyncContent,
   clusterErrorText,
   errorText,
+  namespaceResourceOf,
   offboardLink,
   ownerRefOf,
   RefreshStatus,
@@ -33,13 +29,7 @@ import { NamespaceCard } from '../TenantPage/TenantView';
  */
 export function NamespaceResourceCard() {
   const { entity } = useEntity();
-  const annotations = entity.metadata.annotations ?? {};
-  const namespace =
-    annotations[TENANCY_NAMESPACE_ANNOTATION] ?? entity.metadata.name;
-  const environment = annotations[TENANCY_ENVIRONMENT_ANNOTATION];
-  const clusters = (annotations[TENANCY_CLUSTERS_ANNOTATION] ?? '')
-    .split(',')
-    .filter(Boolean);
+  const { namespace, environment, clusters } = namespaceResourceOf(entity);
   const owner = ownerRefOf(entity);
   const api = useApi(tenancyApiRef);
   const load = useCallback(async () => {

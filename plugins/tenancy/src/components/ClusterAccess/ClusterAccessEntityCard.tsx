@@ -2,11 +2,7 @@ import { InfoCard } from '@backstage/core-components';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Alert from '@mui/material/Alert';
-import {
-  TENANCY_CLUSTERS_ANNOTATION,
-  TENANCY_NAMESPACE_ANNOTATION,
-} from '@tenancy/plugin-tenancy-common';
-import { ownerRefOf } from '../shared';
+import { namespaceResourceOf, ownerRefOf } from '../shared';
 import { ClusterAccessCard } from './ClusterAccessCard';
 
 /**
@@ -15,13 +11,7 @@ import { ClusterAccessCard } from './ClusterAccessCard';
  */
 export function ClusterAccessEntityCard() {
   const { entity } = useEntity();
-  const annotations = entity.metadata.annotations ?? {};
-  const namespace =
-    annotations[TENANCY_NAMESPACE_ANNOTATION] ?? entity.metadata.name;
-  const clusters = (annotations[TENANCY_CLUSTERS_ANNOTATION] ?? '')
-    .split(',')
-    .map(c => c.trim())
-    .filter(Boolean);
+  const { namespace, clusters } = namespaceResourceOf(entity);
   const owner = ownerRefOf(entity);
   if (parseEntityRef(owner).kind.toLocaleLowerCase('en-US') !== 'group') {
     // Cluster tokens carry teams as Kubernetes groups: a namespace owned by

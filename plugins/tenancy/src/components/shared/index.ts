@@ -19,4 +19,5 @@ export { errorText, readableText, textOn, warningText } from './textColors';
 export { ReadableChip } from './ReadableChip';
 export { closeAccountLink, offboardLink, resizeLink } from './dayTwoLinks';
 export type { NamespaceTarget } from './dayTwoLinks';
+export { namespaceResourceOf } from './namespaceResource';
 export { ownerRefOf } from './ownerRef';
