@@ -37,7 +37,7 @@ export interface ClusterTokenSubject {
  */
 export class ClusterTokenIssuer {
   private publicJwk?: Promise<JWK & { kid: string }>;
-  private additionalJwks?: Promise<Array<JWK & { kid: string }>>;
+  private keySet?: Promise<{ keys: JWK[] }>;
 
   constructor(private readonly options: ClusterAccessOptions) {}
 
@@ -77,15 +77,19 @@ export class ClusterTokenIssuer {
    * until the tokens it signed have expired. Each key once.
    */
   async jwks(): Promise<{ keys: JWK[] }> {
-    this.additionalJwks ??= Promise.all(
-      this.options.additionalKeys.map(k => publicJwk(k.key, k.algorithm)),
-    );
-    const current = await this.jwk();
-    const keys = new Map<string, JWK>([[current.kid, current]]);
-    for (const jwk of await this.additionalJwks) {
-      if (!keys.has(jwk.kid)) keys.set(jwk.kid, jwk);
-    }
-    return { keys: [...keys.values()] };
+    this.keySet ??= (async () => {
+      const keys = new Map<string, JWK>();
+      for (const jwk of [
+        await this.jwk(),
+        ...(await Promise.all(
+          this.options.additionalKeys.map(k => publicJwk(k.key, k.algorithm)),
+        )),
+      ]) {
+        if (!keys.has(jwk.kid)) keys.set(jwk.kid, jwk);
+      }
+      return { keys: [...keys.values()] };
+    })();
+    return this.keySet;
   }
 
   async issue(

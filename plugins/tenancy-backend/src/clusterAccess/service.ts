@@ -1,5 +1,4 @@
 import {
-  AuditorService,
   AuthService,
   BackstageCredentials,
   BackstageUserPrincipal,
@@ -38,7 +37,6 @@ export interface ClusterAccessServiceOptions {
   auth: AuthService;
   permissions: PermissionsService;
   catalog: CatalogService;
-  auditor: AuditorService;
   /** Where people reach the portal's backend: what the credential plugin calls. */
   discovery: DiscoveryService;
   registry: Pick<ClusterRegistry, 'listClusters' | 'getCluster'>;
@@ -178,14 +176,13 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
           ];
         })
         .sort((a, b) => a.name.localeCompare(b.name));
-      const team = stringifyEntityRef(parseEntityRef(groupRef));
       // The backend's external URL, as Backstage's discovery gives it.
       const portalUrl = (
         await options.discovery.getExternalBaseUrl('tenancy')
       ).replace(/\/api\/tenancy\/?$/, '');
       const installCommand = access.installCommand
         .replace(/\{portal\}/g, portalUrl)
-        .replace(/\{team\}/g, team);
+        .replace(/\{team\}/g, groupRef);
       const kubeconfig = renderKubeconfig(
         // Never the portal's own skipTLSVerify: a person's token is not
         // sent to a server nobody verified.
@@ -199,7 +196,7 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
       );
       return {
         configured: true,
-        team,
+        team: groupRef,
         kubeconfig,
         fileName: fileNameOf(groupRef),
         contexts,
