@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { claimsOf } from './portal';
 
 /** A cluster token as the portal gave it. */
 export interface CachedToken {
@@ -64,14 +65,8 @@ export function isFresh(cached: CachedToken, now = Date.now()): boolean {
 }
 
 function issuedAtOf(token: string): number | undefined {
-  try {
-    const payload = JSON.parse(
-      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    );
-    return typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
+  const { iat } = claimsOf(token);
+  return typeof iat === 'number' ? iat * 1000 : undefined;
 }
 
 export function readCached(file: string): CachedToken | undefined {

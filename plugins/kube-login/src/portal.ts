@@ -27,7 +27,11 @@ export function normalizePortal(url: string): string {
 }
 
 /** A JWT's claims, unverified: only to tell whose and from where it is. */
-export function claimsOf(token: string): { iss?: string; sub?: string } {
+export function claimsOf(token: string): {
+  iss?: string;
+  sub?: string;
+  iat?: unknown;
+} {
   try {
     return JSON.parse(
       Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
