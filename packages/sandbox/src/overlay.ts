@@ -7,14 +7,6 @@ import { TENANT_USERS } from './seedData';
 import { repoRoot, stateDir } from './paths';
 import type { SandboxState } from './types';
 
-/**
- * The app-config overlay that points the portal at the sandbox: its clusters
- * for Backstage's Kubernetes plugin (`config` cluster locator, the platform
- * identity's token, each cluster's own CA — TLS is verified), the seeded
- * teams and services in the catalog, the AWS emulator, and Gitea for
- * Backstage's Gitea integration (`publish:gitea`, reading catalog-info.yaml).
- * Git-ignored: it holds the sandbox's tokens.
- */
 /** The kubectl credential plugin of this checkout (plugins/kube-login). */
 const KUBE_LOGIN_BIN = path.join(
   repoRoot,
@@ -24,6 +16,14 @@ const KUBE_LOGIN_BIN = path.join(
   'tenancy-kube-login',
 );
 
+/**
+ * The app-config overlay that points the portal at the sandbox: its clusters
+ * for Backstage's Kubernetes plugin (`config` cluster locator, the platform
+ * identity's token, each cluster's own CA — TLS is verified), the seeded
+ * teams and services in the catalog, the AWS emulator, and Gitea for
+ * Backstage's Gitea integration (`publish:gitea`, reading catalog-info.yaml).
+ * Git-ignored: it holds the sandbox's tokens.
+ */
 export function overlayConfig(state: SandboxState) {
   const git = readGitCredentials(stateDir());
   const fromBackend = (file: string) =>
