@@ -14,7 +14,9 @@ export interface Config {
       /**
        * Watch the tenant namespaces of every cluster and update the catalog
        * within seconds of a change made anywhere (kubectl included), not
-       * only at the next scheduled run. Default true.
+       * only at the next scheduled run. Default true. With it, a scheduled
+       * run does not list again the namespaces of a cluster whose watch saw
+       * no change since the replica last listed them (at most 10 minutes).
        */
       watch?: boolean;
       /**

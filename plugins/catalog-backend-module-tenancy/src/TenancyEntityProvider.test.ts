@@ -8,7 +8,7 @@ import {
   DefaultClusterRegistry,
   TenancyCluster,
 } from '@tenancy/plugin-tenancy-node';
-import { FakeConnection } from '@tenancy/test-utils';
+import { eventually, FakeConnection } from '@tenancy/test-utils';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { TenancyEntityProvider } from './TenancyEntityProvider';
@@ -69,9 +69,16 @@ function setup(
     // The black-holed cluster of these tests is given up on after 3 s.
     overlay.catalog = { ...overlay.catalog, clusterTimeoutMs: 3_000 };
   },
+  { watch = false }: { watch?: boolean } = {},
 ) {
   const overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
   tenancy(overlay.tenancy);
+  // These tests change a cluster and call refresh() at once: without the
+  // watch every run lists every cluster, so the run sees the change for
+  // sure. With it (the default outside tests), a run may come before the
+  // watch's event of a change and keep the listing; the event's own run
+  // then lists again — the test of that is below.
+  overlay.tenancy.catalog = { ...overlay.tenancy.catalog, watch };
   const config = new ConfigReader({
     ...overlay,
     backend: { cache: { ...cacheConfig, defaultTtl: 60_000 } },
@@ -326,5 +333,52 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     expect(connection.entities.has('resource:default/gone.dev')).toBe(false);
     expect(connection.entities.has('resource:default/payments.dev')).toBe(true);
     expect((await provider.refresh()).mutation).toBe('delta');
+  });
+
+  it('lists the namespaces of a cluster again only when its watch saw a change', async () => {
+    const { provider } = setup(
+      cacheConfig,
+      sandbox.uniqueName('catalog'),
+      undefined,
+      { watch: true },
+    );
+    const connection = new FakeConnection();
+    await provider.connect(connection);
+    const first = await provider.refresh();
+    // The watches start with the first run, after its listing began.
+    expect(first.unchanged).toEqual([]);
+
+    // Once a cluster's watch was up before a listing and has reported
+    // nothing since, the next runs keep that listing. (Other tests share the
+    // sandbox: their namespaces make a cluster list again, hence the wait.)
+    const quiet = await eventually(
+      'every cluster to be left unlisted',
+      async () => {
+        const result = await provider.refresh();
+        return result.unchanged.length === 3 ? result : undefined;
+      },
+    );
+    expect(quiet.unchanged).toEqual(['sandbox-a', 'sandbox-b', 'sandbox-c']);
+    expect(quiet.mutation).toBe('delta');
+    expect(connection.entities.has('resource:default/payments.dev')).toBe(true);
+
+    // A new namespace on sandbox-a: its watch event has that cluster listed
+    // again, and the namespace arrives without waiting for the 10 minutes
+    // after which a listing is made anyway.
+    const name = await tenantNamespace('sandbox-a', 'team-search', 'dev');
+    const seen = await eventually('the new namespace', async () => {
+      const result = await provider.refresh();
+      return connection.entities.has(`resource:default/${name}.dev`)
+        ? result
+        : undefined;
+    });
+    expect(seen.unchanged).not.toContain('sandbox-a');
+    expect(
+      connection.entities.get(`resource:default/${name}.dev`)?.spec?.owner,
+    ).toBe('group:default/team-search');
+
+    // Without its watch, a cluster is listed on every run.
+    provider.stop();
+    expect((await provider.refresh()).unchanged).toEqual([]);
   });
 });

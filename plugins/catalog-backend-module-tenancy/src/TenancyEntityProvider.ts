@@ -94,6 +94,13 @@ const FULL_MUTATION_EVERY_MS = 60 * 60 * 1000;
  */
 const MISSING_CLUSTER_GRACE_MS = 10 * 60 * 1000;
 
+/**
+ * A cluster whose namespace watch saw no change since this process listed
+ * its namespaces is not listed again, for at most this long: a safety net
+ * against a watch that silently missed something.
+ */
+const RELIST_NAMESPACES_EVERY_MS = 10 * 60 * 1000;
+
 /** @public */
 export interface TenancyEntityProviderOptions {
   logger: LoggerService;
@@ -127,6 +134,11 @@ export interface TenancyRefreshResult {
   removed: number;
   /** Clusters that did not answer; their last known namespaces were kept. */
   unreachable: string[];
+  /**
+   * Clusters whose namespaces were not listed again: their watch has seen
+   * no change since this process last listed them.
+   */
+  unchanged: string[];
 }
 
 /**
@@ -182,6 +194,13 @@ export class TenancyEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
   private readonly warned = new Set<string>();
   private readonly watches?: NamespaceWatches;
+  /** Set by a namespace event of the portal's: the next run lists every cluster. */
+  private relistAll = false;
+  /** What this process last listed of each cluster's namespaces, and when it began. */
+  private readonly listed = new Map<
+    string,
+    { at: number; namespaces: ClusterListing['namespaces'] }
+  >();
 
   private constructor(
     private readonly options: TenancyEntityProviderOptions,
@@ -222,7 +241,12 @@ export class TenancyEntityProvider implements EntityProvider {
     await this.options.events?.subscribe({
       id: PROVIDER_NAME,
       topics: [TENANCY_NAMESPACE_EVENT_TOPIC],
-      onEvent: () => this.runSoon(),
+      onEvent: () => {
+        // The portal changed a namespace: list again even if the watch's
+        // event of that change has not come in yet.
+        this.relistAll = true;
+        return this.runSoon();
+      },
     });
   }
 
@@ -260,7 +284,7 @@ export class TenancyEntityProvider implements EntityProvider {
       | ProviderState
       | undefined;
     const now = Date.now();
-    const { known, unreachable, unknown } = await this.listClusters(
+    const { known, unreachable, unknown, unchanged } = await this.listClusters(
       previous,
       now,
     );
@@ -311,6 +335,12 @@ export class TenancyEntityProvider implements EntityProvider {
               ', ',
             )}, which did not answer`
           : ''
+      }${
+        unchanged.length
+          ? `; namespaces of ${unchanged.join(
+              ', ',
+            )} not listed again (their watch saw no change)`
+          : ''
       }`,
     );
     return {
@@ -318,6 +348,7 @@ export class TenancyEntityProvider implements EntityProvider {
       applied: result.applied,
       removed: result.removed,
       unreachable,
+      unchanged,
     };
   }
 
@@ -392,9 +423,12 @@ export class TenancyEntityProvider implements EntityProvider {
     const { clusters, logger } = this.options;
     const registered = await clusters.listClusters();
     this.watches?.sync(registered);
+    const relistAll = this.relistAll;
+    this.relistAll = false;
     const unreachable: string[] = [];
     /** Clusters that answered nothing and of which nothing is known. */
     const unknown = new Set<string>();
+    const unchanged: string[] = [];
     const known: Record<string, KnownCluster> = {};
     await Promise.all(
       registered.map(async cluster => {
@@ -403,6 +437,20 @@ export class TenancyEntityProvider implements EntityProvider {
           environment: this.settings.environmentOf.get(cluster.name),
           fromCatalog: cluster.source === 'catalog',
         };
+        // Listing every namespace of every cluster on every run is most of
+        // a steady run's cost (and the API servers'); the watch tells when
+        // it is needed. Not with alwaysFull: that mode stands for providers
+        // that re-read everything.
+        const ownListing = this.listed.get(cluster.name);
+        const reuse =
+          !this.options.alwaysFull &&
+          !relistAll &&
+          ownListing &&
+          now - ownListing.at < RELIST_NAMESPACES_EVERY_MS &&
+          this.watches?.unchangedSince(cluster.name, ownListing.at)
+            ? ownListing
+            : undefined;
+        const startedAt = Date.now();
         try {
           const listing = await listCluster(
             await clusters.kubeConfig(cluster),
@@ -410,9 +458,17 @@ export class TenancyEntityProvider implements EntityProvider {
             {
               timeoutMs: this.settings.timeoutMs,
               pageSize: this.settings.pageSize,
+              namespaces: reuse?.namespaces,
             },
           );
           known[cluster.name] = { facts, listing };
+          if (reuse) unchanged.push(cluster.name);
+          else {
+            this.listed.set(cluster.name, {
+              at: startedAt,
+              namespaces: listing.namespaces,
+            });
+          }
         } catch (error) {
           unreachable.push(cluster.name);
           const last = previous?.clusters?.[cluster.name];
@@ -437,7 +493,15 @@ export class TenancyEntityProvider implements EntityProvider {
         known[name] = { ...last, missingSince };
       }
     }
-    return { known, unreachable: unreachable.sort(), unknown };
+    for (const name of this.listed.keys()) {
+      if (!registered.some(c => c.name === name)) this.listed.delete(name);
+    }
+    return {
+      known,
+      unreachable: unreachable.sort(),
+      unknown,
+      unchanged: unchanged.sort(),
+    };
   }
 
   /**

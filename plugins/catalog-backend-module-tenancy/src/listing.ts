@@ -55,11 +55,18 @@ export interface ListingOptions {
   pageSize: number;
   /** Counts every request made to the cluster (tests and the bench). */
   onRequest?: () => void;
+  /**
+   * The cluster's tenant namespaces when they are known to be current (its
+   * namespace watch saw no change since they were listed): they are not
+   * listed again, only the version and the workloads are.
+   */
+  namespaces?: ClusterListing['namespaces'];
 }
 
 /**
  * Lists one cluster's tenant namespaces and labelled workloads: three list
- * calls (paged) and a version call, under one deadline. Throws when the
+ * calls (paged) and a version call, under one deadline (two list calls when
+ * the namespaces are given). Throws when the
  * cluster does not answer in full — a partial list would read as deleted
  * namespaces.
  */
@@ -78,13 +85,15 @@ export async function listCluster(
     const labelled = { labelSelector: KUBERNETES_ID_ANNOTATION, limit };
     const [version, namespaces, deployments, statefulSets] = await Promise.all([
       client.makeApiClient(VersionApi).getCode(),
-      listAll(t =>
-        core.listNamespace({
-          labelSelector: TENANT_LABEL,
-          limit,
-          _continue: t,
-        }),
-      ),
+      options.namespaces
+        ? undefined
+        : listAll(t =>
+            core.listNamespace({
+              labelSelector: TENANT_LABEL,
+              limit,
+              _continue: t,
+            }),
+          ),
       listAll(t =>
         apps.listDeploymentForAllNamespaces({ ...labelled, _continue: t }),
       ),
@@ -93,7 +102,7 @@ export async function listCluster(
       ),
     ]);
     const tenantNamespaces: ClusterListing['namespaces'] = [];
-    for (const ns of namespaces) {
+    for (const ns of namespaces ?? []) {
       if (ns.status?.phase === 'Terminating' || ns.metadata?.deletionTimestamp)
         continue;
       const labels = ns.metadata?.labels ?? {};
@@ -117,7 +126,7 @@ export async function listCluster(
     return {
       cluster,
       version: version.gitVersion,
-      namespaces: tenantNamespaces,
+      namespaces: options.namespaces ?? tenantNamespaces,
       workloads,
     };
   } catch (error) {

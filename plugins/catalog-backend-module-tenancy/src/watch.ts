@@ -28,6 +28,11 @@ export interface NamespaceWatchesOptions {
  */
 export class NamespaceWatches {
   private readonly active = new Map<string, AbortController | 'starting'>();
+  /** Per cluster: since when its watch has been up, and its last event. */
+  private readonly seen = new Map<
+    string,
+    { liveSince: number; lastEventAt?: number }
+  >();
   private stopped = false;
   private pending?: NodeJS.Timeout;
 
@@ -41,6 +46,7 @@ export class NamespaceWatches {
       if (names.has(name)) continue;
       if (watch !== 'starting') watch.abort();
       this.active.delete(name);
+      this.seen.delete(name);
     }
     for (const cluster of clusters) {
       if (!this.active.has(cluster.name)) void this.start(cluster);
@@ -54,6 +60,19 @@ export class NamespaceWatches {
       if (watch !== 'starting') watch.abort();
     }
     this.active.clear();
+    this.seen.clear();
+  }
+
+  /**
+   * True when the tenant namespaces of `cluster` cannot have changed since
+   * `since` (a time from Date.now()): its watch has been up without a break
+   * from before then, and has had no event at or after it. A listing begun
+   * at `since` is then still what the cluster holds.
+   */
+  unchangedSince(cluster: string, since: number): boolean {
+    const seen = this.seen.get(cluster);
+    if (!seen || seen.liveSince > since) return false;
+    return seen.lastEventAt === undefined || seen.lastEventAt < since;
   }
 
   private async start(cluster: TenancyCluster): Promise<void> {
@@ -62,6 +81,7 @@ export class NamespaceWatches {
     const again = (why: string) => {
       if (this.stopped || !this.active.has(cluster.name)) return;
       this.active.delete(cluster.name);
+      this.seen.delete(cluster.name);
       logger.debug(`Watching ${cluster.name} again soon: ${why}`);
       setTimeout(() => {
         if (!this.stopped && !this.active.has(cluster.name)) {
@@ -71,10 +91,17 @@ export class NamespaceWatches {
     };
     try {
       const kc = await clusters.kubeConfig(cluster);
+      // Events that come before the watch counts as up still count.
+      const seen: { liveSince: number; lastEventAt?: number } = {
+        liveSince: Infinity,
+      };
       const controller = await new Watch(kc).watch(
         '/api/v1/namespaces',
         { labelSelector: TENANT_LABEL },
-        () => this.changed(),
+        () => {
+          seen.lastEventAt = Date.now();
+          this.changed();
+        },
         error => again(error ? toError(error).message : 'the watch ended'),
       );
       if (this.stopped || this.active.get(cluster.name) !== 'starting') {
@@ -82,6 +109,10 @@ export class NamespaceWatches {
         return;
       }
       this.active.set(cluster.name, controller);
+      // Up from the moment the API server answered: nothing that changes
+      // from now on goes unseen.
+      seen.liveSince = Date.now();
+      this.seen.set(cluster.name, seen);
     } catch (error) {
       again(toError(error).message);
     }
