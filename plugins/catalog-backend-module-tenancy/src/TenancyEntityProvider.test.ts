@@ -78,7 +78,7 @@ function setup(
   // sure. With it (the default outside tests), a run may come before the
   // watch's event of a change and keep the listing; the event's own run
   // then lists again — the test of that is below.
-  overlay.tenancy.catalog = { ...overlay.tenancy.catalog, watch };
+  overlay.tenancy.catalog = { watch, ...overlay.tenancy.catalog };
   const config = new ConfigReader({
     ...overlay,
     backend: { cache: { ...cacheConfig, defaultTtl: 60_000 } },
@@ -380,5 +380,5 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     // Without its watch, a cluster is listed on every run.
     provider.stop();
     expect((await provider.refresh()).unchanged).toEqual([]);
-  });
+  }, 150_000);
 });

@@ -26,6 +26,7 @@ import {
 } from './entities';
 import { ClusterListing, listCluster } from './listing';
 import { NamespaceWatches } from './watch';
+import { performance } from 'node:perf_hooks';
 import {
   STATE_KEY,
   STATE_TTL_MS,
@@ -196,7 +197,10 @@ export class TenancyEntityProvider implements EntityProvider {
   private readonly watches?: NamespaceWatches;
   /** Set by a namespace event of the portal's: the next run lists every cluster. */
   private relistAll = false;
-  /** What this process last listed of each cluster's namespaces, and when it began. */
+  /**
+   * What this process last listed of each cluster's namespaces, and when
+   * (performance.now(): immune to clock changes) the listing began.
+   */
   private readonly listed = new Map<
     string,
     { at: number; namespaces: ClusterListing['namespaces'] }
@@ -441,16 +445,17 @@ export class TenancyEntityProvider implements EntityProvider {
         // a steady run's cost (and the API servers'); the watch tells when
         // it is needed. Not with alwaysFull: that mode stands for providers
         // that re-read everything.
+        const canReuse = this.watches && !this.options.alwaysFull;
         const ownListing = this.listed.get(cluster.name);
         const reuse =
-          !this.options.alwaysFull &&
+          canReuse &&
           !relistAll &&
           ownListing &&
-          now - ownListing.at < RELIST_NAMESPACES_EVERY_MS &&
+          performance.now() - ownListing.at < RELIST_NAMESPACES_EVERY_MS &&
           this.watches?.unchangedSince(cluster.name, ownListing.at)
             ? ownListing
             : undefined;
-        const startedAt = Date.now();
+        const startedAt = performance.now();
         try {
           const listing = await listCluster(
             await clusters.kubeConfig(cluster),
@@ -463,7 +468,7 @@ export class TenancyEntityProvider implements EntityProvider {
           );
           known[cluster.name] = { facts, listing };
           if (reuse) unchanged.push(cluster.name);
-          else {
+          else if (canReuse) {
             this.listed.set(cluster.name, {
               at: startedAt,
               namespaces: listing.namespaces,
