@@ -125,9 +125,16 @@ export class NamespaceWatches {
         this.coverage.delete(cluster.name);
       }
     };
-    /** The watch ended: at once when the API server closed it, else after a pause. */
+    let openedAt = Infinity;
+    /**
+     * The watch ended: at once when the API server closed it in time, else
+     * (an error, or a close long before the watch's time was up, as from a
+     * proxy that drops streams) after a pause.
+     */
     const again = (why?: string) => {
       coverage.up = false;
+      const watchMs = (this.options.watchSeconds ?? WATCH_SECONDS) * 1000;
+      const early = performance.now() - openedAt < watchMs / 2;
       if (this.stopped || !this.active.has(cluster.name)) return;
       this.active.delete(cluster.name);
       logger.debug(
@@ -139,11 +146,12 @@ export class NamespaceWatches {
             void this.start(cluster);
           }
         },
-        why ? this.options.retryMs ?? 5_000 : 0,
+        why || early ? this.options.retryMs ?? 5_000 : 0,
       ).unref();
     };
     try {
       const kc = await clusters.kubeConfig(cluster);
+      openedAt = performance.now();
       const controller = await new Watch(kc).watch(
         '/api/v1/namespaces',
         {
