@@ -11,13 +11,18 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { connectSandbox } from '@tenancy/sandbox';
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../lib/process';
+import { clockTicksPerSecond, cpuSecondsOf, machineCpu } from '../lib/procfs';
 import type { Mode, Settings } from './settings';
 
 export interface ChildResult {
   mode: Mode;
   /** From the backend's start until every bench namespace is queryable. */
   ingestMs: number;
+  /** This catalog's CPU and its replicas' (`--replicas`). */
   ingestCpuS: number;
+  /** The whole machine's busy CPU meanwhile: the catalog(s), the database, the API servers. */
+  ingestMachineCpuS: number;
+  replicas: number;
   /** CPU seconds per steady-state refresh (nothing changed). */
   steadyCpuPerRefreshS: number;
   /** One namespace's owner changed on its cluster → the catalog shows it; one per change. */
@@ -26,10 +31,31 @@ export interface ChildResult {
   entities: number;
 }
 
-const cpuSeconds = () => {
+const ownCpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+
+const machineBusySeconds = () => machineCpu().busy / clockTicksPerSecond();
+
+function startCatalog() {
+  const backend = createBackend();
+  backend.add(catalogBackend);
+  backend.add(catalogTenancy);
+  return backend;
+}
+
+/**
+ * One more catalog on the same database (`--replicas`): it shares the
+ * processing and stitching queues and the scheduled tasks with the measured
+ * one, as a portal's replicas do. Runs until SIGTERM.
+ */
+export async function runReplica(): Promise<void> {
+  const backend = startCatalog();
+  await backend.start();
+  await new Promise<void>(resolve => process.once('SIGTERM', () => resolve()));
+  await backend.stop();
+}
 
 export async function runChild(
   settings: Settings,
@@ -38,7 +64,16 @@ export async function runChild(
   token: string,
   /** Namespace entities when every bench namespace is in: the bench's and the sandbox's own. */
   expected: number,
+  /** The other catalogs on the same database, whose CPU counts too. */
+  replicaPids: number[] = [],
 ): Promise<ChildResult> {
+  const cpuSeconds = () =>
+    ownCpuSeconds() +
+    replicaPids.reduce((sum, pid) => {
+      const cpu = cpuSecondsOf(pid);
+      if (cpu === undefined) throw new Error(`replica ${pid} has stopped`);
+      return sum + cpu;
+    }, 0);
   const base = `http://127.0.0.1:${port}`;
   const get = async (p: string) => {
     const res = await fetch(`${base}${p}`, {
@@ -68,9 +103,8 @@ export async function runChild(
   }, 200);
   const started = performance.now();
   const cpu0 = cpuSeconds();
-  const backend = createBackend();
-  backend.add(catalogBackend);
-  backend.add(catalogTenancy);
+  const machine0 = machineBusySeconds();
+  const backend = startCatalog();
   await backend.start();
   try {
     const deadline = Date.now() + 30 * 60_000;
@@ -82,6 +116,7 @@ export async function runChild(
     }
     const ingestMs = performance.now() - started;
     const ingestCpuS = cpuSeconds() - cpu0;
+    const ingestMachineCpuS = machineBusySeconds() - machine0;
 
     // Steady state: R refreshes with nothing changed.
     await sleep(settings.interval * 1000); // the refresh under way settles
@@ -128,6 +163,8 @@ export async function runChild(
       mode,
       ingestMs,
       ingestCpuS,
+      ingestMachineCpuS,
+      replicas: 1 + replicaPids.length,
       steadyCpuPerRefreshS,
       deltaVisibleMs,
       peakRssMiB: peakRss / 2 ** 20,

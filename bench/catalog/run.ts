@@ -14,7 +14,7 @@
  */
 import { CoreV1Api } from '@kubernetes/client-node';
 import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,8 +29,8 @@ import {
   deleteLabelledNamespaces,
   readYaml,
 } from '../lib/sandbox';
-import { PgServer } from '../load/services';
-import { ChildResult, runChild } from './child';
+import { PgServer, RedisServer } from '../load/services';
+import { ChildResult, runChild, runReplica } from './child';
 import { command, Mode, RUN_LABEL, Settings, WORK_DIR } from './settings';
 
 const CHILD_ENV = 'TENANCY_BENCH_CATALOG_CHILD';
@@ -39,17 +39,33 @@ export async function main(argv: string[]): Promise<number> {
   const settings = parseArgs(command, argv);
   if (!settings) return printUsage(command);
   if (settings.role?.startsWith('child:')) return child(settings);
+  if (settings.role?.startsWith('replica:')) return replica();
   return parent(settings);
+}
+
+/** In a replica: the same config as the measured child, a catalog until SIGTERM. */
+async function replica(): Promise<number> {
+  const { config, portConfig } = JSON.parse(process.env[CHILD_ENV] ?? '{}');
+  process.argv.push('--config', config, '--config', portConfig);
+  await runReplica();
+  process.exit(0);
 }
 
 /** In the child: the config files on the command line, then one catalog. */
 async function child(settings: Settings): Promise<number> {
-  const { config, port, token, expected } = JSON.parse(
+  const { config, port, token, expected, replicaPids } = JSON.parse(
     process.env[CHILD_ENV] ?? '{}',
   );
   process.argv.push('--config', config);
   const mode = settings.role!.slice('child:'.length) as Mode;
-  const result = await runChild(settings, mode, port, token, expected);
+  const result = await runChild(
+    settings,
+    mode,
+    port,
+    token,
+    expected,
+    replicaPids,
+  );
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   // The stopped backend can leave handles (keep-alive sockets, timers)
   // that would keep this process alive.
@@ -57,11 +73,18 @@ async function child(settings: Settings): Promise<number> {
 }
 
 type Database = Settings['database'][number];
+interface Run {
+  mode: Mode;
+  database: Database;
+  pgUrl?: string;
+  /** With `--replicas` above 1: the cache they share. */
+  redisUrl?: string;
+}
 
 function writeConfig(
   sandbox: SandboxFixtures,
   settings: Settings,
-  run: { mode: Mode; database: Database; pgUrl?: string },
+  run: Run,
   port: number,
   token: string,
 ): string {
@@ -82,6 +105,11 @@ function writeConfig(
               )}_`,
             }
           : { client: 'better-sqlite3', connection: ':memory:' },
+      // Replicas share the provider's state (fingerprints, listings) as a
+      // portal's replicas do; one catalog keeps it in memory.
+      ...(run.redisUrl
+        ? { cache: { store: 'redis', connection: run.redisUrl } }
+        : {}),
       auth: {
         externalAccess: [
           { type: 'static', options: { token, subject: 'bench' } },
@@ -117,23 +145,118 @@ function writeConfig(
   return file;
 }
 
+/** `--replicas` above 1: the other catalogs, on the measured one's config but their own ports. */
+async function startReplicas(
+  settings: Settings,
+  run: Run,
+  config: string,
+): Promise<{ pids: number[]; stop: () => Promise<void> }> {
+  const procs: ChildProcess[] = [];
+  const files: string[] = [];
+  for (let i = 1; i < settings.replicas; i++) {
+    const port = await freePort();
+    const portConfig = path.join(
+      WORK_DIR,
+      `catalog-${run.database}-${run.mode}-replica${i}.port.yaml`,
+    );
+    fs.writeFileSync(
+      portConfig,
+      YAML.stringify({
+        backend: {
+          baseUrl: `http://127.0.0.1:${port}`,
+          listen: { port, host: '127.0.0.1' },
+        },
+      }),
+    );
+    files.push(portConfig);
+    const logFile = path.join(
+      WORK_DIR,
+      `catalog-${run.database}-${run.mode}-replica${i}.log`,
+    );
+    const out = fs.openSync(logFile, 'w');
+    procs.push(
+      spawn(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'bench', 'main.js'),
+          'catalog',
+          '--role',
+          `replica:${run.mode}`,
+        ],
+        {
+          cwd: REPO_ROOT,
+          stdio: ['ignore', out, out],
+          env: {
+            ...process.env,
+            [CHILD_ENV]: JSON.stringify({ config, portConfig }),
+          },
+        },
+      ),
+    );
+    fs.closeSync(out);
+  }
+  return {
+    pids: procs.map(p => p.pid!),
+    stop: async () => {
+      await Promise.all(
+        procs.map(async p => {
+          if (p.exitCode !== null || p.signalCode !== null) return;
+          const exited = new Promise(resolve => p.once('exit', resolve));
+          p.kill('SIGTERM');
+          const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+          await exited;
+          clearTimeout(timer);
+        }),
+      );
+      for (const f of files) fs.rmSync(f, { force: true });
+    },
+  };
+}
+
 async function runMode(
   sandbox: SandboxFixtures,
   settings: Settings,
-  run: { mode: Mode; database: Database; pgUrl?: string },
+  run: Run,
   expected: number,
 ): Promise<Result> {
-  const { mode } = run;
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
   const config = writeConfig(sandbox, settings, run, port, token);
+  const replicas = await startReplicas(settings, run, config);
+  try {
+    return await runMeasured(settings, run, {
+      config,
+      port,
+      token,
+      expected,
+      replicaPids: replicas.pids,
+    });
+  } finally {
+    await replicas.stop();
+    fs.rmSync(config, { force: true });
+  }
+}
+
+/** The measured catalog, in a child process; its RESULT line. */
+async function runMeasured(
+  settings: Settings,
+  run: Run,
+  child: {
+    config: string;
+    port: number;
+    token: string;
+    expected: number;
+    replicaPids: number[];
+  },
+): Promise<Result> {
+  const { mode } = run;
+  const { port, replicaPids } = child;
   const logFile = path.join(WORK_DIR, `catalog-${run.database}-${mode}.log`);
   const out = fs.openSync(logFile, 'w');
   log(
-    `${mode}: starting a catalog on port ${port} (log ${path.relative(
-      REPO_ROOT,
-      logFile,
-    )})…`,
+    `${mode}: starting a catalog on port ${port}${
+      replicaPids.length ? ` and ${replicaPids.length} more` : ''
+    } (log ${path.relative(REPO_ROOT, logFile)})…`,
   );
   const proc = spawn(
     process.execPath,
@@ -157,7 +280,7 @@ async function runMode(
       stdio: ['ignore', out, out],
       env: {
         ...process.env,
-        [CHILD_ENV]: JSON.stringify({ config, port, token, expected }),
+        [CHILD_ENV]: JSON.stringify(child),
       },
     },
   );
@@ -165,7 +288,6 @@ async function runMode(
     proc.once('exit', c => resolve(c ?? 1)),
   );
   fs.closeSync(out);
-  fs.rmSync(config, { force: true });
   const line = fs
     .readFileSync(logFile, 'utf8')
     .split('\n')
@@ -235,6 +357,10 @@ async function sandboxNamespaceEntities(sandbox: SandboxFixtures) {
 }
 
 async function parent(settings: Settings): Promise<number> {
+  if (settings.replicas > 1 && settings.database.includes('sqlite')) {
+    // Each catalog would have a database of its own (SQLite in memory).
+    throw new Error('--replicas above 1 needs --database postgres');
+  }
   const startedAt = new Date();
   const sandbox = connectSandbox();
   await checkClusters(sandbox);
@@ -274,13 +400,14 @@ async function parent(settings: Settings): Promise<number> {
   const pg = settings.database.includes('postgres')
     ? await PgServer.start()
     : undefined;
+  const redis = settings.replicas > 1 ? await RedisServer.start() : undefined;
   try {
     for (const database of settings.database) {
       for (const mode of settings.modes) {
         const result = await runMode(
           sandbox,
           settings,
-          { mode, database, pgUrl: pg?.url },
+          { mode, database, pgUrl: pg?.url, redisUrl: redis?.url },
           expected,
         );
         log(`${database} ${mode}: ${JSON.stringify(result)}`);
@@ -289,6 +416,7 @@ async function parent(settings: Settings): Promise<number> {
     }
   } finally {
     pg?.stop();
+    await redis?.stop();
     // A slow deletion must not lose the figures: they are reported first.
     const deleted =
       settings.keep === 1
@@ -351,13 +479,28 @@ function report(
       `${heading(
         `Catalog ingestion on ${database}: the Tenancy catalog module (delta) and a full mutation every refresh (full)`,
         startedAt,
-        `${settings.namespaces} namespaces on ${clusters} clusters, ${settings.teams} teams; refresh every ${settings.interval} s; Backstage's catalog alone in its process`,
+        `${settings.namespaces} namespaces on ${clusters} clusters, ${
+          settings.teams
+        } teams; refresh every ${
+          settings.interval
+        } s; Backstage's catalog alone in its process${
+          settings.replicas > 1
+            ? `, ${settings.replicas} such processes on one database`
+            : ''
+        }`,
       )}\n${table([
         ['', ...settings.modes, ...(runs.length === 2 ? ['full / delta'] : [])],
         row('all namespaces queryable after', r => r.ingestMs, seconds),
         row(
-          'CPU until then',
+          settings.replicas > 1
+            ? `CPU until then (the ${settings.replicas} catalogs)`
+            : 'CPU until then (the catalog)',
           r => r.ingestCpuS,
+          x => `${x.toFixed(1)} s`,
+        ),
+        row(
+          '… the whole machine (database, API servers too)',
+          r => r.ingestMachineCpuS,
           x => `${x.toFixed(1)} s`,
         ),
         row(
@@ -372,7 +515,9 @@ function report(
         ),
         row('… slowest', r => Math.max(...r.deltaVisibleMs), seconds),
         row(
-          'peak RSS',
+          settings.replicas > 1
+            ? 'peak RSS (the measured catalog)'
+            : 'peak RSS',
           r => r.peakRssMiB,
           x => `${x.toFixed(0)} MiB`,
         ),

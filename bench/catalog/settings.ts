@@ -54,6 +54,13 @@ export const command = defineCommand({
       ['sqlite'] as Array<'sqlite' | 'postgres'>,
       "the catalog's database: sqlite (in memory), postgres (a throw-away server), or both",
     ),
+    replicas: option(
+      '--replicas',
+      'N',
+      read.integer(1),
+      1,
+      'catalog processes sharing one database (PostgreSQL only) and a Redis cache, as replicas of a portal do; the first is measured, the CPU is all of theirs',
+    ),
     reuse: option(
       '--reuse',
       '0|1',
@@ -73,7 +80,7 @@ export const command = defineCommand({
       'ROLE',
       read.optionalText,
       undefined,
-      'internal: `child:<mode>` runs one catalog for the parent',
+      'internal: `child:<mode>` runs one catalog for the parent, `replica:<mode>` one more',
     ),
   },
   notes: [

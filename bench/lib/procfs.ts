@@ -64,8 +64,8 @@ export function memoryOf(
 
 let clockTicks = 0;
 
-/** User + system CPU seconds a process has used. */
-export function cpuSecondsOf(pid: number): number | undefined {
+/** Clock ticks per second, the unit of /proc's CPU times. */
+export function clockTicksPerSecond(): number {
   if (!clockTicks) {
     try {
       clockTicks = Number(
@@ -75,6 +75,12 @@ export function cpuSecondsOf(pid: number): number | undefined {
       clockTicks = 100;
     }
   }
+  return clockTicks;
+}
+
+/** User + system CPU seconds a process has used. */
+export function cpuSecondsOf(pid: number): number | undefined {
+  clockTicksPerSecond();
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
