@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import YAML from 'yaml';
 import { parseArgs, printUsage } from '../lib/args';
 import { REPO_ROOT } from '../lib/paths';
-import { freePort, log, mapLimit } from '../lib/process';
+import { freePort, log, mapLimit, onInterrupt } from '../lib/process';
 import { heading, machine, ms, table, writeResults } from '../lib/report';
 import {
   checkClusters,
@@ -34,6 +34,15 @@ import { ChildResult, runChild, runReplica } from './child';
 import { command, Mode, RUN_LABEL, Settings, WORK_DIR } from './settings';
 
 const CHILD_ENV = 'TENANCY_BENCH_CATALOG_CHILD';
+
+/** The catalog processes running now: ended on Ctrl-C or SIGTERM. */
+const running = new Set<ChildProcess>();
+
+function track(proc: ChildProcess): ChildProcess {
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  return proc;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const settings = parseArgs(command, argv);
@@ -175,22 +184,24 @@ async function startReplicas(
     );
     const out = fs.openSync(logFile, 'w');
     procs.push(
-      spawn(
-        process.execPath,
-        [
-          path.join(REPO_ROOT, 'bench', 'main.js'),
-          'catalog',
-          '--role',
-          `replica:${run.mode}`,
-        ],
-        {
-          cwd: REPO_ROOT,
-          stdio: ['ignore', out, out],
-          env: {
-            ...process.env,
-            [CHILD_ENV]: JSON.stringify({ config, portConfig }),
+      track(
+        spawn(
+          process.execPath,
+          [
+            path.join(REPO_ROOT, 'bench', 'main.js'),
+            'catalog',
+            '--role',
+            `replica:${run.mode}`,
+          ],
+          {
+            cwd: REPO_ROOT,
+            stdio: ['ignore', out, out],
+            env: {
+              ...process.env,
+              [CHILD_ENV]: JSON.stringify({ config, portConfig }),
+            },
           },
-        },
+        ),
       ),
     );
     fs.closeSync(out);
@@ -258,31 +269,33 @@ async function runMeasured(
       replicaPids.length ? ` and ${replicaPids.length} more` : ''
     } (log ${path.relative(REPO_ROOT, logFile)})…`,
   );
-  const proc = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bench', 'main.js'),
-      'catalog',
-      '--role',
-      `child:${mode}`,
-      '--namespaces',
-      String(settings.namespaces),
-      '--interval',
-      String(settings.interval),
-      '--refreshes',
-      String(settings.refreshes),
-      '--changes',
-      String(settings.changes),
-    ],
-    {
-      cwd: REPO_ROOT,
-      // The catalog's own log and the RESULT line, both in the log file.
-      stdio: ['ignore', out, out],
-      env: {
-        ...process.env,
-        [CHILD_ENV]: JSON.stringify(child),
+  const proc = track(
+    spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bench', 'main.js'),
+        'catalog',
+        '--role',
+        `child:${mode}`,
+        '--namespaces',
+        String(settings.namespaces),
+        '--interval',
+        String(settings.interval),
+        '--refreshes',
+        String(settings.refreshes),
+        '--changes',
+        String(settings.changes),
+      ],
+      {
+        cwd: REPO_ROOT,
+        // The catalog's own log and the RESULT line, both in the log file.
+        stdio: ['ignore', out, out],
+        env: {
+          ...process.env,
+          [CHILD_ENV]: JSON.stringify(child),
+        },
       },
-    },
+    ),
   );
   const code = await new Promise<number>(resolve =>
     proc.once('exit', c => resolve(c ?? 1)),
@@ -401,6 +414,21 @@ async function parent(settings: Settings): Promise<number> {
     ? await PgServer.start()
     : undefined;
   const redis = settings.replicas > 1 ? await RedisServer.start() : undefined;
+  // PostgreSQL runs detached (pg_ctl): it must not outlive an interrupted run.
+  process.on('exit', () => {
+    for (const proc of running) proc.kill('SIGKILL');
+    pg?.stop();
+  });
+  onInterrupt(
+    `interrupted: stopping the catalogs${pg ? ', PostgreSQL' : ''}${
+      redis ? ', Redis' : ''
+    } (bench namespaces stay; a run without --reuse 1 deletes them)…`,
+    async () => {
+      for (const proc of running) proc.kill('SIGTERM');
+      pg?.stop();
+      await redis?.stop();
+    },
+  );
   try {
     for (const database of settings.database) {
       for (const mode of settings.modes) {
