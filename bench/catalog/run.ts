@@ -21,7 +21,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import YAML from 'yaml';
 import { parseArgs, printUsage } from '../lib/args';
-import { REPO_ROOT } from '../lib/paths';
+import { fromRoot, REPO_ROOT } from '../lib/paths';
 import { freePort, log, mapLimit, onInterrupt } from '../lib/process';
 import { heading, machine, ms, table, writeResults } from '../lib/report';
 import {
@@ -31,6 +31,11 @@ import {
 } from '../lib/sandbox';
 import { PgServer, RedisServer } from '../load/services';
 import { ChildResult, runChild, runReplica } from './child';
+import {
+  PG_STATEMENTS_SETTINGS,
+  resetStatements,
+  writeStatements,
+} from './pgStatements';
 import { command, Mode, RUN_LABEL, Settings, WORK_DIR } from './settings';
 
 const CHILD_ENV = 'TENANCY_BENCH_CATALOG_CHILD';
@@ -374,6 +379,14 @@ async function parent(settings: Settings): Promise<number> {
     // Each catalog would have a database of its own (SQLite in memory).
     throw new Error('--replicas above 1 needs --database postgres');
   }
+  if (
+    (settings.pgSettings.length || settings.pgStatements) &&
+    !settings.database.includes('postgres')
+  ) {
+    throw new Error(
+      '--pg-settings and --pg-statements need --database postgres',
+    );
+  }
   const startedAt = new Date();
   const sandbox = connectSandbox();
   await checkClusters(sandbox);
@@ -411,7 +424,10 @@ async function parent(settings: Settings): Promise<number> {
 
   const results: Result[] = [];
   const pg = settings.database.includes('postgres')
-    ? await PgServer.start()
+    ? await PgServer.start([
+        ...settings.pgSettings,
+        ...(settings.pgStatements ? PG_STATEMENTS_SETTINGS : []),
+      ])
     : undefined;
   const redis = settings.replicas > 1 ? await RedisServer.start() : undefined;
   // PostgreSQL runs detached (pg_ctl): it must not outlive an interrupted run.
@@ -432,12 +448,21 @@ async function parent(settings: Settings): Promise<number> {
   try {
     for (const database of settings.database) {
       for (const mode of settings.modes) {
-        const result = await runMode(
+        const statements = database === 'postgres' && settings.pgStatements;
+        if (statements) await resetStatements(pg!.url);
+        const result: Result = await runMode(
           sandbox,
           settings,
           { mode, database, pgUrl: pg?.url, redisUrl: redis?.url },
           expected,
         );
+        if (statements) {
+          const file = path.join(WORK_DIR, `pg-statements-${mode}.txt`);
+          result.pgStatementsS = await writeStatements(pg!.url, file);
+          log(
+            `${mode}: PostgreSQL's costliest statements in ${fromRoot(file)}`,
+          );
+        }
         log(`${database} ${mode}: ${JSON.stringify(result)}`);
         results.push(result);
       }
@@ -473,7 +498,11 @@ async function parent(settings: Settings): Promise<number> {
   return verdicts.every(([, ok]) => ok) ? 0 : 1;
 }
 
-type Result = ChildResult & { database: Database };
+type Result = ChildResult & {
+  database: Database;
+  /** `--pg-statements 1`: the time of PostgreSQL's top-level statements over the whole run. */
+  pgStatementsS?: number;
+};
 
 const seconds = (x: number) => `${(x / 1000).toFixed(1)} s`;
 const median = (xs: number[]) =>
@@ -542,6 +571,15 @@ function report(
           seconds,
         ),
         row('… slowest', r => Math.max(...r.deltaVisibleMs), seconds),
+        ...(runs.every(r => r.pgStatementsS !== undefined)
+          ? [
+              row(
+                "PostgreSQL's statements, the whole run",
+                r => r.pgStatementsS!,
+                x => `${x.toFixed(1)} s`,
+              ),
+            ]
+          : []),
         row(
           settings.replicas > 1
             ? 'peak RSS (the measured catalog)'

@@ -61,6 +61,21 @@ export const command = defineCommand({
       1,
       'catalog processes sharing one database (PostgreSQL only) and a Redis cache, as replicas of a portal do; the first is measured, the CPU is all of theirs',
     ),
+    pgSettings: option(
+      '--pg-settings',
+      'LIST',
+      read.pgSettings,
+      [] as string[],
+      'settings of the throw-away PostgreSQL, comma-separated `name=value`, e.g. plan_cache_mode=force_custom_plan',
+      { shownDefault: 'none: fsync=off only' },
+    ),
+    pgStatements: option(
+      '--pg-statements',
+      '0|1',
+      read.integer(0),
+      0,
+      "1: pg_stat_statements on; each run's 25 costliest statements to var/bench/catalog/pg-statements-<mode>.txt",
+    ),
     reuse: option(
       '--reuse',
       '0|1',

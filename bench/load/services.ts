@@ -60,7 +60,8 @@ export class PgServer {
     execFileSync(cmd, [...pre, ...args], { cwd: '/', stdio: 'pipe' });
   }
 
-  static async start(): Promise<PgServer> {
+  /** `settings`: server settings as `name=value`, each passed as `-c name=value`. */
+  static async start(settings: string[] = []): Promise<PgServer> {
     const bindir = pgBindir();
     const port = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenancy-load-pg-'));
@@ -90,7 +91,10 @@ export class PgServer {
         '-t',
         '60',
         '-o',
-        `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`,
+        [
+          `-h 127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=200`,
+          ...settings.map(setting => `-c ${setting}`),
+        ].join(' '),
         'start',
       ]);
     } catch (error) {
