@@ -9,6 +9,7 @@ import catalogBackend from '@backstage/plugin-catalog-backend';
 import catalogTenancy from '@tenancy/plugin-catalog-backend-module-tenancy';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { connectSandbox } from '@tenancy/sandbox';
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { sleep } from '../lib/process';
 import { clockTicksPerSecond, cpuSecondsOf, machineCpu } from '../lib/procfs';
@@ -45,12 +46,19 @@ function startCatalog() {
   return backend;
 }
 
+const readyFile = (goFile: string, pid: number) => `${goFile}.ready-${pid}`;
+
 /**
  * One more catalog on the same database (`--replicas`): it shares the
  * processing and stitching queues and the scheduled tasks with the measured
- * one, as a portal's replicas do. Runs until SIGTERM.
+ * one, as a portal's replicas do. Its code loaded, it says so and waits for
+ * `goFile` (the measured catalog's clock runs and its database is
+ * migrated), then runs until SIGTERM.
  */
-export async function runReplica(): Promise<void> {
+export async function runReplica(goFile: string): Promise<void> {
+  fs.writeFileSync(readyFile(goFile, process.pid), '');
+  while (!fs.existsSync(goFile)) await sleep(20);
+  fs.rmSync(readyFile(goFile, process.pid), { force: true });
   const backend = startCatalog();
   await backend.start();
   await new Promise<void>(resolve => process.once('SIGTERM', () => resolve()));
@@ -66,6 +74,8 @@ export async function runChild(
   expected: number,
   /** The other catalogs on the same database, whose CPU counts too. */
   replicaPids: number[] = [],
+  /** Written when the clock starts: the replicas start their catalogs. */
+  goFile?: string,
 ): Promise<ChildResult> {
   const cpuSeconds = () =>
     ownCpuSeconds() +
@@ -97,6 +107,14 @@ export async function runChild(
     }
   };
 
+  if (goFile) {
+    // Every replica has loaded its code (as this process has).
+    const giveUp = Date.now() + 120_000;
+    while (!replicaPids.every(pid => fs.existsSync(readyFile(goFile, pid)))) {
+      if (Date.now() > giveUp) throw new Error('the replicas did not start');
+      await sleep(20);
+    }
+  }
   let peakRss = 0;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -105,8 +123,12 @@ export async function runChild(
   const cpu0 = cpuSeconds();
   const machine0 = machineBusySeconds();
   const backend = startCatalog();
-  await backend.start();
   try {
+    await backend.start();
+    // The database is migrated: the replicas start (two catalogs migrating
+    // at once fail with "Migration table is already locked", as replicas
+    // started together do).
+    if (goFile) fs.writeFileSync(goFile, '');
     const deadline = Date.now() + 30 * 60_000;
     for (let n = await count(); n < expected; n = await count()) {
       if (Date.now() > deadline) {
@@ -172,6 +194,6 @@ export async function runChild(
     };
   } finally {
     clearInterval(sampler);
-    await backend.stop();
+    await backend.stop().catch(() => {});
   }
 }

@@ -10,6 +10,8 @@ import { Client as PgClient } from 'pg';
 export const PG_STATEMENTS_SETTINGS = [
   'shared_preload_libraries=pg_stat_statements',
   'pg_stat_statements.track=all',
+  // The default 5,000 can evict statements under way and lose their time.
+  'pg_stat_statements.max=20000',
 ];
 
 async function withClient<T>(

@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import YAML from 'yaml';
 import { parseArgs, printUsage } from '../lib/args';
 import { fromRoot, REPO_ROOT } from '../lib/paths';
-import { freePort, log, mapLimit, onInterrupt } from '../lib/process';
+import { freePort, hang, log, mapLimit, onInterrupt } from '../lib/process';
 import { heading, machine, ms, table, writeResults } from '../lib/report';
 import {
   checkClusters,
@@ -59,31 +59,44 @@ export async function main(argv: string[]): Promise<number> {
 
 /** In a replica: the same config as the measured child, a catalog until SIGTERM. */
 async function replica(): Promise<number> {
-  const { config, portConfig } = JSON.parse(process.env[CHILD_ENV] ?? '{}');
+  const { config, portConfig, goFile } = JSON.parse(
+    process.env[CHILD_ENV] ?? '{}',
+  );
   process.argv.push('--config', config, '--config', portConfig);
-  await runReplica();
-  process.exit(0);
+  try {
+    await runReplica(goFile);
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
+    process.exit(1);
+  }
 }
 
 /** In the child: the config files on the command line, then one catalog. */
 async function child(settings: Settings): Promise<number> {
-  const { config, port, token, expected, replicaPids } = JSON.parse(
+  const { config, port, token, expected, replicaPids, goFile } = JSON.parse(
     process.env[CHILD_ENV] ?? '{}',
   );
   process.argv.push('--config', config);
   const mode = settings.role!.slice('child:'.length) as Mode;
-  const result = await runChild(
-    settings,
-    mode,
-    port,
-    token,
-    expected,
-    replicaPids,
-  );
-  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   // The stopped backend can leave handles (keep-alive sockets, timers)
-  // that would keep this process alive.
-  process.exit(0);
+  // that would keep this process alive: it exits, whatever happened.
+  try {
+    const result = await runChild(
+      settings,
+      mode,
+      port,
+      token,
+      expected,
+      replicaPids,
+      goFile,
+    );
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
+    process.exit(1);
+  }
 }
 
 type Database = Settings['database'][number];
@@ -164,69 +177,73 @@ async function startReplicas(
   settings: Settings,
   run: Run,
   config: string,
+  goFile: string,
 ): Promise<{ pids: number[]; stop: () => Promise<void> }> {
   const procs: ChildProcess[] = [];
   const files: string[] = [];
-  for (let i = 1; i < settings.replicas; i++) {
-    const port = await freePort();
-    const portConfig = path.join(
-      WORK_DIR,
-      `catalog-${run.database}-${run.mode}-replica${i}.port.yaml`,
-    );
-    fs.writeFileSync(
-      portConfig,
-      YAML.stringify({
-        backend: {
-          baseUrl: `http://127.0.0.1:${port}`,
-          listen: { port, host: '127.0.0.1' },
-        },
+  const stop = async () => {
+    await Promise.all(
+      procs.map(async p => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        const exited = new Promise(resolve => p.once('exit', resolve));
+        p.kill('SIGTERM');
+        const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
       }),
     );
-    files.push(portConfig);
-    const logFile = path.join(
-      WORK_DIR,
-      `catalog-${run.database}-${run.mode}-replica${i}.log`,
-    );
-    const out = fs.openSync(logFile, 'w');
-    procs.push(
-      track(
-        spawn(
-          process.execPath,
-          [
-            path.join(REPO_ROOT, 'bench', 'main.js'),
-            'catalog',
-            '--role',
-            `replica:${run.mode}`,
-          ],
-          {
-            cwd: REPO_ROOT,
-            stdio: ['ignore', out, out],
-            env: {
-              ...process.env,
-              [CHILD_ENV]: JSON.stringify({ config, portConfig }),
-            },
+    for (const f of files) fs.rmSync(f, { force: true });
+  };
+  try {
+    for (let i = 1; i < settings.replicas; i++) {
+      const port = await freePort();
+      const portConfig = path.join(
+        WORK_DIR,
+        `catalog-${run.database}-${run.mode}-replica${i}.port.yaml`,
+      );
+      fs.writeFileSync(
+        portConfig,
+        YAML.stringify({
+          backend: {
+            baseUrl: `http://127.0.0.1:${port}`,
+            listen: { port, host: '127.0.0.1' },
           },
-        ),
-      ),
-    );
-    fs.closeSync(out);
-  }
-  return {
-    pids: procs.map(p => p.pid!),
-    stop: async () => {
-      await Promise.all(
-        procs.map(async p => {
-          if (p.exitCode !== null || p.signalCode !== null) return;
-          const exited = new Promise(resolve => p.once('exit', resolve));
-          p.kill('SIGTERM');
-          const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
-          await exited;
-          clearTimeout(timer);
         }),
       );
-      for (const f of files) fs.rmSync(f, { force: true });
-    },
-  };
+      files.push(portConfig);
+      const logFile = path.join(
+        WORK_DIR,
+        `catalog-${run.database}-${run.mode}-replica${i}.log`,
+      );
+      const out = fs.openSync(logFile, 'w');
+      procs.push(
+        track(
+          spawn(
+            process.execPath,
+            [
+              path.join(REPO_ROOT, 'bench', 'main.js'),
+              'catalog',
+              '--role',
+              `replica:${run.mode}`,
+            ],
+            {
+              cwd: REPO_ROOT,
+              stdio: ['ignore', out, out],
+              env: {
+                ...process.env,
+                [CHILD_ENV]: JSON.stringify({ config, portConfig, goFile }),
+              },
+            },
+          ),
+        ),
+      );
+      fs.closeSync(out);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pids: procs.map(p => p.pid!), stop };
 }
 
 async function runMode(
@@ -238,18 +255,32 @@ async function runMode(
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
   const config = writeConfig(sandbox, settings, run, port, token);
-  const replicas = await startReplicas(settings, run, config);
+  // The replicas load their code, then wait for the measured catalog to
+  // start its clock and CPU count, so that their work counts from there.
+  const goFile = path.join(WORK_DIR, `catalog-${run.database}-${run.mode}.go`);
+  fs.rmSync(goFile, { force: true });
   try {
-    return await runMeasured(settings, run, {
-      config,
-      port,
-      token,
-      expected,
-      replicaPids: replicas.pids,
-    });
+    const replicas = await startReplicas(settings, run, config, goFile);
+    try {
+      return await runMeasured(settings, run, {
+        config,
+        port,
+        token,
+        expected,
+        replicaPids: replicas.pids,
+        goFile,
+      });
+    } finally {
+      await replicas.stop();
+    }
   } finally {
-    await replicas.stop();
     fs.rmSync(config, { force: true });
+    fs.rmSync(goFile, { force: true });
+    for (const f of fs.readdirSync(WORK_DIR)) {
+      if (f.startsWith(`${path.basename(goFile)}.ready-`)) {
+        fs.rmSync(path.join(WORK_DIR, f), { force: true });
+      }
+    }
   }
 }
 
@@ -263,6 +294,7 @@ async function runMeasured(
     token: string;
     expected: number;
     replicaPids: number[];
+    goFile: string;
   },
 ): Promise<Result> {
   const { mode } = run;
@@ -387,6 +419,15 @@ async function parent(settings: Settings): Promise<number> {
       '--pg-settings and --pg-statements need --database postgres',
     );
   }
+  if (
+    settings.pgStatements &&
+    settings.pgSettings.some(s => s.startsWith('shared_preload_libraries='))
+  ) {
+    // The last -c wins: one of the two would be lost.
+    throw new Error(
+      '--pg-statements 1 sets shared_preload_libraries itself; leave it out of --pg-settings',
+    );
+  }
   const startedAt = new Date();
   const sandbox = connectSandbox();
   await checkClusters(sandbox);
@@ -423,22 +464,16 @@ async function parent(settings: Settings): Promise<number> {
     settings.namespaces + (await sandboxNamespaceEntities(sandbox));
 
   const results: Result[] = [];
-  const pg = settings.database.includes('postgres')
-    ? await PgServer.start([
-        ...settings.pgSettings,
-        ...(settings.pgStatements ? PG_STATEMENTS_SETTINGS : []),
-      ])
-    : undefined;
-  const redis = settings.replicas > 1 ? await RedisServer.start() : undefined;
+  let pg: PgServer | undefined;
+  let redis: RedisServer | undefined;
   // PostgreSQL runs detached (pg_ctl): it must not outlive an interrupted run.
   process.on('exit', () => {
     for (const proc of running) proc.kill('SIGKILL');
     pg?.stop();
+    redis?.killNow();
   });
-  onInterrupt(
-    `interrupted: stopping the catalogs${pg ? ', PostgreSQL' : ''}${
-      redis ? ', Redis' : ''
-    } (bench namespaces stay; a run without --reuse 1 deletes them)…`,
+  const interrupt = onInterrupt(
+    'interrupted: stopping the catalogs and the servers (bench namespaces stay; a run without --reuse 1 deletes them)…',
     async () => {
       for (const proc of running) proc.kill('SIGTERM');
       pg?.stop();
@@ -446,16 +481,27 @@ async function parent(settings: Settings): Promise<number> {
     },
   );
   try {
+    pg = settings.database.includes('postgres')
+      ? await PgServer.start([
+          ...settings.pgSettings,
+          ...(settings.pgStatements ? PG_STATEMENTS_SETTINGS : []),
+        ])
+      : undefined;
     for (const database of settings.database) {
       for (const mode of settings.modes) {
         const statements = database === 'postgres' && settings.pgStatements;
         if (statements) await resetStatements(pg!.url);
+        // A Redis per run: the provider's state in it would carry over.
+        redis = settings.replicas > 1 ? await RedisServer.start() : undefined;
         const result: Result = await runMode(
           sandbox,
           settings,
           { mode, database, pgUrl: pg?.url, redisUrl: redis?.url },
           expected,
-        );
+        ).finally(async () => {
+          await redis?.stop();
+          redis = undefined;
+        });
         if (statements) {
           const file = path.join(WORK_DIR, `pg-statements-${mode}.txt`);
           result.pgStatementsS = await writeStatements(pg!.url, file);
@@ -468,6 +514,8 @@ async function parent(settings: Settings): Promise<number> {
       }
     }
   } finally {
+    // After Ctrl-C the interrupt's cleanup stops everything and exits.
+    if (interrupt.interrupted) await hang();
     pg?.stop();
     await redis?.stop();
     // A slow deletion must not lose the figures: they are reported first.
@@ -561,7 +609,9 @@ function report(
           x => `${x.toFixed(1)} s`,
         ),
         row(
-          'CPU per steady refresh',
+          settings.replicas > 1
+            ? `CPU per steady refresh (the ${settings.replicas} catalogs)`
+            : 'CPU per steady refresh',
           r => r.steadyCpuPerRefreshS,
           x => `${x.toFixed(2)} s`,
         ),

@@ -1,5 +1,5 @@
 /** bench/catalog's flags and constants. */
-import { defineCommand, option, read, SettingsOf } from '../lib/args';
+import { defineCommand, option, read, Reader, SettingsOf } from '../lib/args';
 import { benchPaths } from '../lib/paths';
 
 export const WORK_DIR = benchPaths('catalog').workDir;
@@ -7,6 +7,22 @@ export const WORK_DIR = benchPaths('catalog').workDir;
 export const RUN_LABEL = 'tenancy-bench/catalog';
 export const MODES = ['delta', 'full'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** PostgreSQL settings, comma-separated `name=value` (no spaces or quotes: they go on pg_ctl's command line). */
+const pgSettings: Reader<string[]> = (value, flag) => {
+  const list = value.split(',').filter(Boolean);
+  const bad = list.find(
+    setting => !/^[a-z_][a-z0-9_.]*=[A-Za-z0-9_.:-]+$/i.test(setting),
+  );
+  if (!list.length || bad !== undefined) {
+    throw new Error(
+      `${flag}: name=value pairs, e.g. plan_cache_mode=force_custom_plan${
+        bad === undefined ? '' : ` (not ${JSON.stringify(bad)})`
+      }`,
+    );
+  }
+  return list;
+};
 
 export const command = defineCommand({
   name: 'catalog',
@@ -64,7 +80,7 @@ export const command = defineCommand({
     pgSettings: option(
       '--pg-settings',
       'LIST',
-      read.pgSettings,
+      pgSettings,
       [] as string[],
       'settings of the throw-away PostgreSQL, comma-separated `name=value`, e.g. plan_cache_mode=force_custom_plan',
       { shownDefault: 'none: fsync=off only' },

@@ -113,21 +113,6 @@ export const read = {
       return choices.filter(c => list.includes(c));
     },
 
-  /** PostgreSQL settings, comma-separated `name=value` (names: letters, digits, `_` and `.`). */
-  pgSettings: (value: string, flag: string): string[] => {
-    const list = value.split(',').filter(Boolean);
-    for (const setting of list) {
-      if (!/^[a-z_][a-z0-9_.]*=[A-Za-z0-9_.:-]+$/i.test(setting)) {
-        throw new Error(
-          `${flag}: name=value pairs, e.g. plan_cache_mode=force_custom_plan (not ${JSON.stringify(
-            setting,
-          )})`,
-        );
-      }
-    }
-    return list;
-  },
-
   /** A file, relative to the working directory. */
   file: (value: string) => path.resolve(value),
 

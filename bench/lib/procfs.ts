@@ -101,5 +101,6 @@ export function machineCpu(): { busy: number; total: number } {
   // user nice system idle iowait irq softirq steal (guest is in user already)
   const t = fields.slice(0, 8).map(Number);
   const total = t.reduce((x, y) => x + y, 0);
-  return { busy: total - t[3] - t[4], total };
+  // Steal is time the hypervisor gave to others: not work done here.
+  return { busy: total - t[3] - t[4] - t[7], total };
 }
