@@ -63,8 +63,17 @@ async function replica(): Promise<number> {
     process.env[CHILD_ENV] ?? '{}',
   );
   process.argv.push('--config', config, '--config', portConfig);
+  return exitAfter(() => runReplica(goFile));
+}
+
+/**
+ * Runs a child's work, then exits 0, or 1 with the error: a stopped (or
+ * failed) backend can leave handles (keep-alive sockets, timers) that
+ * would keep the process alive.
+ */
+async function exitAfter(work: () => Promise<void>): Promise<never> {
   try {
-    await runReplica(goFile);
+    await work();
     process.exit(0);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
@@ -79,9 +88,7 @@ async function child(settings: Settings): Promise<number> {
   );
   process.argv.push('--config', config);
   const mode = settings.role!.slice('child:'.length) as Mode;
-  // The stopped backend can leave handles (keep-alive sockets, timers)
-  // that would keep this process alive: it exits, whatever happened.
-  try {
+  return exitAfter(async () => {
     const result = await runChild(
       settings,
       mode,
@@ -92,11 +99,7 @@ async function child(settings: Settings): Promise<number> {
       goFile,
     );
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
-    process.exit(0);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
-    process.exit(1);
-  }
+  });
 }
 
 type Database = Settings['database'][number];
@@ -288,7 +291,7 @@ async function runMode(
 async function runMeasured(
   settings: Settings,
   run: Run,
-  child: {
+  childEnv: {
     config: string;
     port: number;
     token: string;
@@ -298,7 +301,7 @@ async function runMeasured(
   },
 ): Promise<Result> {
   const { mode } = run;
-  const { port, replicaPids } = child;
+  const { port, replicaPids } = childEnv;
   const logFile = path.join(WORK_DIR, `catalog-${run.database}-${mode}.log`);
   const out = fs.openSync(logFile, 'w');
   log(
@@ -329,7 +332,7 @@ async function runMeasured(
         stdio: ['ignore', out, out],
         env: {
           ...process.env,
-          [CHILD_ENV]: JSON.stringify(child),
+          [CHILD_ENV]: JSON.stringify(childEnv),
         },
       },
     ),
