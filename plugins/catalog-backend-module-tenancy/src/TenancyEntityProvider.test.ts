@@ -25,19 +25,31 @@ afterEach(async () => {
 /**
  * The registry of the sandbox's clusters, where one cluster can be made
  * unreachable: its KubeConfig then points at the sandbox's black hole (an
- * endpoint that accepts connections and never answers).
+ * endpoint that accepts connections and never answers); and where a name
+ * can be moved to another cluster's API server, as when a catalog cluster's
+ * URL is edited.
  */
 class SwitchableRegistry implements ClusterRegistry {
   readonly down = new Set<string>();
+  /** A name → the sandbox cluster whose API server it stands for now. */
+  readonly moved = new Map<string, string>();
   constructor(private readonly inner: ClusterRegistry) {}
-  listClusters() {
-    return this.inner.listClusters();
+  async listClusters() {
+    const clusters = await this.inner.listClusters();
+    return clusters.map(c => {
+      const to = clusters.find(o => o.name === this.moved.get(c.name));
+      return to ? { ...to, name: c.name } : c;
+    });
   }
   getCluster(name: string) {
     return this.inner.getCluster(name);
   }
   async kubeConfig(cluster: TenancyCluster): Promise<KubeConfig> {
-    const kc = await this.inner.kubeConfig(cluster);
+    // The sandbox's registry finds a cluster's token by its name and URL.
+    const real = (await this.inner.listClusters()).find(
+      c => c.url === cluster.url,
+    );
+    const kc = await this.inner.kubeConfig(real ?? cluster);
     if (!this.down.has(cluster.name)) return kc;
     const copy = new KubeConfig();
     copy.loadFromOptions({
@@ -380,5 +392,51 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     // Without its watch, a cluster is listed on every run.
     provider.stop();
     expect((await provider.refresh()).unchanged).toEqual([]);
+  }, 150_000);
+
+  it('lists a cluster anew when its name comes to stand for another server', async () => {
+    const { provider, registry } = setup(
+      cacheConfig,
+      sandbox.uniqueName('catalog'),
+      undefined,
+      { watch: true },
+    );
+    const connection = new FakeConnection();
+    await provider.connect(connection);
+    const onA = await tenantNamespace('sandbox-a', 'team-search', 'dev');
+    await provider.refresh();
+    await eventually('every cluster to be left unlisted', async () => {
+      const result = await provider.refresh();
+      return result.unchanged.length === 3 ? result : undefined;
+    });
+    expect(connection.entities.has(`resource:default/${onA}.dev`)).toBe(true);
+
+    // sandbox-a now names sandbox-b's API server. The listing and the watch
+    // of the old server say nothing of it: it is listed at once, and what
+    // was only on the old server leaves the catalog.
+    registry.moved.set('sandbox-a', 'sandbox-b');
+    const moved = await provider.refresh();
+    expect(moved.unchanged).not.toContain('sandbox-a');
+    expect(connection.entities.has(`resource:default/${onA}.dev`)).toBe(false);
+
+    // Its watch follows: once quiet, a namespace made on sandbox-b's server
+    // has the name listed again and the namespace shown on both names,
+    // without waiting for the 10 minutes after which a listing is made anyway.
+    await eventually('every cluster to be left unlisted again', async () => {
+      const result = await provider.refresh();
+      return result.unchanged.length === 3 ? result : undefined;
+    });
+    const onB = await tenantNamespace('sandbox-b', 'team-search', 'dev');
+    // (Each name's listing follows its own watch's event: the one run may
+    // list one name before the other's event came in.)
+    const both = ['resource:default/sandbox-a', 'resource:default/sandbox-b'];
+    const entity = await eventually('the new namespace on both', async () => {
+      await provider.refresh();
+      const e = connection.entities.get(`resource:default/${onB}.dev`);
+      return JSON.stringify(e?.spec?.dependsOn) === JSON.stringify(both)
+        ? e
+        : undefined;
+    });
+    expect(entity.spec?.owner).toBe('group:default/team-search');
   }, 150_000);
 });

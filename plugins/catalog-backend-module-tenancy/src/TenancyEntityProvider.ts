@@ -25,7 +25,7 @@ import {
   WorkloadIndex,
 } from './entities';
 import { ClusterListing, listCluster } from './listing';
-import { NamespaceWatches } from './watch';
+import { connectionKey, NamespaceWatches } from './watch';
 import { performance } from 'node:perf_hooks';
 import {
   STATE_KEY,
@@ -198,12 +198,14 @@ export class TenancyEntityProvider implements EntityProvider {
   /** Set by a namespace event of the portal's: the next run lists every cluster. */
   private relistAll = false;
   /**
-   * What this process last listed of each cluster's namespaces, and when
-   * (performance.now(): immune to clock changes) the listing began.
+   * What this process last listed of each cluster's namespaces, when
+   * (performance.now(): immune to clock changes) the listing began, and of
+   * which server (its `connectionKey`: a name moved to another server
+   * is listed again).
    */
   private readonly listed = new Map<
     string,
-    { at: number; namespaces: ClusterListing['namespaces'] }
+    { at: number; key: string; namespaces: ClusterListing['namespaces'] }
   >();
 
   private constructor(
@@ -446,13 +448,14 @@ export class TenancyEntityProvider implements EntityProvider {
         // it is needed. Not with alwaysFull: that mode stands for providers
         // that re-read everything.
         const canReuse = this.watches && !this.options.alwaysFull;
+        const key = connectionKey(cluster);
         const ownListing = this.listed.get(cluster.name);
         const reuse =
           canReuse &&
           !relistAll &&
-          ownListing &&
+          ownListing?.key === key &&
           performance.now() - ownListing.at < RELIST_NAMESPACES_EVERY_MS &&
-          this.watches?.unchangedSince(cluster.name, ownListing.at)
+          this.watches?.unchangedSince(cluster, ownListing.at)
             ? ownListing
             : undefined;
         const startedAt = performance.now();
@@ -471,6 +474,7 @@ export class TenancyEntityProvider implements EntityProvider {
           else if (canReuse) {
             this.listed.set(cluster.name, {
               at: startedAt,
+              key,
               namespaces: listing.namespaces,
             });
           }

@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
 import { Watch } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { TENANT_LABEL } from '@tenancy/plugin-tenancy-common';
 import { ClusterRegistry, TenancyCluster } from '@tenancy/plugin-tenancy-node';
@@ -27,8 +28,33 @@ export interface NamespaceWatchesOptions {
  */
 const WATCH_SECONDS = 25;
 
+/**
+ * Which server a cluster's name stands for, and how it is reached: a hash of
+ * everything the registry says of it (URL, CA, auth provider, role, token
+ * where the registry holds one). A catalog cluster whose URL is edited, or
+ * a name moved to another cluster, gets another key: what was watched or
+ * listed under the old one says nothing of the new server. Hashed so that a
+ * credential is never kept or compared in the clear.
+ */
+export function connectionKey(cluster: TenancyCluster): string {
+  const fields = Object.keys(cluster).sort() as (keyof TenancyCluster)[];
+  return createHash('sha256')
+    .update(JSON.stringify(fields.map(f => [f, cluster[f] ?? null])))
+    .digest('hex');
+}
+
+/** One cluster's watch as started. */
+interface Active {
+  /** The {@link connectionKey} of the cluster it watches. */
+  key: string;
+  /** Undefined while the watch is being opened. */
+  controller?: AbortController;
+}
+
 /** What is known of one cluster's watch. */
 interface Coverage {
+  /** The {@link connectionKey} of the server this is known of. */
+  key: string;
   /**
    * Since when (performance.now()) every change is seen without a gap:
    * since the first watch answered; kept when a watch resumes from its
@@ -56,24 +82,32 @@ interface Coverage {
  * again; when that version is too old, from scratch.
  */
 export class NamespaceWatches {
-  private readonly active = new Map<string, AbortController | 'starting'>();
+  private readonly active = new Map<string, Active>();
   private readonly coverage = new Map<string, Coverage>();
+  /** The clusters of the last sync, by name: what a watch restarts with. */
+  private readonly clusters = new Map<string, TenancyCluster>();
   private stopped = false;
   private pending?: NodeJS.Timeout;
 
   constructor(private readonly options: NamespaceWatchesOptions) {}
 
-  /** Watches every cluster of `clusters`, and no other. */
+  /**
+   * Watches every cluster of `clusters`, and no other. A cluster whose
+   * connection changed under the same name (see {@link connectionKey}) is
+   * watched anew, from scratch: its old watch and what it saw are dropped.
+   */
   sync(clusters: TenancyCluster[]): void {
     if (this.stopped) return;
-    const names = new Set(clusters.map(c => c.name));
-    for (const [name, watch] of this.active) {
-      if (names.has(name)) continue;
-      if (watch !== 'starting') watch.abort();
+    const keys = new Map(clusters.map(c => [c.name, connectionKey(c)]));
+    this.clusters.clear();
+    for (const cluster of clusters) this.clusters.set(cluster.name, cluster);
+    for (const [name, active] of this.active) {
+      if (keys.get(name) === active.key) continue;
+      active.controller?.abort();
       this.active.delete(name);
     }
-    for (const name of this.coverage.keys()) {
-      if (!names.has(name)) this.coverage.delete(name);
+    for (const [name, coverage] of this.coverage) {
+      if (keys.get(name) !== coverage.key) this.coverage.delete(name);
     }
     for (const cluster of clusters) {
       if (!this.active.has(cluster.name)) void this.start(cluster);
@@ -83,22 +117,23 @@ export class NamespaceWatches {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.pending);
-    for (const watch of this.active.values()) {
-      if (watch !== 'starting') watch.abort();
-    }
+    for (const active of this.active.values()) active.controller?.abort();
     this.active.clear();
     this.coverage.clear();
+    this.clusters.clear();
   }
 
   /**
    * True when the tenant namespaces of `cluster` cannot have changed since
-   * `since` (a performance.now() time): a watch is open, changes have been
+   * `since` (a performance.now() time): a watch is open on the server the
+   * cluster's name stands for now, changes have been
    * seen without a gap from before then, and none came in at or after it.
    * A listing begun at `since` is then still what the cluster holds.
    */
-  unchangedSince(cluster: string, since: number): boolean {
-    const seen = this.coverage.get(cluster);
-    if (!seen?.up || seen.liveSince > since) return false;
+  unchangedSince(cluster: TenancyCluster, since: number): boolean {
+    const seen = this.coverage.get(cluster.name);
+    if (!seen?.up || seen.key !== connectionKey(cluster)) return false;
+    if (seen.liveSince > since) return false;
     return seen.lastEventAt === undefined || seen.lastEventAt < since;
   }
 
@@ -113,37 +148,41 @@ export class NamespaceWatches {
 
   private async start(cluster: TenancyCluster): Promise<void> {
     const { clusters, logger } = this.options;
-    this.active.set(cluster.name, 'starting');
-    const coverage: Coverage = this.coverage.get(cluster.name) ?? {
-      liveSince: Infinity,
-      up: false,
-    };
-    this.coverage.set(cluster.name, coverage);
+    const name = cluster.name;
+    const active: Active = { key: connectionKey(cluster) };
+    this.active.set(name, active);
+    const known = this.coverage.get(name);
+    const coverage: Coverage =
+      known?.key === active.key
+        ? known
+        : { key: active.key, liveSince: Infinity, up: false };
+    this.coverage.set(name, coverage);
+    /** Whether this is still the watch of `name` (not stopped, dropped or replaced). */
+    const current = () => !this.stopped && this.active.get(name) === active;
     /** A gap: what this watch would have seen is unknown; start from scratch. */
     const lost = () => {
-      if (this.coverage.get(cluster.name) === coverage) {
-        this.coverage.delete(cluster.name);
-      }
+      if (this.coverage.get(name) === coverage) this.coverage.delete(name);
     };
     let openedAt = Infinity;
     /**
      * The watch ended: at once when the API server closed it in time, else
      * (an error, or a close long before the watch's time was up, as from a
-     * proxy that drops streams) after a pause.
+     * proxy that drops streams) after a pause. It starts again with the
+     * cluster as the last sync saw it; not at all once the cluster is gone
+     * or watched anew.
      */
     const again = (why?: string) => {
       coverage.up = false;
       const watchMs = (this.options.watchSeconds ?? WATCH_SECONDS) * 1000;
       const early = performance.now() - openedAt < watchMs / 2;
-      if (this.stopped || !this.active.has(cluster.name)) return;
-      this.active.delete(cluster.name);
-      logger.debug(
-        `Watching ${cluster.name} again: ${why ?? 'the watch ended'}`,
-      );
+      if (!current()) return;
+      this.active.delete(name);
+      logger.debug(`Watching ${name} again: ${why ?? 'the watch ended'}`);
       setTimeout(
         () => {
-          if (!this.stopped && !this.active.has(cluster.name)) {
-            void this.start(cluster);
+          const latest = this.clusters.get(name);
+          if (!this.stopped && latest && !this.active.has(name)) {
+            void this.start(latest);
           }
         },
         why || early ? this.options.retryMs ?? 5_000 : 0,
@@ -151,6 +190,7 @@ export class NamespaceWatches {
     };
     try {
       const kc = await clusters.kubeConfig(cluster);
+      if (!current()) return;
       openedAt = performance.now();
       const controller = await new Watch(kc).watch(
         '/api/v1/namespaces',
@@ -161,6 +201,7 @@ export class NamespaceWatches {
           resourceVersion: coverage.resourceVersion,
         },
         (type: string, object: any) => {
+          if (!current()) return;
           if (type === 'ERROR') {
             // Typically 410 Gone: the resourceVersion is too old to resume.
             lost();
@@ -174,11 +215,11 @@ export class NamespaceWatches {
         },
         error => again(error ? toError(error).message : undefined),
       );
-      if (this.stopped || this.active.get(cluster.name) !== 'starting') {
+      if (!current()) {
         controller.abort();
         return;
       }
-      this.active.set(cluster.name, controller);
+      active.controller = controller;
       // Up from the moment the API server answered: nothing that changes
       // from now on goes unseen. A watch that resumed left no gap.
       coverage.up = true;
