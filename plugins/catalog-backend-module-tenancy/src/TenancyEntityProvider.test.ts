@@ -11,6 +11,7 @@ import {
 import { eventually, FakeConnection } from '@tenancy/test-utils';
 import fs from 'node:fs';
 import YAML from 'yaml';
+import { STATE_KEY } from './state';
 import { TenancyEntityProvider } from './TenancyEntityProvider';
 
 jest.setTimeout(60_000);
@@ -109,7 +110,7 @@ function setup(
     clusters: registry,
   });
   providers.push(provider);
-  return { provider, registry };
+  return { provider, registry, cache };
 }
 
 async function tenantNamespace(cluster: string, tenant: string, env: string) {
@@ -293,6 +294,40 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     expect(connection.entities.has('resource:default/payments.prod')).toBe(
       true,
     );
+  });
+
+  it('keeps what may be on a cluster it knows nothing of, run after run, from a state that names no sources', async () => {
+    const { provider, registry, cache } = setup(
+      cacheConfig,
+      sandbox.uniqueName('catalog'),
+    );
+    const connection = new FakeConnection();
+    await provider.connect(connection);
+    // Only on sandbox-c (prod is sandbox-b and sandbox-c).
+    const ns = await tenantNamespace('sandbox-c', 'team-checkout', 'prod');
+    const ref = `resource:default/${ns}.prod`;
+    await provider.refresh();
+    expect(connection.entities.has(ref)).toBe(true);
+    // A state as an older version wrote it: which clusters each entity came
+    // from is not in it, nor is sandbox-c's listing.
+    const state = (await cache.get(STATE_KEY)) as any;
+    delete state.sources;
+    delete state.clusters['sandbox-c'];
+    await cache.set(STATE_KEY, state);
+
+    // sandbox-c does not answer: the namespace may still be there.
+    registry.down.add('sandbox-c');
+    for (const run of [1, 2]) {
+      const result = await provider.refresh();
+      expect({ run, unreachable: result.unreachable }).toEqual({
+        run,
+        unreachable: ['sandbox-c'],
+      });
+      expect({
+        run,
+        kept: connection.entities.has(ref),
+      }).toEqual({ run, kept: true });
+    }
   });
 
   it('never applies a full mutation while a cluster it knows nothing of is down', async () => {

@@ -327,7 +327,9 @@ export class TenancyEntityProvider implements EntityProvider {
     // What was kept for a cluster that answered nothing stays known.
     for (const ref of result.kept) {
       state.fingerprints[ref] = previous!.fingerprints[ref];
-      state.sources![ref] = previous?.sources?.[ref] ?? [];
+      // A state of an older version knows no sources: the clusters that did
+      // not answer are where the entity may be, so it is kept while they do not.
+      state.sources![ref] = previous?.sources?.[ref] ?? [...unknown];
     }
     await cache.set(STATE_KEY, state as ProviderState & object, {
       ttl: STATE_TTL_MS,
@@ -442,6 +444,7 @@ export class TenancyEntityProvider implements EntityProvider {
           name: cluster.name,
           environment: this.settings.environmentOf.get(cluster.name),
           fromCatalog: cluster.source === 'catalog',
+          entityRef: cluster.entityRef,
         };
         // Listing every namespace of every cluster on every run is most of
         // a steady run's cost (and the API servers'); the watch tells when

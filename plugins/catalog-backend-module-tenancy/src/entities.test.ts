@@ -1,3 +1,4 @@
+import { makeValidator } from '@backstage/catalog-model';
 import {
   catalogModel,
   clusterEntityName,
@@ -31,6 +32,28 @@ describe('entity names', () => {
     expect(upper).not.toBe(lower);
     expect(clusterEntityName('---')).toMatch(VALID_NAME);
     expect(namespaceEntityName('payments', 'Dev Env')).toMatch(VALID_NAME);
+  });
+
+  it('stays a name the catalog accepts when the environment is long', () => {
+    // A cluster named by its EKS ARN and not in tenancy.environments, or a
+    // long environment label: up to 63 characters of environment.
+    const { isValidEntityName } = makeValidator();
+    const arn = 'arn:aws:eks:eu-west-1:123456789012:cluster/prod';
+    const names = [
+      namespaceEntityName('payments', arn),
+      namespaceEntityName('payments', `${arn}-x`),
+      namespaceEntityName('payments', 'e'.repeat(63)),
+      namespaceEntityName('n'.repeat(63), 'e'.repeat(63)),
+    ];
+    for (const name of names) {
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(isValidEntityName(name)).toBe(true);
+    }
+    expect(new Set(names).size).toBe(names.length);
+    // A name that fits is left as it was: no entity is renamed.
+    expect(namespaceEntityName('web', 'e'.repeat(40))).toBe(
+      `web.${'e'.repeat(40)}`,
+    );
   });
 });
 
@@ -90,6 +113,28 @@ describe('catalogModel', () => {
       ],
     });
     expect(model.entities.size).toBe(4); // 3 clusters, 1 namespace
+  });
+
+  it("has namespaces depend on a catalog cluster's own Resource, in its namespace and by its own name", () => {
+    const model = catalogModel(
+      [
+        {
+          cluster: {
+            name: 'Prod-EU',
+            environment: 'prod',
+            fromCatalog: true,
+            entityRef: 'resource:infra/prod-eu',
+          },
+          listing: listing('Prod-EU', 'group:default/team-a'),
+        },
+      ],
+      'group:default/platform-team',
+    );
+    expect(
+      model.entities.get('resource:default/shop.prod')!.entity.spec?.dependsOn,
+    ).toEqual(['resource:infra/prod-eu']);
+    // The catalog has that one already: no second entity for it.
+    expect([...model.entities.keys()]).toEqual(['resource:default/shop.prod']);
   });
 
   it("changes an entity's fingerprint when and only when the entity changes", () => {

@@ -29,6 +29,8 @@ export interface ClusterFacts {
   environment?: string;
   /** Clusters that came from the catalog are already entities there. */
   fromCatalog: boolean;
+  /** A cluster from the catalog: the ref of its Resource, which namespaces depend on. */
+  entityRef?: string;
 }
 
 /** An entity with where it comes from, as the provider hands it to the catalog. */
@@ -55,6 +57,8 @@ export interface CatalogModel {
 }
 
 const MAX_NAME = 63;
+/** The longest environment part of a namespace entity's name that had to be shortened. */
+const MAX_ENVIRONMENT = 30;
 
 const clean = (text: string) =>
   text
@@ -63,17 +67,18 @@ const clean = (text: string) =>
     .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
 
 /**
- * A valid entity name (lowercase, [a-z0-9-.], at most 63 characters) from
- * `text`, followed by `suffix` (kept whole). Text that had to be changed or
- * shortened gets a hash of the original, which keeps different inputs apart.
+ * A valid entity name (lowercase, [a-z0-9-.], at most `max` characters) from
+ * `text`, followed by `suffix` (kept whole; at most `max` - 9 characters).
+ * Text that had to be changed or shortened gets a hash of the original,
+ * which keeps different inputs apart.
  */
-function entityName(text: string, suffix = ''): string {
+function entityName(text: string, suffix = '', max = MAX_NAME): string {
   const cleaned = clean(text);
-  if (cleaned && cleaned === text && (text + suffix).length <= MAX_NAME) {
+  if (cleaned && cleaned === text && (text + suffix).length <= max) {
     return text + suffix;
   }
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 8);
-  const room = MAX_NAME - suffix.length - hash.length - 1;
+  const room = max - suffix.length - hash.length - 1;
   const head = cleaned.slice(0, Math.max(room, 0)).replace(/[^a-z0-9]+$/, '');
   return `${head ? `${head}-` : 'x'}${hash}${suffix}`;
 }
@@ -83,7 +88,14 @@ export function namespaceEntityName(
   namespace: string,
   environment: string,
 ): string {
-  return entityName(namespace, `.${entityName(environment)}`);
+  const name = entityName(namespace, `.${entityName(environment)}`);
+  if (name.length <= MAX_NAME) return name;
+  // An environment too long to leave room for the namespace (a label value
+  // or a cluster name can be 63 characters): it is shortened too.
+  return entityName(
+    namespace,
+    `.${entityName(environment, '', MAX_ENVIRONMENT)}`,
+  );
 }
 
 /** The entity name of a cluster's Resource. @public */
@@ -226,7 +238,10 @@ export function catalogModel(
   const clusterRefs = new Map<string, string>();
   const groups = new Map<string, NamespaceGroup>();
   for (const { cluster, listing } of listings) {
-    clusterRefs.set(cluster.name, resourceRef(clusterEntityName(cluster.name)));
+    clusterRefs.set(
+      cluster.name,
+      cluster.entityRef ?? resourceRef(clusterEntityName(cluster.name)),
+    );
     if (!cluster.fromCatalog) {
       const e = clusterEntity(cluster, listing, clusterOwner);
       entities.set(resourceRef(e.entity.metadata.name), e);

@@ -437,6 +437,7 @@ describe('DefaultClusterRegistry from the catalog', () => {
         name: 'eks-payments',
         url: EKS_URL,
         source: 'catalog',
+        entityRef: 'resource:default/eks-payments',
         authProvider: 'aws',
         caData: CA_DATA,
         skipTLSVerify: false,

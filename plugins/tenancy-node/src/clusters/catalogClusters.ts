@@ -1,4 +1,4 @@
-import { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { BlockList, isIPv6 } from 'node:net';
 import {
   ANNOTATION_KUBERNETES_API_SERVER,
@@ -235,6 +235,7 @@ export function clusterFromCatalogEntity(
     // What was checked is what is used: the parsed form, not the raw string.
     url: url.href.replace(/\/+$/, ''),
     source: 'catalog',
+    entityRef: stringifyEntityRef(entity),
     authProvider: 'aws',
     caData,
     skipTLSVerify: false,

@@ -19,6 +19,8 @@ export interface TenancyCluster {
   url: string;
   /** Where it came from: app-config or a catalog Resource of type kubernetes-cluster. */
   source: 'config' | 'catalog';
+  /** A cluster from the catalog: the ref of its Resource (`resource:<namespace>/<name>`). */
+  entityRef?: string;
   authProvider: TenancyClusterAuthProvider;
   /** Base64 of the CA bundle's PEM; the API server's certificate is verified against it. */
   caData?: string;
