@@ -52,6 +52,9 @@ export interface Config {
       /**
        * The Kubernetes group a tenant's members authenticate as, from the
        * Backstage group's name and namespace, e.g. `oidc:{name}`. Default `{name}`.
+       * Must hold `{name}` and not start with `system:`. Without `{namespace}`
+       * only groups of the catalog's `default` namespace can be tenants (two
+       * namespaces' same-named groups would share one Kubernetes group).
        */
       groupSubjectTemplate?: string;
 

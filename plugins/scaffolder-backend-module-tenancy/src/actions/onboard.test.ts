@@ -463,6 +463,11 @@ describe('refusals before any call to a cluster', () => {
       /cannot be overridden/,
     ],
     [{ tenant: 'user:default/alice' }, /must be a Group/],
+    // Its Kubernetes group would be group:default/team-payments' ({name}).
+    [
+      { tenant: 'group:other/team-payments' },
+      /not in the catalog's default namespace.*\{namespace\}/,
+    ],
   ])('refuses %j (S24)', async (input, message) => {
     const { error } = await onboard({
       namespace: 'fine-name',

@@ -14,6 +14,7 @@ import {
   readBaselineOptions,
   readClusterTimeoutMs,
   renderTenantBaseline,
+  tenantGroupSubject,
   validateLabels,
   validateNamespaceName,
   validatePodSecurity,
@@ -116,6 +117,8 @@ function readOnboardInput(
   baseline: BaselineOptions,
 ) {
   const tenant = parseTenantRef(input.tenant);
+  // A tenant whose Kubernetes group would be another team's is refused here.
+  tenantGroupSubject(tenant, baseline.groupSubjectTemplate);
   const namespace = validateNamespaceName(input.namespace);
   const { preset, quota } = presetQuota(
     baseline,

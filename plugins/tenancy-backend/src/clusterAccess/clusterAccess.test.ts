@@ -30,6 +30,8 @@ jest.setTimeout(120_000);
 let sandbox: SandboxFixtures;
 let overlay: any;
 const UNIT_TEAM = `team-unit-${Date.now().toString(36)}`;
+/** A team whose name a group of another catalog namespace shares. */
+const TWIN_TEAM = `team-twin-${Date.now().toString(36)}`;
 
 /** The catalog's users with the memberOf relations the catalog would compute. */
 const users = [
@@ -42,6 +44,10 @@ const users = [
   // A team of this test's own, with a namespace on sandbox-a alone (other
   // tests onboard the seed's teams on more clusters as they run).
   ['quinn', [UNIT_TEAM]],
+  // group:default/TWIN_TEAM and group:other/TWIN_TEAM: under the default
+  // groupSubjectTemplate ({name}) both teams' RoleBindings bind TWIN_TEAM.
+  ['rita', [TWIN_TEAM]],
+  ['oscar', [`group:other/${TWIN_TEAM}`]],
 ].map(([name, groups]) => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'User',
@@ -80,6 +86,21 @@ beforeAll(async () => {
       'app.kubernetes.io/managed-by': 'tenancy',
     },
   });
+  // The twins: both tenants of sandbox-c (namespaces made outside the
+  // portal, which refuses group:other/TWIN_TEAM), the default one alone on
+  // sandbox-b.
+  for (const [cluster, tenant] of [
+    ['sandbox-c', TWIN_TEAM],
+    ['sandbox-c', `other.${TWIN_TEAM}`],
+    ['sandbox-b', TWIN_TEAM],
+  ]) {
+    await sandbox.createNamespace(sandbox.cluster(cluster), {
+      labels: {
+        'tenancy.dev/tenant': tenant,
+        'app.kubernetes.io/managed-by': 'tenancy',
+      },
+    });
+  }
   overlay = YAML.parse(fs.readFileSync(sandbox.state.overlay, 'utf8'));
   overlay.tenancy.fleet = { refreshIntervalSeconds: 3600 };
   overlay.tenancy.clusterAccess.tokenLifetime = { minutes: 5 };
@@ -175,6 +196,14 @@ describe('cluster tokens', () => {
     ['olga', 'sandbox-a', [], "another catalog namespace's team-payments"],
     ['quinn', 'sandbox-a', [UNIT_TEAM], 'a team with a namespace there'],
     ['quinn', 'sandbox-b', [], 'a team with no namespace there'],
+    ['rita', 'sandbox-b', [TWIN_TEAM], 'the only tenant with that group there'],
+    [
+      'rita',
+      'sandbox-c',
+      [],
+      "a team whose group another namespace's tenant there shares",
+    ],
+    ['oscar', 'sandbox-c', [], "the other namespace's twin"],
   ])(
     'gives %s on %s the groups %j (%s): only teams that are tenants of that cluster',
     async (who, cluster, groups) => {

@@ -3,6 +3,7 @@ import {
   BackstageCredentials,
   BackstageUserPrincipal,
   DiscoveryService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
@@ -34,6 +35,7 @@ import { readClusterAccessOptions } from './options';
 
 export interface ClusterAccessServiceOptions {
   config: Config;
+  logger: LoggerService;
   auth: AuthService;
   permissions: PermissionsService;
   catalog: CatalogService;
@@ -53,8 +55,16 @@ export const NOT_CONFIGURED =
  * groups, and the kubeconfig of a team's namespaces.
  */
 export function createClusterAccess(options: ClusterAccessServiceOptions) {
-  const { config, auth, permissions, catalog, registry, reads, snapshots } =
-    options;
+  const {
+    config,
+    logger,
+    auth,
+    permissions,
+    catalog,
+    registry,
+    reads,
+    snapshots,
+  } = options;
   const normalize = (ref: string) => ref.toLocaleLowerCase('en-US');
   const access = readClusterAccessOptions(config);
   const issuer = access && new ClusterTokenIssuer(access);
@@ -101,12 +111,38 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
         .filter((t): t is string => Boolean(t))
         .map(normalize),
     );
+    // Each tenant's group as its RoleBindings name it. A group two tenants
+    // of this cluster would share (same-named teams of two catalog
+    // namespaces, under a template without {namespace}, their namespaces
+    // made outside the portal, which refuses that) reaches both teams'
+    // namespaces: it is given to no one.
+    const subjects = new Map<string, Set<string>>();
+    for (const tenant of tenants) {
+      const subject = groupSubject(
+        parseEntityRef(tenant),
+        baseline.groupSubjectTemplate,
+      );
+      subjects.set(subject, (subjects.get(subject) ?? new Set()).add(tenant));
+    }
     const groups = (user.relations ?? [])
       .filter(r => r.type === RELATION_MEMBER_OF)
       .map(r => parseEntityRef(r.targetRef))
       .filter(ref => ref.kind.toLocaleLowerCase('en-US') === 'group')
       .filter(ref => tenants.has(normalize(stringifyEntityRef(ref))))
       .map(ref => groupSubject(ref, baseline.groupSubjectTemplate))
+      .filter(group => {
+        if ((subjects.get(group)?.size ?? 0) <= 1) return true;
+        logger.warn(
+          `Cluster ${cluster}: the Kubernetes group "${group}" is that of several tenants (${[
+            ...subjects.get(group)!,
+          ]
+            .sort()
+            .join(
+              ', ',
+            )}); it is left out of every token until tenancy.baseline.groupSubjectTemplate has {namespace} or one of them leaves`,
+        );
+        return false;
+      })
       .filter(group => !group.toLocaleLowerCase('en-US').startsWith('system:'));
     return [...new Set(groups)].sort();
   };

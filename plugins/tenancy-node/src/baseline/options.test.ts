@@ -50,4 +50,19 @@ describe('readBaselineOptions', () => {
       ),
     ).toThrow(/pods/);
   });
+
+  it('refuses a group subject template that would give teams one group, or a system: group', () => {
+    const read = (groupSubjectTemplate: string) => () =>
+      readBaselineOptions(
+        new ConfigReader({ tenancy: { baseline: { groupSubjectTemplate } } }),
+      );
+    expect(read('developers')).toThrow(/has no \{name\}/);
+    expect(read('system:{name}')).toThrow(/system: group/);
+    expect(read('oidc:{namespace}:{name}')().groupSubjectTemplate).toBe(
+      'oidc:{namespace}:{name}',
+    );
+    expect(readBaselineOptions(new ConfigReader({})).groupSubjectTemplate).toBe(
+      '{name}',
+    );
+  });
 });

@@ -118,8 +118,9 @@ export function readBaselineOptions(config: Config): BaselineOptions {
   }
   const limitRange = baseline?.getOptionalConfig('limitRange');
   return {
-    groupSubjectTemplate:
+    groupSubjectTemplate: validateGroupSubjectTemplate(
       baseline?.getOptionalString('groupSubjectTemplate') ?? '{name}',
+    ),
     tenantRole,
     deployRole: baseline?.getOptionalString('deployRole') ?? 'tenancy-deployer',
     deployServiceAccount:
@@ -153,4 +154,23 @@ export function readBaselineOptions(config: Config): BaselineOptions {
       ),
     },
   };
+}
+
+/**
+ * A template that names each team's group apart: with `{name}` (else every
+ * tenant's RoleBindings would bind one group), and no `system:` group (the
+ * API server's own; the portal never puts one in a token).
+ */
+function validateGroupSubjectTemplate(template: string): string {
+  if (!template.includes('{name}')) {
+    throw new InputError(
+      `tenancy.baseline.groupSubjectTemplate "${template}" has no {name}: every tenant's RoleBindings would bind the same Kubernetes group; use e.g. "{name}" or "oidc:{name}"`,
+    );
+  }
+  if (template.toLocaleLowerCase('en-US').startsWith('system:')) {
+    throw new InputError(
+      `tenancy.baseline.groupSubjectTemplate "${template}" names a system: group, which is the API server's own and never in a portal token`,
+    );
+  }
+  return template;
 }

@@ -144,4 +144,27 @@ describe('renderTenantBaseline', () => {
       ),
     ).toThrow(/namespaced-scope role/);
   });
+
+  it("never binds a group of another catalog namespace to a default-namespace team's Kubernetes group", () => {
+    const other = {
+      ...spec,
+      tenant: { kind: 'group', namespace: 'other', name: 'team-payments' },
+    };
+    // With the default template ({name}) it would be "team-payments", the
+    // group of group:default/team-payments' RoleBindings: refused.
+    expect(() => renderTenantBaseline(other, options)).toThrow(
+      /group:other\/team-payments cannot be onboarded.*"team-payments"/,
+    );
+    // With {namespace} in the template each has a group of its own.
+    const subjects = (template: string, s: TenantSpec) =>
+      renderTenantBaseline(s, { ...options, groupSubjectTemplate: template })
+        .filter(o => o.metadata?.name === 'tenant-developers')
+        .map(o => (o as any).subjects[0].name);
+    expect(subjects('{namespace}:{name}', other)).toEqual([
+      'other:team-payments',
+    ]);
+    expect(subjects('{namespace}:{name}', spec)).toEqual([
+      'default:team-payments',
+    ]);
+  });
 });

@@ -18,6 +18,7 @@ import {
   TENANT_OWNER_ANNOTATION,
   tenantLabelValue,
 } from '@tenancy/plugin-tenancy-common';
+import { InputError } from '@backstage/errors';
 import { BaselineOptions } from './options';
 import { PodSecurityLevel } from './validation';
 
@@ -50,6 +51,35 @@ export function groupSubject(
   return template
     .replace(/\{name\}/g, tenant.name)
     .replace(/\{namespace\}/g, tenant.namespace);
+}
+
+/**
+ * The Kubernetes group of `tenant`'s RoleBindings — refused (InputError)
+ * when it would be another team's too. With a template without
+ * `{namespace}` (the default `{name}`), same-named groups of two catalog
+ * namespaces get one Kubernetes group, and each team's members would reach
+ * the other's namespaces: only groups of the catalog's `default` namespace
+ * can be tenants then.
+ * @public
+ */
+export function tenantGroupSubject(
+  tenant: CompoundEntityRef,
+  template: string,
+): string {
+  if (
+    tenant.namespace.toLocaleLowerCase('en-US') !== 'default' &&
+    !template.includes('{namespace}')
+  ) {
+    const subject = groupSubject(tenant, template);
+    throw new InputError(
+      `Tenant ${stringifyEntityRef(
+        tenant,
+      )} cannot be onboarded: it is not in the catalog's default namespace, and tenancy.baseline.groupSubjectTemplate ("${template}") has no {namespace}, so its Kubernetes group would be "${subject}", the same as group:default/${
+        tenant.name
+      }'s, whose namespaces its members would reach. Put {namespace} in the template (e.g. "{namespace}:{name}") to onboard groups of other namespaces.`,
+    );
+  }
+  return groupSubject(tenant, template);
 }
 
 /** `Kind/name` of an object, for messages and results. @public */
@@ -233,7 +263,7 @@ function renderAccess(
         {
           apiGroup: RBAC_GROUP,
           kind: 'Group',
-          name: groupSubject(spec.tenant, options.groupSubjectTemplate),
+          name: tenantGroupSubject(spec.tenant, options.groupSubjectTemplate),
         },
       ],
     },
