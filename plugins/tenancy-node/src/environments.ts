@@ -15,7 +15,10 @@ export function clustersOfEnvironment(
   environment: string,
 ): string[] {
   const environments = readEnvironments(config);
-  const clusters = environments[environment];
+  // Own keys only: "constructor" is no environment.
+  const clusters = Object.hasOwn(environments, environment)
+    ? environments[environment]
+    : undefined;
   if (!clusters) {
     const known = Object.keys(environments);
     throw new InputError(

@@ -97,7 +97,11 @@ export function presetQuota(
   presetName: string,
   overrides: Record<string, string> = {},
 ) {
-  const preset = baseline.quotaPresets[presetName];
+  // Own presets only: "constructor" or "__proto__" must not find what every
+  // object inherits (a preset with no limits, above which nothing is raised).
+  const preset = Object.hasOwn(baseline.quotaPresets, presetName)
+    ? baseline.quotaPresets[presetName]
+    : undefined;
   if (!preset) {
     throw new InputError(
       `Quota preset "${presetName}" does not exist; use one of ${Object.keys(

@@ -458,6 +458,12 @@ describe('refusals before any call to a cluster', () => {
     [{ quota: { 'limits.memory': '-1Gi' } }, /not a Kubernetes quantity/],
     [{ quota: { pods: '2.5' } }, /whole number/],
     [{ quotaPreset: 'huge' }, /Quota preset "huge" does not exist/],
+    // What every object inherits is no preset (nor its limits none).
+    [
+      { quotaPreset: 'constructor', quota: { pods: '100000' } },
+      /Quota preset "constructor" does not exist/,
+    ],
+    [{ quotaPreset: '__proto__' }, /Quota preset "__proto__" does not exist/],
     [
       { labels: { 'tenancy.dev/tenant': 'someone-else' } },
       /cannot be overridden/,
@@ -484,6 +490,10 @@ describe('refusals before any call to a cluster', () => {
       (await onboard({ namespace: 'fine-name', environment: 'staging' })).error
         ?.message,
     ).toMatch(/Unknown environment "staging"; known: dev, prod/);
+    expect(
+      (await onboard({ namespace: 'fine-name', environment: 'constructor' }))
+        .error?.message,
+    ).toMatch(/Unknown environment "constructor"; known: dev, prod/);
     expect(
       (await onboard({ namespace: 'fine-name', clusters: ['nowhere'] })).error
         ?.name,

@@ -301,6 +301,21 @@ describe('tenancy:namespace:resize', () => {
       /^Quota preset "huge" does not exist; use one of /,
     );
     expect(unknown.reports).toBeUndefined();
+    // Not what every object inherits: that would be a preset with no limits,
+    // and the quota would have been set to the caller's values alone.
+    for (const quotaPreset of ['constructor', '__proto__', 'toString']) {
+      const inherited = await run('resize', {
+        tenant: 'group:default/team-payments',
+        namespace: 'anything',
+        clusters: ['sandbox-a'],
+        quotaPreset,
+        quota: { pods: '100000' },
+      });
+      expect(inherited.error?.message).toMatch(
+        new RegExp(`^Quota preset "${quotaPreset}" does not exist`),
+      );
+      expect(inherited.reports).toBeUndefined();
+    }
 
     const raised = await run(
       'resize',
