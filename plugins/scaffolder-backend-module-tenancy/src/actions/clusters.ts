@@ -85,6 +85,13 @@ function count(objects: ObjectResult[]): string {
  * onto several clusters could each win some of them; claimed first on one
  * cluster in a fixed order, the name goes to one team on all of them. A
  * conflict there stops the run: the other clusters are not touched.
+ *
+ * With `precheck` as well, every cluster is read first, at once, and a
+ * conflict on any that answers stops the run before anything is written:
+ * a name another team took on one cluster while the first was down is not
+ * then claimed on the first (each team would hold some of the clusters,
+ * and neither's run could ever finish). A cluster that does not answer the
+ * check fails alone, as it would have, without being tried again.
  */
 export async function runOnClusters(
   ctx: {
@@ -101,6 +108,15 @@ export async function runOnClusters(
     checkpointKey: (cluster: string) => string;
     /** Claim on one cluster first, in name order (see above). */
     claimFirst?: boolean;
+    /**
+     * With claimFirst: `run` throws a ConflictError when a cluster would
+     * refuse the claim (see above); its results are kept in the checkpoint
+     * `checkpointKey`.
+     */
+    precheck?: {
+      checkpointKey: string;
+      run: (kc: KubeConfig) => Promise<unknown>;
+    };
     run: (
       kc: KubeConfig,
     ) => Promise<{ outcome: ClusterOutcome; objects?: ObjectResult[] }>;
@@ -150,8 +166,62 @@ export async function runOnClusters(
   };
   if (!options.claimFirst) return Promise.all(clusters.map(runOne));
 
-  const ordered = [...clusters].sort((a, b) => a.name.localeCompare(b.name));
   const reports = new Map<string, ClusterReport>();
+  let candidates = clusters;
+  const precheck = options.precheck;
+  if (precheck) {
+    // In a checkpoint of its own: a recovered task does not read the
+    // clusters again, and goes on as the interrupted run had decided.
+    const checkAll = async () => {
+      const checked = await Promise.all(
+        clusters.map(async cluster => {
+          const started = Date.now();
+          try {
+            await precheck.run(await registry.kubeConfig(cluster));
+            return undefined;
+          } catch (error) {
+            return {
+              cluster: cluster.name,
+              ms: Date.now() - started,
+              error: isError(error) ? error.message : String(error),
+              conflict: isError(error) && error.name === 'ConflictError',
+            };
+          }
+        }),
+      );
+      return { failed: checked.filter(c => c !== undefined) };
+    };
+    const { failed } = ctx.isDryRun
+      ? await checkAll()
+      : await ctx.checkpoint({
+          key: precheck.checkpointKey,
+          fn: checkAll,
+        });
+    const conflicts = failed.filter(c => c.conflict);
+    if (conflicts.length > 0) {
+      const error = `not attempted: ${conflicts
+        .map(c => `${c.cluster}: ${c.error}`)
+        .join('; ')}`;
+      return clusters.map(c => {
+        ctx.logger.error(`${c.name}: ${error}`);
+        return { cluster: c.name, outcome: 'failed', objects: [], error };
+      });
+    }
+    // A cluster that did not answer the check is not tried again now: it
+    // would most likely make the run wait as long once more.
+    for (const c of failed) {
+      ctx.logger.error(`${c.cluster}: failed after ${c.ms} ms: ${c.error}`);
+      reports.set(c.cluster, {
+        cluster: c.cluster,
+        outcome: 'failed',
+        objects: [],
+        error: c.error,
+      });
+    }
+    candidates = clusters.filter(c => !reports.has(c.name));
+  }
+
+  const ordered = [...candidates].sort((a, b) => a.name.localeCompare(b.name));
   let rest = ordered;
   while (rest.length > 0) {
     const [first, ...others] = rest;

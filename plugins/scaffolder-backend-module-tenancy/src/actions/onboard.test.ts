@@ -526,6 +526,48 @@ describe('ownership, dry run, secrets and faults', () => {
     expect(live.metadata?.labels?.['tenancy.dev/tenant']).toBe('team-payments');
   });
 
+  it('claims a name on no cluster while another team holds it on any that answers (S36)', async () => {
+    // team-payments holds it on sandbox-b alone, as after a run during which
+    // sandbox-a did not answer.
+    const ns = tenantNamespace();
+    expect(
+      (await onboard({ namespace: ns, clusters: ['sandbox-b'] })).error,
+    ).toBeUndefined();
+    // team-search's run on both is refused before anything is made: once it
+    // had claimed sandbox-a, each team would hold one, and neither's run
+    // could ever finish.
+    const search = await onboard(
+      {
+        tenant: 'group:default/team-search',
+        namespace: ns,
+        clusters: ['sandbox-a', 'sandbox-b'],
+      },
+      { user: 'bob' },
+    );
+    expect(search.error?.message).toMatch(
+      /on 2 of 2 clusters: sandbox-a \(not attempted: sandbox-b: Namespace .* belongs to group:default\/team-payments/,
+    );
+    expect(search.reports.map(r => r.outcome)).toEqual(['failed', 'failed']);
+    const onA = h.sandbox
+      .cluster('sandbox-a')
+      .kubeConfig('admin')
+      .makeApiClient(CoreV1Api);
+    await expect(onA.readNamespace({ name: ns })).rejects.toMatchObject({
+      code: 404,
+    });
+    // The team that holds it completes its own run on both.
+    const payments = await onboard({
+      namespace: ns,
+      clusters: ['sandbox-a', 'sandbox-b'],
+    });
+    expect(payments.error).toBeUndefined();
+    expect(
+      (await onA.readNamespace({ name: ns })).metadata?.labels?.[
+        'tenancy.dev/tenant'
+      ],
+    ).toBe('team-payments');
+  });
+
   it('refuses a namespace that exists but was not made by Tenancy', async () => {
     const existing = await h.sandbox.createNamespace(
       h.sandbox.cluster('sandbox-b'),

@@ -3,11 +3,13 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { tenancyNamespaceOnboardPermission } from '@tenancy/plugin-tenancy-common';
 import {
   AccessDeps,
   applyTenantBaseline,
   BaselineOptions,
+  checkNamespaceOwnership,
   ClusterRegistry,
   parseTenantRef,
   platformOnlyInputs,
@@ -18,6 +20,7 @@ import {
   validateLabels,
   validateNamespaceName,
   validatePodSecurity,
+  withClusterTimeout,
 } from '@tenancy/plugin-tenancy-node';
 import { authorizeNamespaceAction } from './authorize';
 import { examples } from './onboard.examples';
@@ -194,6 +197,19 @@ export function createOnboardNamespaceAction(
         // Claimed on one cluster first, so that of two teams onboarding
         // the same new name, one gets it on every cluster, not some each.
         claimFirst: !ctx.isDryRun,
+        // And a name another team holds on any cluster that answers is
+        // claimed on none.
+        precheck: {
+          checkpointKey: `tenancy.onboard-check.${namespace}`,
+          run: kc =>
+            withClusterTimeout(kc, timeoutMs, bounded =>
+              checkNamespaceOwnership(
+                KubernetesObjectApi.makeApiClient(bounded),
+                namespace,
+                tenant,
+              ),
+            ),
+        },
         run: kc =>
           applyTenantBaseline(kc, objects, {
             tenant,
