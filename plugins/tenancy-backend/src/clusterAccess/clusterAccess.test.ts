@@ -237,6 +237,11 @@ describe('cluster tokens', () => {
       .set(as('alice'))
       .send({ cluster: 'sandbox-z' });
     expect(unknown.status).toBe(404);
+    // Not the registry's message, which lists every cluster there is.
+    expect(unknown.body.error.message).toBe(
+      "No cluster named 'sandbox-z' to sign in to",
+    );
+    expect(JSON.stringify(unknown.body)).not.toContain('sandbox-a');
     const bad = await request(server)
       .post('/api/tenancy/cluster-access/token')
       .set(as('alice'))

@@ -12,7 +12,12 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  isError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -165,7 +170,23 @@ export function createClusterAccess(options: ClusterAccessServiceOptions) {
       }
       // Before anything else: the permission, then that the cluster exists.
       await authorize(credentials);
-      await registry.getCluster(cluster);
+      await registry.getCluster(cluster).catch(error => {
+        // The registry's messages name every known cluster, or a refused
+        // catalog cluster's entity and AWS role: not for everyone who may
+        // sign in (the portal's logs have them).
+        logger.info(
+          `No cluster token for ${cluster}: ${
+            isError(error) ? error.message : String(error)
+          }`,
+        );
+        if (error instanceof NotFoundError || error instanceof NotAllowedError)
+          throw new NotFoundError(
+            `No cluster named '${cluster}' to sign in to`,
+          );
+        throw new ServiceUnavailableError(
+          `Cluster '${cluster}' cannot be reached through the portal right now; try again later`,
+        );
+      });
       const user = credentials.principal.userEntityRef;
       const groups = await groupsOf(user, cluster);
       const { token, expiresAt, id } = await issuer.issue({
