@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ClusterProxy, ProxiedRequest } from './__testUtils__/clusterProxy';
+import {
+  afterOwnershipCheck,
+  ClusterProxy,
+  ProxiedRequest,
+} from './__testUtils__/clusterProxy';
 import { testDatabaseIds } from './__testUtils__/databases';
 import {
   eventually,
@@ -202,14 +206,18 @@ describe('two backend replicas on one PostgreSQL and one Redis', () => {
 
     // 3. A task started through replica-a runs on exactly one replica.
     // sandbox-c holds this namespace's requests, so the task stays in its
-    // step until the test lets it go.
+    // step until the test lets it go. Onboarding first reads the namespace
+    // on every cluster before it claims on any: that read goes through,
+    // what follows it is held.
     const namespace = sandbox.uniqueName('replicas');
     for (const cluster of ['sandbox-b', 'sandbox-c']) {
       sandbox.deleteNamespaceOnCleanup(sandbox.cluster(cluster), namespace);
     }
     const ofNamespace = (r: ProxiedRequest) =>
       r.path.includes(`namespaces/${namespace}`);
-    for (const r of replicas) r.proxies['sandbox-c'].hold(ofNamespace);
+    for (const r of replicas) {
+      r.proxies['sandbox-c'].hold(afterOwnershipCheck(namespace));
+    }
     const taskId = await scaffolder.start(a.portal, tokenA, 'onboard-tenant', {
       tenant: 'group:default/team-payments',
       namespace,

@@ -3,7 +3,10 @@ import {
   OrganizationsClient,
   paginateListAccounts,
 } from '@aws-sdk/client-organizations';
-import { ClusterProxy } from './__testUtils__/clusterProxy';
+import {
+  afterOwnershipCheck,
+  ClusterProxy,
+} from './__testUtils__/clusterProxy';
 import {
   createTestDatabase,
   TestDatabase,
@@ -143,10 +146,11 @@ describe.each(testDatabaseIds())('task recovery on %s', databaseId => {
     for (const cluster of ['sandbox-b', 'sandbox-c']) {
       sandbox.deleteNamespaceOnCleanup(sandbox.cluster(cluster), namespace);
     }
-    // sandbox-c (prod) answers nothing about this namespace until released.
+    // sandbox-c (prod) answers nothing about this namespace until released,
+    // once the onboarding has checked who holds the name there.
     const slow = await ClusterProxy.start(sandbox.cluster('sandbox-c'));
     proxies.push(slow);
-    slow.hold(r => r.path.includes(`namespaces/${namespace}`));
+    slow.hold(afterOwnershipCheck(namespace));
 
     const first = await startPortal(
       'onboard-first',

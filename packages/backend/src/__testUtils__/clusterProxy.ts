@@ -10,6 +10,27 @@ export interface ProxiedRequest {
 }
 
 /**
+ * A {@link ClusterProxy.hold} predicate for a namespace's onboarding that
+ * lets the first read of it through and holds what follows. Onboarding reads
+ * the namespace on every target cluster (one GET each: is the name another
+ * team's?) before it claims it on any, so holding that read would hold the
+ * whole run, not just this cluster's part of it.
+ */
+export function afterOwnershipCheck(
+  namespace: string,
+): (r: ProxiedRequest) => boolean {
+  let checked = false;
+  return r => {
+    if (!r.path.includes(`namespaces/${namespace}`)) return false;
+    if (!checked && r.method === 'GET') {
+      checked = true;
+      return false;
+    }
+    return true;
+  };
+}
+
+/**
  * A plain-HTTP front for one real sandbox kube-apiserver that counts every
  * request a portal backend sends it and can hold chosen requests (a slowed
  * cluster) until released. The count is made outside the backend under test,

@@ -6,6 +6,7 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { tenantOfNamespace } from '@tenancy/plugin-tenancy-common';
 import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,6 +40,31 @@ function seedEntities(extra: Entity[]): Entity[] {
       : [],
   }));
 }
+
+/**
+ * The tenants of sandbox-a's namespaces as its API server lists them now.
+ * Other test files add and remove tenants on the shared sandbox while this
+ * one runs, so the fleet's count is checked against what the cluster held
+ * before the snapshot and after it.
+ */
+async function liveTenantsOfSandboxA(): Promise<Set<string>> {
+  const core = sandbox
+    .cluster('sandbox-a')
+    .kubeConfig('admin')
+    .makeApiClient(CoreV1Api);
+  const list = await core.listNamespace();
+  return new Set(
+    list.items
+      .map(ns =>
+        tenantOfNamespace({
+          labels: ns.metadata?.labels ?? {},
+          annotations: ns.metadata?.annotations ?? {},
+        }),
+      )
+      .filter((t): t is string => Boolean(t)),
+  );
+}
+let tenantsBeforeSnapshot = new Set<string>();
 
 // A fixture tenant whose numbers the test knows exactly.
 const fixture = {
@@ -146,6 +172,7 @@ beforeAll(async () => {
     await new Promise(r => setTimeout(r, 500));
   }
 
+  tenantsBeforeSnapshot = await liveTenantsOfSandboxA();
   const backend = await startTestBackend({
     features: [
       tenancyPlugin,
@@ -345,6 +372,7 @@ describe('GET /api/tenancy/environments, /quota-presets and /teams', () => {
 describe('GET /api/tenancy/fleet', () => {
   let body: any;
   let elapsed: number;
+  let tenantsAfterSnapshot: Set<string>;
 
   beforeAll(async () => {
     const started = Date.now();
@@ -353,6 +381,7 @@ describe('GET /api/tenancy/fleet', () => {
     if (res.status !== 200)
       throw new Error(`GET /fleet answered ${res.status}`);
     body = res.body;
+    tenantsAfterSnapshot = await liveTenantsOfSandboxA();
   });
 
   it('answers within the timeout despite a black-holed and a refusing cluster', () => {
@@ -387,10 +416,25 @@ describe('GET /api/tenancy/fleet', () => {
     expect(
       body.clusters.find((c: any) => c.name === 'sandbox-a').environment,
     ).toBe('dev');
-    // sandbox-a: payments, search, checkout from the seed, plus the fixture team.
-    expect(body.clusters.find((c: any) => c.name === 'sandbox-a').tenants).toBe(
-      4,
-    );
+    // sandbox-a: payments, search, checkout from the seed, plus the fixture
+    // team, and whatever tenants other test files hold there at the time.
+    const seedAndFixture = [
+      'group:default/team-payments',
+      'group:default/team-search',
+      'group:default/team-checkout',
+      `group:default/${fixture.team}`,
+    ];
+    const before = tenantsBeforeSnapshot;
+    const after = tenantsAfterSnapshot;
+    // Held both before and after: held when the snapshot was made.
+    const surely = [...before].filter(t => after.has(t));
+    const possibly = new Set([...before, ...after]);
+    expect(surely).toEqual(expect.arrayContaining(seedAndFixture));
+    const tenants = body.clusters.find(
+      (c: any) => c.name === 'sandbox-a',
+    ).tenants;
+    expect(tenants).toBeGreaterThanOrEqual(surely.length);
+    expect(tenants).toBeLessThanOrEqual(possibly.size);
   });
 
   it('says a 401 is an authentication failure, not "0 resources", with no token or URL', () => {
