@@ -63,33 +63,24 @@ test('an entity page shows its owner and system', async ({ page }) => {
   await screenshot(page, 'entity');
 });
 
-test("Backstage's own Kubernetes tab lists a seeded service's pods from the sandbox clusters", async ({
+test("Backstage's own Kubernetes tab tells a team member it needs a permission and shows no pods", async ({
   page,
 }) => {
+  // The tab reads every cluster with the portal's identity, for any team's
+  // entity: the shipped policy keeps kubernetes.resources.read to the
+  // platform team (tenancy.test.ts has its view). The guest's own service:
   await page.goto('/catalog/default/component/payments-api');
   await page
     .getByRole('navigation', { name: 'Content navigation' })
     .getByRole('link', { name: 'Kubernetes' })
     .click();
   await expect(page).toHaveURL(/payments-api\/kubernetes/);
-  // payments-api runs on all three sandbox clusters (packages/sandbox).
-  for (const cluster of ['sandbox-a', 'sandbox-b', 'sandbox-c']) {
-    await expect(
-      page.getByText(cluster, { exact: true }).first(),
-    ).toBeVisible();
-  }
-  await expect(page.getByText(/2 pods/).first()).toBeVisible();
-  await page.getByText('sandbox-a', { exact: true }).click();
-  await page
-    .getByRole('button', {
-      name: /payments-api Deployment namespace: payments/,
-    })
-    .first()
-    .click();
-  await expect(
-    page.getByText(/^payments-api-[a-z0-9]+-[a-z0-9]+$/).first(),
-  ).toBeVisible();
-  await screenshot(page, 'kubernetes-tab');
+  await expect(page.getByText(/Permission required/)).toBeVisible();
+  await expect(page.getByText(/payments-api-[a-z0-9]+-[a-z0-9]+/)).toHaveCount(
+    0,
+  );
+  await expect(page.getByText('sandbox-a', { exact: true })).toHaveCount(0);
+  await screenshot(page, 'kubernetes-tab-member');
 });
 
 test('the account vending and onboarding templates open their forms', async ({

@@ -200,6 +200,35 @@ test('the Tenancy tab of team-payments shows its namespace on each cluster, and 
   await screenshot(page, 'tenancy-tenant');
 });
 
+test("Backstage's own Kubernetes tab lists a seeded service's pods from the sandbox clusters for the platform team", async ({
+  page,
+}) => {
+  await page.goto('/catalog/default/component/payments-api');
+  await page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'Kubernetes' })
+    .click();
+  await expect(page).toHaveURL(/payments-api\/kubernetes/);
+  // payments-api runs on all three sandbox clusters (packages/sandbox).
+  for (const cluster of ['sandbox-a', 'sandbox-b', 'sandbox-c']) {
+    await expect(
+      page.getByText(cluster, { exact: true }).first(),
+    ).toBeVisible();
+  }
+  await expect(page.getByText(/2 pods/).first()).toBeVisible();
+  await page.getByText('sandbox-a', { exact: true }).click();
+  await page
+    .getByRole('button', {
+      name: /payments-api Deployment namespace: payments/,
+    })
+    .first()
+    .click();
+  await expect(
+    page.getByText(/^payments-api-[a-z0-9]+-[a-z0-9]+$/).first(),
+  ).toBeVisible();
+  await screenshot(page, 'kubernetes-tab');
+});
+
 test('the Health tab of the crash-looping search-indexer says it is failing', async ({
   page,
 }) => {

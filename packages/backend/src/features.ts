@@ -61,7 +61,8 @@ export const portalFeatures = {
     // teams; services related to the namespaces their workloads run in.
     catalogTenancy,
   ],
-  // Everything allowed except acting as the platform team (tenancy.platformTeams).
+  // Everything allowed except acting as the platform team (tenancy.platformTeams),
+  // which includes Backstage's Kubernetes proxy and resources routes.
   permission: [permissionBackend, permissionModuleTenancyPolicy],
   // PostgreSQL full-text search on PostgreSQL, the in-memory engine otherwise.
   search: [searchBackend, searchPg, searchCatalog, searchTechdocs],

@@ -611,6 +611,113 @@ describe('tenant escape: reads', () => {
   );
 
   attack(
+    "Backstage's Kubernetes proxy and resources routes refuse a team member: nothing of another team's is deleted or read with the portal's identity",
+    async () => {
+      // team-search's namespace on a dev cluster, made for this attack: if
+      // the proxy let alice through, a seed namespace others use would go.
+      const cluster = sandbox.cluster(DEV[0]);
+      const victim = await sandbox.createNamespace(cluster, {
+        labels: {
+          'tenancy.dev/tenant': 'team-search',
+          'app.kubernetes.io/managed-by': 'tenancy',
+        },
+      });
+      const kubernetes = (
+        who: string,
+        method: string,
+        urlPath: string,
+        body?: JsonObject,
+      ) =>
+        fetch(`${portal.baseUrl}/api/kubernetes${urlPath}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${tokens[who]}`,
+            'backstage-kubernetes-cluster': DEV[0],
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          body: body ? JSON.stringify(body) : undefined,
+          signal: AbortSignal.timeout(60_000),
+        });
+      const deleted = await kubernetes(
+        'alice',
+        'DELETE',
+        `/proxy/api/v1/namespaces/${victim}`,
+      );
+      expect(deleted.status).toBe(403);
+      const after = await readNamespace(sandbox, DEV[0], victim);
+      expect(after?.metadata?.name).toBe(victim);
+      expect(after?.metadata?.deletionTimestamp).toBeUndefined();
+      const pods = await kubernetes(
+        'alice',
+        'GET',
+        '/proxy/api/v1/namespaces/search/pods',
+      );
+      expect(pods.status).toBe(403);
+      expect(await pods.text()).not.toMatch(/search-indexer/);
+
+      // team-search's service, as Backstage's Kubernetes tab asks for it.
+      const indexer = {
+        entity: {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name: 'search-indexer', namespace: 'default' },
+        },
+      };
+      const services = await kubernetes(
+        'alice',
+        'POST',
+        '/services/search-indexer',
+        indexer,
+      );
+      expect(services.status).toBe(403);
+      expect(await services.text()).not.toMatch(/"namespace":"search"/);
+
+      // The platform team keeps both: the proxy answers pat with the
+      // namespace, and the policy allows pat the resources routes (asked of
+      // the permission framework: those routes fan out to every configured
+      // cluster, this suite's black hole included, and would wait on it).
+      const platformRead = await kubernetes(
+        'pat',
+        'GET',
+        `/proxy/api/v1/namespaces/${victim}`,
+      );
+      expect(platformRead.status).toBe(200);
+      expect((await platformRead.json()).metadata.name).toBe(victim);
+      const decisions = async (who: string) => {
+        const res = await portal.api(tokens[who], '/api/permission/authorize', {
+          method: 'POST',
+          body: {
+            items: ['kubernetes.proxy', 'kubernetes.resources.read'].map(
+              name => ({
+                id: name,
+                permission: {
+                  type: 'basic',
+                  name,
+                  attributes: { action: 'read' },
+                },
+              }),
+            ),
+          },
+        });
+        return Object.fromEntries(
+          res.items.map((i: { id: string; result: string }) => [
+            i.id,
+            i.result,
+          ]),
+        );
+      };
+      expect(await decisions('pat')).toEqual({
+        'kubernetes.proxy': 'ALLOW',
+        'kubernetes.resources.read': 'ALLOW',
+      });
+      expect(await decisions('alice')).toEqual({
+        'kubernetes.proxy': 'DENY',
+        'kubernetes.resources.read': 'DENY',
+      });
+    },
+  );
+
+  attack(
     "another team's service health and every cluster error reach a member without detail",
     async () => {
       const url =

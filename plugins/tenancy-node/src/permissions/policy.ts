@@ -11,6 +11,10 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  kubernetesProxyPermission,
+  kubernetesResourcesReadPermission,
+} from '@backstage/plugin-kubernetes-common';
+import {
   RESOURCE_TYPE_SCAFFOLDER_TEMPLATE,
   templateParameterReadPermission,
   templateStepReadPermission,
@@ -41,11 +45,22 @@ const TEMPLATE_PARTS = new Set([
   templateStepReadPermission.name,
 ]);
 
-/** What only the platform team may do. */
+/**
+ * What only the platform team may do. Backstage's own Kubernetes plugin
+ * reaches every cluster with the portal's identity, whoever asks: its proxy
+ * (`kubernetes.proxy`) would let any signed-in user send that identity's
+ * requests (delete or re-own another team's namespace), and its resources
+ * routes (`kubernetes.resources.read`) answer with any entity's workloads,
+ * another team's included. Neither permission can be narrowed to a team's
+ * own namespaces, so both are the platform team's; team members read their
+ * own services through Tenancy's health views, which can.
+ */
 const PLATFORM_ONLY = new Set([
   tenancyPlatformAdminPermission.name,
   tenancyFleetReadPermission.name,
   tenancyNamespaceOverridePermission.name,
+  kubernetesProxyPermission.name,
+  kubernetesResourcesReadPermission.name,
 ]);
 
 /**
@@ -53,7 +68,9 @@ const PLATFORM_ONLY = new Set([
  * platform team may do — act for any team (`tenancy.platform.admin`), see
  * the whole fleet (`tenancy.fleet.read`) and onboard past a team's own limits
  * (`tenancy.namespace.override`: privileged Pod Security, quota above the
- * preset, explicit clusters) — which only members of
+ * preset, explicit clusters) and use Backstage's Kubernetes proxy and
+ * resources routes (`kubernetes.proxy`, `kubernetes.resources.read`: the
+ * portal's identity on every cluster) — which only members of
  * `tenancy.platformTeams` may. Reads of namespaces
  * (`tenancy.namespace.read`, resource type `tenancy-namespace`) are allowed
  * to the platform team and conditional for everyone else: `IS_TENANT_MEMBER`

@@ -1,6 +1,8 @@
 import { EmptyState, InfoCard, Link } from '@backstage/core-components';
 import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { kubernetesResourcesReadPermission } from '@backstage/plugin-kubernetes-common';
+import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@mui/material/Box';
 import { styled } from '@mui/material/styles';
 import Table from '@mui/material/Table';
@@ -199,6 +201,12 @@ function HealthSummary({
   health: EntityHealth;
   kubernetesLink: string;
 }) {
+  // Backstage's Kubernetes tab reads with the portal's identity, for any
+  // team's entity: the shipped policy keeps it to the platform team, and
+  // the link is offered only to whoever may use it.
+  const kubernetesTab = usePermission({
+    permission: kubernetesResourcesReadPermission,
+  });
   return (
     <Box
       sx={{ display: 'flex', alignItems: 'center', flexWrap: 'wrap', mb: 2 }}
@@ -216,9 +224,13 @@ function HealthSummary({
           <HealthChip state={c.state} label={c.cluster} />
         </Box>
       ))}
-      <Box sx={{ ml: 'auto' }}>
-        <Link to={kubernetesLink}>Pod-level detail in the Kubernetes tab</Link>
-      </Box>
+      {kubernetesTab.allowed && (
+        <Box sx={{ ml: 'auto' }}>
+          <Link to={kubernetesLink}>
+            Pod-level detail in the Kubernetes tab
+          </Link>
+        </Box>
+      )}
     </Box>
   );
 }

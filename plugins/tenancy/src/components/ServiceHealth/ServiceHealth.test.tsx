@@ -1,4 +1,5 @@
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   EntityProvider,
   entityRouteRef,
@@ -22,7 +23,12 @@ function render(api: FakeTenancyApi, element: JSX.Element) {
       {element}
     </EntityProvider>,
     {
-      apis: [[tenancyApiRef, api]],
+      apis: [
+        [tenancyApiRef, api],
+        // Allowed: the Kubernetes tab's link is offered (the platform team's
+        // case; EntityHealthContent.denied.test.tsx has the other).
+        mockApis.permission({ authorize: AuthorizeResult.ALLOW }),
+      ],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
     },
   );
