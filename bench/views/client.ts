@@ -1,8 +1,15 @@
-/** The bench's HTTP client of the portal backend: both sides, as the guest. */
+/**
+ * The bench's HTTP client of the portal backend: both sides as pat, the
+ * sandbox's platform team (the shipped policy keeps the Kubernetes plugin's
+ * resources routes, the peer, to the platform team).
+ */
 import { performance } from 'node:perf_hooks';
 import type { Backend } from '../lib/backend';
 import { sleep } from '../lib/process';
 import { ENTITY, ROUTES } from './settings';
+
+/** Who the bench signs in as: the platform team's persona. */
+export const PERSONA = 'pat';
 
 export interface Answer {
   ms: number;
@@ -21,14 +28,25 @@ export class Client {
 
   constructor(private readonly backend: Backend) {}
 
-  /** A guest token (user:default/guest) from the guest provider. */
+  /**
+   * pat's token (user:default/pat, platform-team) from the sandbox-only
+   * personas sign-in (NODE_ENV=development, the sandbox's overlay).
+   */
   async signIn(): Promise<void> {
-    const res = await fetch(`${this.backend.baseUrl}/api/auth/guest/refresh`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(30_000),
-    });
+    const res = await fetch(
+      `${this.backend.baseUrl}/api/auth/personas/refresh`,
+      {
+        headers: {
+          'x-requested-with': 'XMLHttpRequest',
+          'x-tenancy-persona': PERSONA,
+        },
+        signal: AbortSignal.timeout(30_000),
+      },
+    );
     if (!res.ok) {
-      throw new Error(`guest sign-in: ${res.status} ${await res.text()}`);
+      throw new Error(
+        `sign-in as ${PERSONA}: ${res.status} ${await res.text()}`,
+      );
     }
     const body = (await res.json()) as {
       backstageIdentity: { token: string };

@@ -149,7 +149,7 @@ function requestRows({ a, fleet }: Results, healthy: string[]): string[][] {
 
 function notes({ a, b }: Results, settings: Settings): string[] {
   return [
-    `One portal backend process (packages/backend, yarn backstage-cli package start, NODE_ENV=development), guest user, entity ${ENTITY_REF}.`,
+    `One portal backend process (packages/backend, yarn backstage-cli package start, NODE_ENV=development), user pat (platform team), entity ${ENTITY_REF}.`,
     `ours: GET ${ROUTES.ours} (from the fleet snapshot, refreshed in the background).`,
     `peer: POST ${ROUTES.peer} {entity, auth: {}} (what the Kubernetes tab sends, every 10 s while open).`,
     `${settings.iterations} requests per side after ${settings.warmup} warm-ups, sequential, alternating which side goes first; p50 = median, p95 nearest rank.`,
@@ -218,7 +218,7 @@ export function report(
       peer: `POST ${ROUTES.peer} {entity, auth: {}}`,
       backend:
         'packages/backend, yarn backstage-cli package start, one process for both',
-      identity: 'guest (user:default/guest)',
+      identity: 'pat (user:default/pat, platform-team)',
     },
     cases: results,
     goals: {

@@ -4,7 +4,8 @@
  * fleet snapshot) and through Backstage's own Kubernetes backend
  * (`POST /api/kubernetes/services/:entityName`, what the Kubernetes tab
  * calls), side by side in ONE portal backend process (packages/backend,
- * started with `yarn backstage-cli package start`), as the guest user:
+ * started with `yarn backstage-cli package start`), as pat (the platform
+ * team: the shipped policy keeps the peer's route to it):
  *   (a) all clusters healthy, warm (N requests each, alternating);
  *   fleet: 500 new namespaces per cluster: kube requests of one
  *       FleetSnapshotService refresh per cluster (in-process, before and

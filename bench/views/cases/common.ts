@@ -35,7 +35,7 @@ export async function retrying(
 
 /**
  * Starts `backend` and waits until the catalog has ingested the seed; a
- * client signed in as the guest, with its catalog memberships.
+ * client signed in as pat (the platform team), with its catalog memberships.
  */
 export async function startWithCatalog(backend: Backend): Promise<Client> {
   await backend.start();
@@ -44,7 +44,7 @@ export async function startWithCatalog(backend: Backend): Promise<Client> {
   log('waiting for the catalog to ingest the seed…');
   const t0 = Date.now();
   await client.waitForEntity(600_000);
-  await client.signIn(); // now with the guest's catalog memberships
+  await client.signIn(); // now with pat's catalog memberships
   log(`catalog ready after ${ms(Date.now() - t0)}`);
   return client;
 }

@@ -13,7 +13,15 @@ import { EntityHealthContent } from './EntityHealthContent';
 // A file of its own: usePermission caches each answer for the page's life
 // (SWR), so a test file that was allowed once stays allowed.
 it("offers no link to Backstage's Kubernetes tab to whoever may not use it", async () => {
-  const authorize = jest.fn(async () => ({ result: AuthorizeResult.DENY }));
+  // The shipped policy: clusters may be listed, resources may not be read.
+  const authorize = jest.fn(
+    async (request: { permission: { name: string } }) => ({
+      result:
+        request.permission.name === 'kubernetes.clusters.read'
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+    }),
+  );
   const permission = mockApis.permission.mock({ authorize });
   await renderInTestApp(
     <EntityProvider entity={component('search-indexer')}>

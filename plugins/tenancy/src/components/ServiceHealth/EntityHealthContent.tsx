@@ -1,7 +1,10 @@
 import { EmptyState, InfoCard, Link } from '@backstage/core-components';
 import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { kubernetesResourcesReadPermission } from '@backstage/plugin-kubernetes-common';
+import {
+  kubernetesClustersReadPermission,
+  kubernetesResourcesReadPermission,
+} from '@backstage/plugin-kubernetes-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@mui/material/Box';
 import { styled } from '@mui/material/styles';
@@ -203,10 +206,14 @@ function HealthSummary({
 }) {
   // Backstage's Kubernetes tab reads with the portal's identity, for any
   // team's entity: the shipped policy keeps it to the platform team, and
-  // the link is offered only to whoever may use it.
-  const kubernetesTab = usePermission({
+  // the link is offered only to whoever may use it (the tab needs both).
+  const resources = usePermission({
     permission: kubernetesResourcesReadPermission,
   });
+  const clusters = usePermission({
+    permission: kubernetesClustersReadPermission,
+  });
+  const kubernetesTab = resources.allowed && clusters.allowed;
   return (
     <Box
       sx={{ display: 'flex', alignItems: 'center', flexWrap: 'wrap', mb: 2 }}
@@ -224,7 +231,7 @@ function HealthSummary({
           <HealthChip state={c.state} label={c.cluster} />
         </Box>
       ))}
-      {kubernetesTab.allowed && (
+      {kubernetesTab && (
         <Box sx={{ ml: 'auto' }}>
           <Link to={kubernetesLink}>
             Pod-level detail in the Kubernetes tab
