@@ -169,7 +169,7 @@ async function run(who: string, template: string, values: JsonObject) {
     500,
   );
   const log = messages(await scaffolder.events(portal, token, id)).join('\n');
-  return { status: task.status, log };
+  return { id, status: task.status, log };
 }
 
 /** GET as a persona: the status and the body as text (all of it is checked for leaks). */
@@ -714,6 +714,47 @@ describe('tenant escape: reads', () => {
         'kubernetes.proxy': 'DENY',
         'kubernetes.resources.read': 'DENY',
       });
+    },
+  );
+
+  attack(
+    "another team's scaffolder tasks are neither listed, read nor cancelled by a member",
+    async () => {
+      // bob's offboarding of a namespace team-search does not have: its
+      // parameters and log are team-search's.
+      const namespace = sandbox.uniqueName('task');
+      const bobs = await run('bob', 'escape-offboard', {
+        tenant: 'group:default/team-search',
+        namespace,
+        environment: 'dev',
+      });
+      const as = (who: string, method: string, urlPath: string) =>
+        fetch(`${portal.baseUrl}/api/scaffolder/v2/tasks${urlPath}`, {
+          method,
+          headers: { authorization: `Bearer ${tokens[who]}` },
+          signal: AbortSignal.timeout(60_000),
+        });
+      for (const [method, urlPath] of [
+        ['GET', `/${bobs.id}`],
+        ['GET', `/${bobs.id}/events`],
+        ['POST', `/${bobs.id}/cancel`],
+      ]) {
+        const res = await as('alice', method, urlPath);
+        expect([method, urlPath, res.status]).toEqual([method, urlPath, 403]);
+        expect(await res.text()).not.toContain(namespace);
+      }
+      const listed = await as('alice', 'GET', '');
+      expect(listed.status).toBe(200);
+      const list = await listed.text();
+      expect(list).not.toContain(bobs.id);
+      expect(list).not.toContain('user:default/bob');
+      // alice's own tasks are still hers to list, bob's his, all pat's.
+      expect(list).toContain('user:default/alice');
+      for (const who of ['bob', 'pat']) {
+        const res = await as(who, 'GET', `/${bobs.id}`);
+        expect([who, res.status]).toEqual([who, 200]);
+        expect((await res.json()).spec.parameters.namespace).toBe(namespace);
+      }
     },
   );
 

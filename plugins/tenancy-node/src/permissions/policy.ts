@@ -15,6 +15,7 @@ import {
   kubernetesResourcesReadPermission,
 } from '@backstage/plugin-kubernetes-common';
 import {
+  RESOURCE_TYPE_SCAFFOLDER_TASK,
   RESOURCE_TYPE_SCAFFOLDER_TEMPLATE,
   templateParameterReadPermission,
   templateStepReadPermission,
@@ -78,7 +79,9 @@ const PLATFORM_ONLY = new Set([
  * checked by the actions (`authorizeTenantAction`). A template's parameters
  * and steps tagged {@link PLATFORM_TEMPLATE_TAG} are the platform team's
  * (the scaffolder's `HAS_TAG` rule); everyone else's templates are
- * everyone's.
+ * everyone's. Scaffolder tasks (`scaffolder.task.read`,
+ * `scaffolder.task.cancel`) are their creator's (`IS_TASK_OWNER`) and the
+ * platform team's.
  * @public
  */
 export class TenancyPermissionPolicy implements PermissionPolicy {
@@ -134,6 +137,28 @@ export class TenancyPermissionPolicy implements PermissionPolicy {
             resourceType: RESOURCE_TYPE_SCAFFOLDER_TEMPLATE,
             params: { tag: PLATFORM_TEMPLATE_TAG },
           },
+        },
+      };
+    }
+    if (isResourcePermission(permission, RESOURCE_TYPE_SCAFFOLDER_TASK)) {
+      // Reading and cancelling scaffolder tasks (scaffolder.task.read,
+      // scaffolder.task.cancel): a task's parameters and log are its
+      // team's, and cancelling another team's onboarding would leave it
+      // half-made. Everyone their own tasks (the scaffolder's IS_TASK_OWNER,
+      // which also filters the task list); the platform team all.
+      if (!user) return { result: AuthorizeResult.DENY };
+      const teams = await this.teamsOf(user);
+      if (teams.some(ref => this.platformTeams.includes(ref))) {
+        return { result: AuthorizeResult.ALLOW };
+      }
+      return {
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'scaffolder',
+        resourceType: RESOURCE_TYPE_SCAFFOLDER_TASK,
+        conditions: {
+          rule: 'IS_TASK_OWNER',
+          resourceType: RESOURCE_TYPE_SCAFFOLDER_TASK,
+          params: { createdBy: [user.info.userEntityRef] },
         },
       };
     }
