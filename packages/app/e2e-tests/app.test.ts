@@ -1,5 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { openTemplate, screenshot, sidebar, signInAsGuest } from './helpers';
+import {
+  openKubernetesTab,
+  openTemplate,
+  screenshot,
+  sidebar,
+  signInAsGuest,
+} from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await signInAsGuest(page);
@@ -69,12 +75,7 @@ test("Backstage's own Kubernetes tab tells a team member it needs a permission a
   // The tab reads every cluster with the portal's identity, for any team's
   // entity: the shipped policy keeps kubernetes.resources.read to the
   // platform team (tenancy.test.ts has its view). The guest's own service:
-  await page.goto('/catalog/default/component/payments-api');
-  await page
-    .getByRole('navigation', { name: 'Content navigation' })
-    .getByRole('link', { name: 'Kubernetes' })
-    .click();
-  await expect(page).toHaveURL(/payments-api\/kubernetes/);
+  await openKubernetesTab(page, 'payments-api');
   await expect(page.getByText(/Permission required/)).toBeVisible();
   await expect(page.getByText(/payments-api-[a-z0-9]+-[a-z0-9]+/)).toHaveCount(
     0,

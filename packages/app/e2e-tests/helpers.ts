@@ -438,3 +438,13 @@ export async function runTemplateTask(
   }
   return id;
 }
+
+/** Opens a Component's page and its tab of Backstage's own Kubernetes plugin. */
+export async function openKubernetesTab(page: Page, component: string) {
+  await page.goto(`/catalog/default/component/${component}`);
+  await page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'Kubernetes' })
+    .click();
+  await expect(page).toHaveURL(new RegExp(`${component}/kubernetes`));
+}

@@ -2,6 +2,7 @@ import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { expect, Page, test } from '@playwright/test';
 import {
   msSinceResponse,
+  openKubernetesTab,
   screenshot,
   screenshotThemes,
   sidebar,
@@ -203,12 +204,7 @@ test('the Tenancy tab of team-payments shows its namespace on each cluster, and 
 test("Backstage's own Kubernetes tab lists a seeded service's pods from the sandbox clusters for the platform team", async ({
   page,
 }) => {
-  await page.goto('/catalog/default/component/payments-api');
-  await page
-    .getByRole('navigation', { name: 'Content navigation' })
-    .getByRole('link', { name: 'Kubernetes' })
-    .click();
-  await expect(page).toHaveURL(/payments-api\/kubernetes/);
+  await openKubernetesTab(page, 'payments-api');
   // payments-api runs on all three sandbox clusters (packages/sandbox).
   for (const cluster of ['sandbox-a', 'sandbox-b', 'sandbox-c']) {
     await expect(

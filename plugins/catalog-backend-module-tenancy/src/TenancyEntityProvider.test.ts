@@ -382,8 +382,9 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     expect((await provider.refresh()).mutation).toBe('delta');
   });
 
-  it('lists the namespaces of a cluster again only when its watch saw a change', async () => {
-    const { provider } = setup(
+  /** A provider that watches the clusters, connected to a fake catalog. */
+  async function watching() {
+    const { provider, registry } = setup(
       cacheConfig,
       sandbox.uniqueName('catalog'),
       undefined,
@@ -391,6 +392,11 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
     );
     const connection = new FakeConnection();
     await provider.connect(connection);
+    return { provider, registry, connection };
+  }
+
+  it('lists the namespaces of a cluster again only when its watch saw a change', async () => {
+    const { provider, connection } = await watching();
     const first = await provider.refresh();
     // The watches start with the first run, after its listing began.
     expect(first.unchanged).toEqual([]);
@@ -430,14 +436,7 @@ describe.each(stores)('TenancyEntityProvider (cache: $store)', cacheConfig => {
   }, 150_000);
 
   it('lists a cluster anew when its name comes to stand for another server', async () => {
-    const { provider, registry } = setup(
-      cacheConfig,
-      sandbox.uniqueName('catalog'),
-      undefined,
-      { watch: true },
-    );
-    const connection = new FakeConnection();
-    await provider.connect(connection);
+    const { provider, registry, connection } = await watching();
     const onA = await tenantNamespace('sandbox-a', 'team-search', 'dev');
     await provider.refresh();
     await eventually('every cluster to be left unlisted', async () => {

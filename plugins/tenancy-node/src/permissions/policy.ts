@@ -107,27 +107,19 @@ export class TenancyPermissionPolicy implements PermissionPolicy {
     if (isResourcePermission(permission, TENANCY_NAMESPACE_RESOURCE_TYPE)) {
       // Namespaces: all for the platform team, their own teams' for
       // everyone else — a condition the router applies to each namespace.
-      if (!user) return { result: AuthorizeResult.DENY };
-      const teams = await this.teamsOf(user);
-      if (teams.some(ref => this.platformTeams.includes(ref))) {
-        return { result: AuthorizeResult.ALLOW };
-      }
-      return createTenancyNamespaceConditionalDecision(
-        permission,
-        tenancyNamespaceConditions.isTenantMember({ claims: teams }),
+      return this.platformOr(user, (_, teams) =>
+        createTenancyNamespaceConditionalDecision(
+          permission,
+          tenancyNamespaceConditions.isTenantMember({ claims: teams }),
+        ),
       );
     }
     if (
       isResourcePermission(permission, RESOURCE_TYPE_SCAFFOLDER_TEMPLATE) &&
       TEMPLATE_PARTS.has(permission.name)
     ) {
-      if (!user) return { result: AuthorizeResult.DENY };
-      const teams = await this.teamsOf(user);
-      if (teams.some(ref => this.platformTeams.includes(ref))) {
-        return { result: AuthorizeResult.ALLOW };
-      }
       // The scaffolder applies it to each parameter and step.
-      return {
+      return this.platformOr(user, () => ({
         result: AuthorizeResult.CONDITIONAL,
         pluginId: 'scaffolder',
         resourceType: RESOURCE_TYPE_SCAFFOLDER_TEMPLATE,
@@ -138,7 +130,7 @@ export class TenancyPermissionPolicy implements PermissionPolicy {
             params: { tag: PLATFORM_TEMPLATE_TAG },
           },
         },
-      };
+      }));
     }
     if (isResourcePermission(permission, RESOURCE_TYPE_SCAFFOLDER_TASK)) {
       // Reading and cancelling scaffolder tasks (scaffolder.task.read,
@@ -146,34 +138,37 @@ export class TenancyPermissionPolicy implements PermissionPolicy {
       // team's, and cancelling another team's onboarding would leave it
       // half-made. Everyone their own tasks (the scaffolder's IS_TASK_OWNER,
       // which also filters the task list); the platform team all.
-      if (!user) return { result: AuthorizeResult.DENY };
-      const teams = await this.teamsOf(user);
-      if (teams.some(ref => this.platformTeams.includes(ref))) {
-        return { result: AuthorizeResult.ALLOW };
-      }
-      return {
+      return this.platformOr(user, member => ({
         result: AuthorizeResult.CONDITIONAL,
         pluginId: 'scaffolder',
         resourceType: RESOURCE_TYPE_SCAFFOLDER_TASK,
         conditions: {
           rule: 'IS_TASK_OWNER',
           resourceType: RESOURCE_TYPE_SCAFFOLDER_TASK,
-          params: { createdBy: [user.info.userEntityRef] },
+          params: { createdBy: [member.info.userEntityRef] },
         },
-      };
+      }));
     }
     if (!PLATFORM_ONLY.has(permission.name)) {
       return { result: AuthorizeResult.ALLOW };
     }
-    if (!user) {
-      return { result: AuthorizeResult.DENY };
-    }
+    return this.platformOr(user, () => ({ result: AuthorizeResult.DENY }));
+  }
+
+  /**
+   * ALLOW for the platform team, DENY for no user, and `otherwise` for
+   * everyone else (with their teams).
+   */
+  private async platformOr(
+    user: PolicyQueryUser | undefined,
+    otherwise: (user: PolicyQueryUser, teams: string[]) => PolicyDecision,
+  ): Promise<PolicyDecision> {
+    if (!user) return { result: AuthorizeResult.DENY };
     const teams = await this.teamsOf(user);
-    return {
-      result: teams.some(ref => this.platformTeams.includes(ref))
-        ? AuthorizeResult.ALLOW
-        : AuthorizeResult.DENY,
-    };
+    if (teams.some(ref => this.platformTeams.includes(ref))) {
+      return { result: AuthorizeResult.ALLOW };
+    }
+    return otherwise(user, teams);
   }
 
   private async teamsOf(user: PolicyQueryUser): Promise<string[]> {
