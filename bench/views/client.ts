@@ -30,28 +30,36 @@ export class Client {
 
   /**
    * pat's token (user:default/pat, platform-team) from the sandbox-only
-   * personas sign-in (NODE_ENV=development, the sandbox's overlay).
+   * personas sign-in (NODE_ENV=development, the sandbox's overlay). That
+   * sign-in finds pat in the catalog, which a fresh backend has not read
+   * yet: it is tried again, every second, for up to `timeoutMs`.
    */
-  async signIn(): Promise<void> {
-    const res = await fetch(
-      `${this.backend.baseUrl}/api/auth/personas/refresh`,
-      {
-        headers: {
-          'x-requested-with': 'XMLHttpRequest',
-          'x-tenancy-persona': PERSONA,
+  async signIn(timeoutMs = 600_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await fetch(
+        `${this.backend.baseUrl}/api/auth/personas/refresh`,
+        {
+          headers: {
+            'x-requested-with': 'XMLHttpRequest',
+            'x-tenancy-persona': PERSONA,
+          },
+          signal: AbortSignal.timeout(30_000),
         },
-        signal: AbortSignal.timeout(30_000),
-      },
-    );
-    if (!res.ok) {
-      throw new Error(
-        `sign-in as ${PERSONA}: ${res.status} ${await res.text()}`,
       );
+      if (res.ok) {
+        const body = (await res.json()) as {
+          backstageIdentity: { token: string };
+        };
+        this.token = body.backstageIdentity.token;
+        return;
+      }
+      const text = await res.text();
+      if (Date.now() > deadline) {
+        throw new Error(`sign-in as ${PERSONA}: ${res.status} ${text}`);
+      }
+      await sleep(1_000);
     }
-    const body = (await res.json()) as {
-      backstageIdentity: { token: string };
-    };
-    this.token = body.backstageIdentity.token;
   }
 
   private headers(json = false): Record<string, string> {

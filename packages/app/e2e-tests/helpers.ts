@@ -446,5 +446,8 @@ export async function openKubernetesTab(page: Page, component: string) {
     .getByRole('navigation', { name: 'Content navigation' })
     .getByRole('link', { name: 'Kubernetes' })
     .click();
-  await expect(page).toHaveURL(new RegExp(`${component}/kubernetes`));
+  const escaped = component.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await expect(page).toHaveURL(
+    new RegExp(`/catalog/default/component/${escaped}/kubernetes/?$`),
+  );
 }

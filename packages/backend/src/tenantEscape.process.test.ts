@@ -723,6 +723,8 @@ describe('tenant escape: reads', () => {
       // bob's offboarding of a namespace team-search does not have: its
       // parameters and log are team-search's.
       const namespace = sandbox.uniqueName('task');
+      // One of alice's own, which her list must keep.
+      await run('alice', 'escape-wake', {});
       const bobs = await run('bob', 'escape-offboard', {
         tenant: 'group:default/team-search',
         namespace,

@@ -389,6 +389,11 @@ describe('GET /api/tenancy/fleet', () => {
       .set(as('pat'));
     if (detail.status !== 200)
       throw new Error(`GET /clusters/sandbox-a answered ${detail.status}`);
+    const summaryA = body.clusters.find((c: any) => c.name === 'sandbox-a');
+    if (detail.body.fetchedAt !== summaryA?.fetchedAt)
+      throw new Error(
+        `sandbox-a was fetched at ${summaryA?.fetchedAt} for /fleet but at ${detail.body.fetchedAt} for /clusters/sandbox-a: not one snapshot`,
+      );
     tenantsInSnapshot = new Set(
       detail.body.namespaceDetails
         .map((n: { tenant?: string }) => n.tenant)
