@@ -172,12 +172,28 @@ async function run(who: string, template: string, values: JsonObject) {
   return { id, status: task.status, log };
 }
 
-/** GET as a persona: the status and the body as text (all of it is checked for leaks). */
-async function get(who: string, urlPath: string) {
-  const res = await fetch(`${portal.baseUrl}${urlPath}`, {
-    headers: { authorization: `Bearer ${tokens[who]}` },
+/** A request as a persona, answered whatever its status (the caller checks it). */
+function send(
+  who: string,
+  method: string,
+  urlPath: string,
+  init: { headers?: Record<string, string>; body?: JsonObject } = {},
+) {
+  return fetch(`${portal.baseUrl}${urlPath}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${tokens[who]}`,
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+    body: init.body ? JSON.stringify(init.body) : undefined,
     signal: AbortSignal.timeout(60_000),
   });
+}
+
+/** GET as a persona: the status and the body as text (all of it is checked for leaks). */
+async function get(who: string, urlPath: string) {
+  const res = await send(who, 'GET', urlPath);
   return { status: res.status, text: await res.text() };
 }
 
@@ -628,15 +644,9 @@ describe('tenant escape: reads', () => {
         urlPath: string,
         body?: JsonObject,
       ) =>
-        fetch(`${portal.baseUrl}/api/kubernetes${urlPath}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${tokens[who]}`,
-            'backstage-kubernetes-cluster': DEV[0],
-            ...(body ? { 'content-type': 'application/json' } : {}),
-          },
-          body: body ? JSON.stringify(body) : undefined,
-          signal: AbortSignal.timeout(60_000),
+        send(who, method, `/api/kubernetes${urlPath}`, {
+          headers: { 'backstage-kubernetes-cluster': DEV[0] },
+          body,
         });
       const deleted = await kubernetes(
         'alice',
@@ -731,11 +741,7 @@ describe('tenant escape: reads', () => {
         environment: 'dev',
       });
       const as = (who: string, method: string, urlPath: string) =>
-        fetch(`${portal.baseUrl}/api/scaffolder/v2/tasks${urlPath}`, {
-          method,
-          headers: { authorization: `Bearer ${tokens[who]}` },
-          signal: AbortSignal.timeout(60_000),
-        });
+        send(who, method, `/api/scaffolder/v2/tasks${urlPath}`);
       for (const [method, urlPath] of [
         ['GET', `/${bobs.id}`],
         ['GET', `/${bobs.id}/events`],
