@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Backend } from '../lib/backend';
-import { sleep } from '../lib/process';
+import { sleep, until } from '../lib/process';
 import { ENTITY, ROUTES } from './settings';
 
 /** Who the bench signs in as: the platform team's persona. */
@@ -35,8 +35,7 @@ export class Client {
    * yet: it is tried again, every second, for up to `timeoutMs`.
    */
   async signIn(timeoutMs = 600_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    this.token = await until(`sign-in as ${PERSONA}`, timeoutMs, async () => {
       const res = await fetch(
         `${this.backend.baseUrl}/api/auth/personas/refresh`,
         {
@@ -47,19 +46,12 @@ export class Client {
           signal: AbortSignal.timeout(30_000),
         },
       );
-      if (res.ok) {
-        const body = (await res.json()) as {
-          backstageIdentity: { token: string };
-        };
-        this.token = body.backstageIdentity.token;
-        return;
-      }
-      const text = await res.text();
-      if (Date.now() > deadline) {
-        throw new Error(`sign-in as ${PERSONA}: ${res.status} ${text}`);
-      }
-      await sleep(1_000);
-    }
+      if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+      const body = (await res.json()) as {
+        backstageIdentity: { token: string };
+      };
+      return body.backstageIdentity.token;
+    });
   }
 
   private headers(json = false): Record<string, string> {
