@@ -24,7 +24,9 @@ import scaffolderTenancy from '@tenancy/plugin-scaffolder-backend-module-tenancy
 import tenancyBackend from '@tenancy/plugin-tenancy-backend';
 import scaffolderAwsOrganizations from '@tenancy/plugin-scaffolder-backend-module-aws-organizations';
 import catalogAwsOrganizations from '@tenancy/plugin-catalog-backend-module-aws-organizations';
-import catalogTenancy from '@tenancy/plugin-catalog-backend-module-tenancy';
+import catalogTenancy, {
+  catalogModuleTenancyLocations,
+} from '@tenancy/plugin-catalog-backend-module-tenancy';
 import { authModulePersonasProvider } from './modules/authPersonasProvider';
 import { permissionModuleTenancyPolicy } from './modules/tenancyPermissionPolicy';
 
@@ -60,9 +62,14 @@ export const portalFeatures = {
     // Tenancy: clusters and tenant namespaces as Resources owned by their
     // teams; services related to the namespaces their workloads run in.
     catalogTenancy,
+    // Tenancy: a member unregisters a location only when their teams own
+    // every entity it produced (the policy keeps catalog.location.delete to
+    // the platform team).
+    catalogModuleTenancyLocations,
   ],
   // Everything allowed except acting as the platform team (tenancy.platformTeams),
-  // which includes Backstage's Kubernetes proxy and resources routes.
+  // which includes Backstage's Kubernetes proxy and resources routes and
+  // unregistering locations; entities are deleted by their owners.
   permission: [permissionBackend, permissionModuleTenancyPolicy],
   // PostgreSQL full-text search on PostgreSQL, the in-memory engine otherwise.
   search: [searchBackend, searchPg, searchCatalog, searchTechdocs],

@@ -197,27 +197,37 @@ async function get(who: string, urlPath: string) {
   return { status: res.status, text: await res.text() };
 }
 
-/** Registers `entity` in the catalog as `who`, from a new repository on the sandbox's Gitea. */
-async function registerFromGit(who: string, entity: JsonObject) {
+/**
+ * Registers `entity` (or several, one document each) in the catalog as
+ * `who`, from `file` in a new repository on the sandbox's Gitea; returns
+ * the location's target.
+ */
+async function registerFromGit(
+  who: string,
+  entity: JsonObject | JsonObject[],
+  file = 'catalog-info.yaml',
+) {
   const repo = await sandbox.createRepo('team-payments', { autoInit: true });
+  const documents = (Array.isArray(entity) ? entity : [entity])
+    .map(e => YAML.stringify(e))
+    .join('---\n');
   const put = await sandbox
     .git()
-    .api(`/repos/team-payments/${repo.name}/contents/catalog-info.yaml`, {
+    .api(`/repos/team-payments/${repo.name}/contents/${file}`, {
       method: 'POST',
       body: {
-        content: Buffer.from(YAML.stringify(entity)).toString('base64'),
+        content: Buffer.from(documents).toString('base64'),
         message: 'catalog-info',
         branch: 'main',
       },
     });
   expect(put.status).toBe(201);
+  const target = `${repo.htmlUrl}/src/branch/main/${file}`;
   await portal.api(tokens[who], '/api/catalog/locations', {
     method: 'POST',
-    body: {
-      type: 'url',
-      target: `${repo.htmlUrl}/src/branch/main/catalog-info.yaml`,
-    },
+    body: { type: 'url', target },
   });
+  return target;
 }
 
 function admin(cluster: string) {
@@ -908,6 +918,194 @@ describe('tenant escape: clusters from the catalog', () => {
       const fleet = await get('pat', '/api/tenancy/fleet');
       expect(fleet.text).not.toContain(role);
       expect(fleet.text).not.toContain(metadata);
+    },
+  );
+});
+
+describe('tenant escape: the catalog', () => {
+  /** A service of `owner`'s, as a catalog-info.yaml document. */
+  const component = (name: string, owner: string) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name },
+    spec: { type: 'service', lifecycle: 'production', owner },
+  });
+
+  /**
+   * Services registered by alice from one file of a new repository, each
+   * `[name, owner]`; their paths and uids, and the location.
+   */
+  async function registered(services: Array<[string, string]>, file?: string) {
+    const names = services.map(([name]) => sandbox.uniqueName(name));
+    const target = await registerFromGit(
+      'alice',
+      services.map(([, owner], i) => component(names[i], owner)),
+      file,
+    );
+    const entities = [];
+    for (const name of names) {
+      const url = `/api/catalog/entities/by-name/component/default/${name}`;
+      const entity = await eventually(
+        `component:default/${name} in the catalog`,
+        async () => {
+          const res = await get('alice', url);
+          return res.status === 200 ? JSON.parse(res.text) : undefined;
+        },
+        120_000,
+        1_000,
+      );
+      entities.push({ path: url, uid: entity.metadata.uid as string, name });
+    }
+    const locations: Array<{ data: { id: string; target: string } }> =
+      JSON.parse((await get('alice', '/api/catalog/locations')).text);
+    const location = locations.find(l => l.data.target === target)!.data;
+    expect(location.target).toBe(target);
+    return { ...entities[0], entities, location };
+  }
+
+  /** alice's service (team-payments), registered from a repository. */
+  const aliceService = () =>
+    registered([['svc', 'group:default/team-payments']]);
+
+  attack(
+    "a team member cannot unregister, retarget or delete another team's service",
+    async () => {
+      const service = await aliceService();
+      const unregister = await send(
+        'bob',
+        'DELETE',
+        `/api/catalog/locations/${service.location.id}`,
+      );
+      expect(unregister.status).toBe(403);
+      expect(await unregister.text()).toMatch(
+        /holds entities your teams do not own .*owned by group:default\/team-payments/,
+      );
+      const retarget = await send(
+        'bob',
+        'PUT',
+        `/api/catalog/locations/${service.location.id}`,
+        {
+          body: {
+            type: 'url',
+            target: service.location.target.replace(/\.yaml$/, '-bob.yaml'),
+          },
+        },
+      );
+      expect(retarget.status).toBe(403);
+      const remove = await send(
+        'bob',
+        'DELETE',
+        `/api/catalog/entities/by-uid/${service.uid}`,
+      );
+      expect(remove.status).toBe(403);
+      // All as it was.
+      const location = await get(
+        'alice',
+        `/api/catalog/locations/${service.location.id}`,
+      );
+      expect(JSON.parse(location.text).target).toBe(service.location.target);
+      expect((await get('alice', service.path)).status).toBe(200);
+      expect(failedAudits('location-unregister')).toBeGreaterThanOrEqual(1);
+      expect(failedAudits('location-update')).toBeGreaterThanOrEqual(1);
+
+      // Its own team unregisters it.
+      const own = await send(
+        'alice',
+        'DELETE',
+        `/api/catalog/locations/${service.location.id}`,
+      );
+      expect(own.status).toBe(204);
+      await eventually(
+        `${service.path} to leave the catalog`,
+        async () =>
+          (await get('alice', service.path)).status === 404 || undefined,
+        60_000,
+        500,
+      );
+    },
+  );
+
+  attack(
+    "a location that holds another team's entity, or whose target the catalog cannot index, stays the platform team's",
+    async () => {
+      const mixed = await registered([
+        ['mixed', 'group:default/team-payments'],
+        ['mixed', 'group:default/team-search'],
+      ]);
+      const partly = await send(
+        'alice',
+        'DELETE',
+        `/api/catalog/locations/${mixed.location.id}`,
+      );
+      expect(partly.status).toBe(403);
+      const message = await partly.text();
+      expect(message).toContain(
+        `component:default/${mixed.entities[1].name} owned by group:default/team-search`,
+      );
+      expect(message).not.toContain(mixed.entities[0].name);
+
+      // The catalog indexes values up to 200 characters: a longer target
+      // would match no entity, so it is refused rather than let through.
+      const long = await registered(
+        [['long', 'group:default/team-payments']],
+        `${'deep/'.repeat(30)}catalog-info.yaml`,
+      );
+      expect(`url:${long.location.target}`.length).toBeGreaterThan(200);
+      const tooLong = await send(
+        'alice',
+        'DELETE',
+        `/api/catalog/locations/${long.location.id}`,
+      );
+      expect(tooLong.status).toBe(403);
+      expect(await tooLong.text()).toMatch(/too long to check/);
+
+      // No such location: not found, not a refusal.
+      const missing = await send(
+        'bob',
+        'DELETE',
+        '/api/catalog/locations/00000000-0000-4000-8000-000000000000',
+      );
+      expect(missing.status).toBe(404);
+
+      // The platform team unregisters both, through the catalog's own check.
+      for (const { location, entities } of [mixed, long]) {
+        const res = await send(
+          'pat',
+          'DELETE',
+          `/api/catalog/locations/${location.id}`,
+        );
+        expect(res.status).toBe(204);
+        await eventually(
+          `${entities[0].path} to leave the catalog`,
+          async () =>
+            (await get('pat', entities[0].path)).status === 404 || undefined,
+          60_000,
+          500,
+        );
+      }
+    },
+  );
+
+  attack(
+    "a team member cannot delete another team's namespace from the catalog",
+    async () => {
+      const query = (owner: string) =>
+        `/api/catalog/entities/by-query?filter=kind=resource,spec.type=kubernetes-namespace,spec.owner=${owner}&limit=1`;
+      const [namespace] = JSON.parse(
+        (await get('alice', query('group:default/team-payments'))).text,
+      ).items;
+      expect(namespace.spec.owner).toBe('group:default/team-payments');
+      const remove = await send(
+        'bob',
+        'DELETE',
+        `/api/catalog/entities/by-uid/${namespace.metadata.uid}`,
+      );
+      expect(remove.status).toBe(403);
+      const still = await get(
+        'alice',
+        `/api/catalog/entities/by-uid/${namespace.metadata.uid}`,
+      );
+      expect(still.status).toBe(200);
     },
   );
 });

@@ -17,3 +17,4 @@ export { WorkloadNamespaceProcessor } from './WorkloadNamespaceProcessor';
 export { WorkloadIndexStore } from './state';
 export type { WorkloadIndex } from './entities';
 export { namespaceEntityName, clusterEntityName } from './entities';
+export { catalogModuleTenancyLocations } from './locationsModule';

@@ -11,6 +11,11 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  catalogEntityDeletePermission,
+  catalogLocationDeletePermission,
+  RESOURCE_TYPE_CATALOG_ENTITY,
+} from '@backstage/plugin-catalog-common/alpha';
+import {
   kubernetesProxyPermission,
   kubernetesResourcesReadPermission,
 } from '@backstage/plugin-kubernetes-common';
@@ -62,6 +67,11 @@ const PLATFORM_ONLY = new Set([
   tenancyNamespaceOverridePermission.name,
   kubernetesProxyPermission.name,
   kubernetesResourcesReadPermission.name,
+  // Unregistering a location removes every entity it produced, whoever owns
+  // them, and the permission names no location: the platform team's.
+  // Tenancy's catalog module (catalogModuleTenancyLocations) unregisters a
+  // member's location for them when their teams own all it produced.
+  catalogLocationDeletePermission.name,
 ]);
 
 /**
@@ -81,7 +91,10 @@ const PLATFORM_ONLY = new Set([
  * (the scaffolder's `HAS_TAG` rule); everyone else's templates are
  * everyone's. Scaffolder tasks (`scaffolder.task.read`,
  * `scaffolder.task.cancel`) are their creator's (`IS_TASK_OWNER`) and the
- * platform team's.
+ * platform team's. Catalog entities may be deleted (`catalog.entity.delete`)
+ * by their owners (`IS_ENTITY_OWNER`) and the platform team; locations
+ * (`catalog.location.delete`) only by the platform team, or for a member
+ * through Tenancy's catalog module when their teams own all it produced.
  * @public
  */
 export class TenancyPermissionPolicy implements PermissionPolicy {
@@ -113,6 +126,24 @@ export class TenancyPermissionPolicy implements PermissionPolicy {
           tenancyNamespaceConditions.isTenantMember({ claims: teams }),
         ),
       );
+    }
+    if (
+      isResourcePermission(permission, RESOURCE_TYPE_CATALOG_ENTITY) &&
+      permission.name === catalogEntityDeletePermission.name
+    ) {
+      // Deleting an entity: the platform team any, everyone else their own
+      // teams' (the catalog's IS_ENTITY_OWNER) — not another team's service
+      // or namespace, which delta mutations would not bring back.
+      return this.platformOr(user, (_, teams) => ({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'catalog',
+        resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+        conditions: {
+          rule: 'IS_ENTITY_OWNER',
+          resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+          params: { claims: teams },
+        },
+      }));
     }
     if (
       isResourcePermission(permission, RESOURCE_TYPE_SCAFFOLDER_TEMPLATE) &&

@@ -1,0 +1,193 @@
+import {
+  AuditorService,
+  AuthService,
+  BackstageCredentials,
+  BackstageUserPrincipal,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  ANNOTATION_ORIGIN_LOCATION,
+  Entity,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { tenancyPlatformAdminPermission } from '@tenancy/plugin-tenancy-common';
+import express from 'express';
+import Router from 'express-promise-router';
+
+/** The longest value the catalog indexes for filters (buildEntitySearch). */
+const MAX_FILTER_VALUE = 200;
+
+/**
+ * What {@link createLocationGuard} needs: the catalog plugin's own services.
+ * @internal
+ */
+export interface LocationGuardOptions {
+  httpAuth: HttpAuthService;
+  auth: AuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  auditor: AuditorService;
+}
+
+/**
+ * Unregistering or retargeting a location (`DELETE` or `PUT` on
+ * `/api/catalog/locations/:id`) removes every entity it produced, whoever
+ * owns them, and the catalog checks only `catalog.location.delete` /
+ * `catalog.location.create`, which name no location. This router, ahead of
+ * the catalog's own, lets a user who is not on the platform team do it only
+ * when they may delete (`catalog.entity.delete`, owner-conditional in
+ * Tenancy's policy) every entity that came from the location — their own
+ * service's location, not another team's or the platform's templates.
+ *
+ * Tenancy's policy keeps `catalog.location.delete` to the platform team, so
+ * the catalog refuses anyone else's `DELETE` (fail-closed without this
+ * module); once the check here passes, this router unregisters the location
+ * with the module's own service credentials and records an audit event with
+ * the user. The platform team's requests and service calls go straight to
+ * the catalog.
+ * @internal
+ */
+export function createLocationGuard(
+  options: LocationGuardOptions,
+): express.Router {
+  const { httpAuth, auth, permissions, catalog, auditor } = options;
+  const router = Router();
+
+  /**
+   * The user's credentials when the request is a user's who is not on the
+   * platform team; undefined when the catalog alone decides.
+   */
+  async function memberCredentials(
+    req: express.Request,
+  ): Promise<BackstageCredentials<BackstageUserPrincipal> | undefined> {
+    const credentials = await httpAuth.credentials(req);
+    if (!auth.isPrincipal(credentials, 'user')) return undefined;
+    const [platform] = await permissions.authorize(
+      [{ permission: tenancyPlatformAdminPermission }],
+      { credentials },
+    );
+    return platform.result === AuthorizeResult.ALLOW ? undefined : credentials;
+  }
+
+  /**
+   * Throws NotAllowedError unless `credentials` may delete every entity the
+   * location produced (Location entities, which own nothing, aside), and
+   * NotFoundError when there is no such location.
+   */
+  async function checkOwnsAll(
+    id: string,
+    credentials: BackstageCredentials<BackstageUserPrincipal>,
+  ): Promise<void> {
+    const service = { credentials: await auth.getOwnServiceCredentials() };
+    const location = await catalog.getLocationById(id, service);
+    if (!location) throw new NotFoundError(`Found no location with ID ${id}`);
+    const origin = `${location.type}:${location.target}`;
+    if (origin.length > MAX_FILTER_VALUE) {
+      // The catalog does not index longer values, so the filter below would
+      // find nothing and let anyone remove the location.
+      throw new NotAllowedError(
+        `Location ${id}'s target is too long to check who owns its entities; ask the platform team to unregister it`,
+      );
+    }
+    const { items } = await catalog.getEntities(
+      {
+        filter: {
+          [`metadata.annotations.${ANNOTATION_ORIGIN_LOCATION}`]: origin,
+        },
+        fields: ['kind', 'metadata.namespace', 'metadata.name', 'spec.owner'],
+      },
+      service,
+    );
+    const owned = items.filter(e => e.kind.toLocaleLowerCase() !== 'location');
+    if (owned.length === 0) return;
+    const decisions = await permissions.authorize(
+      owned.map(e => ({
+        permission: catalogEntityDeletePermission,
+        resourceRef: stringifyEntityRef(e),
+      })),
+      { credentials },
+    );
+    const refused = owned.filter(
+      (_, i) => decisions[i].result !== AuthorizeResult.ALLOW,
+    );
+    if (refused.length > 0) {
+      throw new NotAllowedError(
+        `Location ${id} holds entities your teams do not own (${describe(
+          refused,
+        )}); ask their owners or the platform team to unregister it`,
+      );
+    }
+  }
+
+  router.delete('/locations/:id', async (req, res, next) => {
+    const credentials = await memberCredentials(req);
+    if (!credentials) {
+      next();
+      return;
+    }
+    const { id } = req.params;
+    const event = await auditor.createEvent({
+      eventId: 'location-unregister',
+      severityLevel: 'medium',
+      request: req,
+      meta: { locationId: id },
+    });
+    try {
+      await checkOwnsAll(id, credentials);
+      await catalog.removeLocationById(id, {
+        credentials: await auth.getOwnServiceCredentials(),
+      });
+      await event.success();
+      res.status(204).end();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.put('/locations/:id', async (req, _res, next) => {
+    const credentials = await memberCredentials(req);
+    if (!credentials) {
+      next();
+      return;
+    }
+    const { id } = req.params;
+    const event = await auditor.createEvent({
+      eventId: 'location-update',
+      severityLevel: 'medium',
+      request: req,
+      meta: { locationId: id },
+    });
+    try {
+      await checkOwnsAll(id, credentials);
+      await event.success();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+    // Retargeting replaces the entities checked above; what the new target
+    // holds is checked as any registration is.
+    next();
+  });
+
+  return router;
+}
+
+/** Up to three refused entities and their owners, then how many more. */
+function describe(entities: Entity[]): string {
+  const named = entities
+    .slice(0, 3)
+    .map(
+      e =>
+        `${stringifyEntityRef(e)} owned by ${
+          (e.spec?.owner as string | undefined) ?? 'no one'
+        }`,
+    );
+  const more = entities.length - named.length;
+  return more > 0 ? `${named.join(', ')} and ${more} more` : named.join(', ');
+}
