@@ -22,6 +22,9 @@ import Router from 'express-promise-router';
 /** The longest value the catalog indexes for filters (buildEntitySearch). */
 const MAX_FILTER_VALUE = 200;
 
+/** Entities per page when listing what a location produced. */
+const PAGE = 500;
+
 /**
  * What {@link createLocationGuard} needs: the catalog plugin's own services.
  * @internal
@@ -87,22 +90,15 @@ export function createLocationGuard(
     const location = await catalog.getLocationById(id, service);
     if (!location) throw new NotFoundError(`Found no location with ID ${id}`);
     const origin = `${location.type}:${location.target}`;
-    if (origin.length > MAX_FILTER_VALUE) {
-      // The catalog does not index longer values, so the filter below would
-      // find nothing and let anyone remove the location.
+    // The catalog indexes values of at most 200 characters once lowercased
+    // (which can lengthen them): past that, the query below would find
+    // nothing and let anyone remove the location.
+    if (origin.toLocaleLowerCase('en-US').length > MAX_FILTER_VALUE) {
       throw new NotAllowedError(
         `Location ${id}'s target is too long to check who owns its entities; ask the platform team to unregister it`,
       );
     }
-    const { items } = await catalog.getEntities(
-      {
-        filter: {
-          [`metadata.annotations.${ANNOTATION_ORIGIN_LOCATION}`]: origin,
-        },
-        fields: ['kind', 'metadata.namespace', 'metadata.name', 'spec.owner'],
-      },
-      service,
-    );
+    const items = await entitiesFrom(origin, service);
     const owned = items.filter(e => e.kind.toLocaleLowerCase() !== 'location');
     if (owned.length === 0) return;
     const decisions = await permissions.authorize(
@@ -117,11 +113,49 @@ export function createLocationGuard(
     );
     if (refused.length > 0) {
       throw new NotAllowedError(
-        `Location ${id} holds entities your teams do not own (${describe(
+        `Location ${id} holds entities your teams do not own (${describeRefused(
           refused,
         )}); ask their owners or the platform team to unregister it`,
       );
     }
+  }
+
+  /**
+   * Every entity whose origin location is exactly `origin`. A predicate
+   * query, not a `key=value` filter: the filter syntax splits values at
+   * commas and trims them, so a target with a comma would match nothing.
+   */
+  async function entitiesFrom(
+    origin: string,
+    options: { credentials: BackstageCredentials },
+  ): Promise<Entity[]> {
+    const items: Entity[] = [];
+    let cursor: string | undefined;
+    do {
+      const page: Awaited<ReturnType<CatalogService['queryEntities']>> =
+        await catalog.queryEntities(
+          cursor
+            ? { cursor, limit: PAGE }
+            : {
+                query: {
+                  [`metadata.annotations.${ANNOTATION_ORIGIN_LOCATION}`]:
+                    origin,
+                },
+                fields: [
+                  'kind',
+                  'metadata.namespace',
+                  'metadata.name',
+                  'spec.owner',
+                ],
+                limit: PAGE,
+                totalItems: 'exclude',
+              },
+          options,
+        );
+      items.push(...page.items);
+      cursor = page.pageInfo.nextCursor;
+    } while (cursor);
+    return items;
   }
 
   router.delete('/locations/:id', async (req, res, next) => {
@@ -158,7 +192,7 @@ export function createLocationGuard(
     }
     const { id } = req.params;
     const event = await auditor.createEvent({
-      eventId: 'location-update',
+      eventId: 'location-update-check',
       severityLevel: 'medium',
       request: req,
       meta: { locationId: id },
@@ -171,7 +205,9 @@ export function createLocationGuard(
       throw error;
     }
     // Retargeting replaces the entities checked above; what the new target
-    // holds is checked as any registration is.
+    // holds is checked as any registration is. The catalog updates the
+    // location with the member's own credentials (catalog.location.create)
+    // and audits that itself; this event records only the check.
     next();
   });
 
@@ -179,7 +215,7 @@ export function createLocationGuard(
 }
 
 /** Up to three refused entities and their owners, then how many more. */
-function describe(entities: Entity[]): string {
+function describeRefused(entities: Entity[]): string {
   const named = entities
     .slice(0, 3)
     .map(
