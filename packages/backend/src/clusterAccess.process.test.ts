@@ -78,12 +78,18 @@ function kubectl(
   who: string,
   kubeconfig: string,
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<Run> {
-  return runAs(who, KUBECTL, [`--kubeconfig=${kubeconfig}`, ...args]);
+  return runAs(who, KUBECTL, [`--kubeconfig=${kubeconfig}`, ...args], env);
 }
 
 /** Runs a command as `who` would on their machine: their HOME, cache and Backstage token. */
-function runAs(who: string, command: string, args: string[]): Promise<Run> {
+function runAs(
+  who: string,
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise(resolve => {
     execFile(
       command,
@@ -94,6 +100,7 @@ function runAs(who: string, command: string, args: string[]): Promise<Run> {
           HOME: work,
           XDG_CACHE_HOME: path.join(work, `cache-${who}`),
           BACKSTAGE_TOKEN: tokens[who],
+          ...env,
         },
         timeout: 120_000,
       },
@@ -353,6 +360,29 @@ describe('kubectl as yourself', () => {
         ).toBe('user:default/nia');
       }
     }
+  });
+
+  it('still gives kubectl a token when the cache folder is not its own, and says why it does not cache', async () => {
+    // The cache folder is a link to somewhere else (as a shared or planted
+    // ~/.cache would be): nothing is written through it, kubectl works.
+    const cache = path.join(work, 'cache-linked');
+    const elsewhere = path.join(work, 'elsewhere');
+    fs.mkdirSync(cache, { recursive: true });
+    fs.mkdirSync(elsewhere, { recursive: true });
+    fs.symlinkSync(elsewhere, path.join(cache, 'tenancy-kube-login'));
+    const pods = await kubectl(
+      'alice',
+      kubeconfigFile,
+      [`--context=${DEV[0].name}/payments`, 'get', 'pods'],
+      { XDG_CACHE_HOME: cache },
+    );
+    expect({ code: pods.code, stderr: pods.stderr }).toMatchObject({
+      code: 0,
+    });
+    expect(pods.stderr).toContain(
+      "is not a folder of yours (a link, or another user's): not caching tokens there; the token is not cached",
+    );
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
   });
 
   it('refuses a token past its lifetime', async () => {

@@ -50,12 +50,22 @@ export async function clusterToken(
     body: { cluster },
     token: backstage,
   });
-  writeCached(file, {
-    token: fresh.token,
-    expirationTimestamp: fresh.expirationTimestamp,
-    user: fresh.user,
-    groups: fresh.groups,
-  });
+  try {
+    writeCached(file, {
+      token: fresh.token,
+      expirationTimestamp: fresh.expirationTimestamp,
+      user: fresh.user,
+      groups: fresh.groups,
+    });
+  } catch (error) {
+    // A cache it may not use (another user's folder, a link, a full or
+    // read-only disk) costs a sign-in per kubectl call, not the call itself.
+    process.stderr.write(
+      `tenancy-kube-login: ${
+        (error as Error).message
+      }; the token is not cached, so each kubectl call asks the portal\n`,
+    );
+  }
   return fresh;
 }
 
