@@ -127,7 +127,7 @@ export function createLocationGuard(
    */
   async function entitiesFrom(
     origin: string,
-    options: { credentials: BackstageCredentials },
+    service: { credentials: BackstageCredentials },
   ): Promise<Entity[]> {
     const items: Entity[] = [];
     let cursor: string | undefined;
@@ -150,7 +150,7 @@ export function createLocationGuard(
                 limit: PAGE,
                 totalItems: 'exclude',
               },
-          options,
+          service,
         );
       items.push(...page.items);
       cursor = page.pageInfo.nextCursor;
