@@ -28,7 +28,7 @@ export const examples: TemplateExample[] = [
     },
   ),
   createStep(
-    'A sandbox account for the search team, by OU id, with its own admin role name',
+    "The platform team puts an account for the search team in an OU by id, with its own admin role name (an OU that is no environment's OU in tenancy.aws.organizations.environmentOus, as written there, needs tenancy.namespace.override)",
     {
       accountName: 'search-experiments',
       email: 'aws+search-experiments@example.com',

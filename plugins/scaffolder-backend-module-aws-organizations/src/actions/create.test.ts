@@ -35,6 +35,8 @@ beforeAll(async () => {
 
 const CREATE = ['tenancy.aws.account.create'];
 const SEARCH = 'group:default/team-search';
+/** The platform team's: past a team's own limits too. */
+const PLATFORM = [...CREATE, 'tenancy.namespace.override'];
 
 interface ActionOptions {
   store?: AccountRequestStore;
@@ -184,10 +186,14 @@ describe('happy path (acceptance 1)', () => {
     });
   });
 
-  it('takes an OU id, and reports its path', async () => {
+  it('takes an OU id from the platform team, and reports its path', async () => {
     const f = awsFixture(sb);
     const values = input(f, { ou: f.ous.Sandbox });
-    const { outputs, error } = await run(f, action(f), values);
+    const { outputs, error } = await run(
+      f,
+      action(f, { allowed: PLATFORM }),
+      values,
+    );
     expect(error).toBeUndefined();
     expect(outputs.ou).toEqual({ id: f.ous.Sandbox, path: 'Sandbox' });
     const account = await expectCreatedOnce(
@@ -247,6 +253,51 @@ describe("the environment's OU from config", () => {
     expect(await tagsOf(f.client, account.Id!)).toMatchObject({
       environment: 'dev',
     });
+  });
+
+  it("lets a team name only an environment's OU; any other OU is the platform team's, refused before AWS hears of it", async () => {
+    const f = awsFixture(sb);
+    // The OU above the environments' (other guardrails), and an
+    // environment's OU by id where the config names it by path.
+    const withOu = (ou: string) => {
+      const values = byEnvironment(f);
+      return {
+        ...values,
+        ou,
+        tags: { ...values.tags, environment: 'sandbox' },
+      };
+    };
+    for (const ou of ['Workloads', f.ous.Sandbox]) {
+      const values = withOu(ou);
+      const member = await run(f, action(f, { environmentOus }), values);
+      expect(member.error?.name).toBe('NotAllowedError');
+      expect(member.error?.message).toContain(
+        `Only the platform team may put an account in OU "${ou}", which is no environment's OU in tenancy.aws.organizations.environmentOus`,
+      );
+      expect(await accountsWithEmail(f.client, values.email)).toHaveLength(0);
+      expect(await sqlite.get(values.email)).toBeUndefined();
+    }
+    // The environment's OU as the config writes it: the team's own.
+    const own = { ...byEnvironment(f, 'sandbox'), ou: 'Sandbox' };
+    const ownRun = await run(f, action(f, { environmentOus }), own);
+    expect(ownRun.error).toBeUndefined();
+    expect(ownRun.outputs.ou).toEqual({ id: f.ous.Sandbox, path: 'Sandbox' });
+    // The platform team may name any OU.
+    const platform = withOu('Workloads');
+    const platformRun = await run(
+      f,
+      action(f, { environmentOus, allowed: PLATFORM }),
+      platform,
+    );
+    expect(platformRun.error).toBeUndefined();
+    expect(
+      await parentOf(
+        f.client,
+        (
+          await accountsWithEmail(f.client, platform.email)
+        )[0].Id!,
+      ),
+    ).toBe(f.ous.Workloads);
   });
 
   it('refuses, before any call to AWS, an environment without an OU, no environment at all, or a contradicting tag', async () => {
@@ -310,7 +361,7 @@ describe('dry run', () => {
     const f = awsFixture(sb);
     const unknownOu = await run(
       f,
-      action(f),
+      action(f, { allowed: PLATFORM }),
       input(f, { ou: 'Workloads/Nope' }),
       {
         isDryRun: true,
@@ -491,7 +542,8 @@ describe('input validation before any call (S8, S19, S18)', () => {
   ])('rejects %s before CreateAccount (S18)', async (_, ou, message) => {
     const f = awsFixture(sb);
     const values = input(f, { ou });
-    const { error } = await run(f, action(f), values);
+    // The platform team's: anyone else is refused before the OU is looked up.
+    const { error } = await run(f, action(f, { allowed: PLATFORM }), values);
     expect(error?.name).toBe('InputError');
     expect(error?.message).toMatch(message);
     expect(await requestsNamed(f.client, values.accountName)).toHaveLength(0);

@@ -63,7 +63,7 @@ export const createInput = (z: Zod) =>
         .min(1)
         .optional()
         .describe(
-          "Target OU: a path of OU names below the root (Workloads/Prod) or an OU id (ou-xxxx-yyyyyyyy). Default: the environment's OU in tenancy.aws.organizations.environmentOus",
+          "Target OU: a path of OU names below the root (Workloads/Prod) or an OU id (ou-xxxx-yyyyyyyy). Default: the environment's OU in tenancy.aws.organizations.environmentOus. An OU that is no environment's OU there is the platform team's (tenancy.namespace.override)",
         ),
       environment: z
         .string()
@@ -120,6 +120,25 @@ const createOutput = {
       ),
   links: consoleLinksOutput,
 };
+
+/**
+ * Why an explicit `ou` needs the platform team: an OU decides the
+ * guardrails (SCPs) an account lives under, so a team may name only an
+ * environment's OU (`tenancy.aws.organizations.environmentOus`, as written
+ * there); any other OU is `tenancy.namespace.override`'s. Compared as
+ * strings, before any call to AWS resolves them.
+ */
+function ouOverrides(
+  ou: string | undefined,
+  environmentOus: Record<string, string>,
+): string[] {
+  if (ou === undefined || Object.values(environmentOus).includes(ou)) {
+    return [];
+  }
+  return [
+    `put an account in OU "${ou}", which is no environment's OU in tenancy.aws.organizations.environmentOus (name the environment instead)`,
+  ];
+}
 
 /**
  * The input, checked in full before any call to AWS, so that a bad name,
@@ -264,6 +283,7 @@ export function createCreateAwsAccountAction(
         permission: awsAccountCreatePermission,
         tenant: tenantRef,
         meta: { accountName, ou: checked.ou, dryRun: Boolean(ctx.isDryRun) },
+        overrides: ouOverrides(ctx.input.ou, options.settings.environmentOus),
       });
 
       try {

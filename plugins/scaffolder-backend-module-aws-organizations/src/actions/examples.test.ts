@@ -50,8 +50,13 @@ describe('every action example runs against the sandbox', () => {
     async (_, example) => {
       const f = awsFixture(sb);
       const store = await sqliteStore();
+      // An example that says it is the platform team's runs with its
+      // override (tenancy.namespace.override); the others as a member.
+      const platform = example.description.startsWith('The platform team');
       const action = createCreateAwsAccountAction({
-        ...accessDeps(ALLOWED),
+        ...accessDeps(
+          platform ? [...ALLOWED, 'tenancy.namespace.override'] : ALLOWED,
+        ),
         settings: readAwsOrganizationsConfig(f.config),
         clients: f.clients,
         store,
