@@ -69,19 +69,36 @@ test('an entity page shows its owner and system', async ({ page }) => {
   await screenshot(page, 'entity');
 });
 
-test("Backstage's own Kubernetes tab tells a team member it needs a permission and shows no pods", async ({
+test("Backstage's own Kubernetes tab sends a team member to the Health tab, and never asks the backend", async ({
   page,
 }) => {
   // The tab reads every cluster with the portal's identity, for any team's
   // entity: the shipped policy keeps kubernetes.resources.read to the
   // platform team (tenancy.test.ts has its view). The guest's own service:
+  const kubernetesCalls: string[] = [];
+  page.on('request', request => {
+    if (new URL(request.url()).pathname.startsWith('/api/kubernetes/')) {
+      kubernetesCalls.push(request.url());
+    }
+  });
   await openKubernetesTab(page, 'payments-api');
-  await expect(page.getByText(/Permission required/)).toBeVisible();
+  await expect(
+    page.getByText("The Kubernetes tab is the platform team's"),
+  ).toBeVisible();
+  await expect(page.getByText(/Permission required/)).toHaveCount(0);
   await expect(page.getByText(/payments-api-[a-z0-9]+-[a-z0-9]+/)).toHaveCount(
     0,
   );
   await expect(page.getByText('sandbox-a', { exact: true })).toHaveCount(0);
   await screenshot(page, 'kubernetes-tab-member');
+  // Backstage's tab asks every 10 s; this one never asked.
+  await page.waitForTimeout(11_000);
+  expect(kubernetesCalls).toEqual([]);
+  // And sends them where their team's view is.
+  await page.getByRole('link', { name: 'Open the Health tab' }).click();
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/payments-api\/health\/?$/,
+  );
 });
 
 test('the account vending and onboarding templates open their forms', async ({

@@ -77,3 +77,30 @@ test("another team's service shows none of its workloads, restarts or events", a
   await expect(page.getByText(/\d+ restarts?/)).toHaveCount(0);
   await screenshot(page, 'isolation-other-service');
 });
+
+test("Unregister entity is offered on the team's own service and greyed out on another team's", async ({
+  page,
+}) => {
+  // catalog.entity.delete is the owner's (IS_ENTITY_OWNER): the catalog's
+  // own menu asks the permission framework for each entity.
+  const unregister = async (service: string) => {
+    await page.goto(`/catalog/default/component/${service}`);
+    await page.getByRole('button', { name: 'More actions' }).click();
+    return page.getByRole('menuitem', { name: 'Unregister entity' });
+  };
+  const other = await unregister('search-indexer');
+  await expect(other).toBeVisible();
+  await expect(other).toHaveAttribute('aria-disabled', 'true');
+  await screenshot(page, 'isolation-unregister-other');
+  await page.keyboard.press('Escape');
+
+  const own = await unregister('payments-api');
+  await expect(own).toBeVisible();
+  await expect(own).not.toHaveAttribute('aria-disabled', 'true');
+  // Opened, the dialog offers to unregister it (not confirmed: the seed stays).
+  await own.click();
+  await expect(page.getByRole('dialog')).toContainText(
+    /payments-api|Unregister|Delete/,
+  );
+  await screenshot(page, 'isolation-unregister-own');
+});

@@ -1,7 +1,10 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import { tenancyKubernetesTabModule } from '@tenancy/plugin-tenancy';
 import { navModule } from './modules/nav';
 
 export default createApp({
-  features: [catalogPlugin, navModule],
+  // The Kubernetes tab only for whoever may use it (Tenancy's policy keeps
+  // kubernetes.resources.read to the platform team).
+  features: [catalogPlugin, navModule, tenancyKubernetesTabModule],
 });

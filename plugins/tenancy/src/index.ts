@@ -6,5 +6,6 @@
  * @packageDocumentation
  */
 export { tenancyPlugin as default } from './plugin';
+export { tenancyKubernetesTabModule } from './plugin';
 export { tenancyApiRef } from './api';
 export { clusterRouteRef, rootRouteRef, tenantRouteRef } from './routes';

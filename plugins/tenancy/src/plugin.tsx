@@ -1,5 +1,7 @@
 import {
   ApiBlueprint,
+  coreExtensionData,
+  createFrontendModule,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -9,6 +11,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import kubernetesPlugin from '@backstage/plugin-kubernetes/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import DnsIcon from '@mui/icons-material/Dns';
 import {
@@ -19,6 +22,7 @@ import {
 } from '@tenancy/plugin-tenancy-common';
 import { tenancyApiRef } from './api';
 import { homeWidgets } from './homeWidgets';
+import { GatedKubernetesContent } from './components/KubernetesTab';
 import { clusterRouteRef, rootRouteRef, tenantRouteRef } from './routes';
 
 /** `api:tenancy` — the Tenancy backend client. */
@@ -250,4 +254,38 @@ export const tenancyPlugin = createFrontendPlugin({
     cluster: clusterRouteRef,
     tenant: tenantRouteRef,
   },
+});
+
+/**
+ * Backstage's Kubernetes tab (`entity-content:kubernetes/kubernetes`),
+ * shown only to whoever may use it: it reads every cluster with the
+ * portal's identity, for any team's entity, and Tenancy's policy keeps
+ * `kubernetes.resources.read` to the platform team. Everyone else gets a
+ * short explanation and a link to the Health tab instead of a tab that
+ * polls the backend for a 403 every 10 s. Install it next to
+ * `@backstage/plugin-kubernetes`.
+ *
+ * @public
+ */
+export const tenancyKubernetesTabModule = createFrontendModule({
+  pluginId: 'kubernetes',
+  extensions: [
+    kubernetesPlugin
+      .getExtension('entity-content:kubernetes/kubernetes')
+      .override({
+        *factory(originalFactory) {
+          for (const output of originalFactory()) {
+            if (output.id === coreExtensionData.reactElement.id) {
+              yield coreExtensionData.reactElement(
+                <GatedKubernetesContent>
+                  {output.value as JSX.Element}
+                </GatedKubernetesContent>,
+              );
+            } else {
+              yield output;
+            }
+          }
+        },
+      }),
+  ],
 });

@@ -1,0 +1,1 @@
+export { GatedKubernetesContent } from './KubernetesTab';
