@@ -208,9 +208,10 @@ async function registerFromGit(
   file = 'catalog-info.yaml',
 ) {
   const repo = await sandbox.createRepo('team-payments', { autoInit: true });
-  const documents = (Array.isArray(entity) ? entity : [entity])
-    .map(e => YAML.stringify(e))
-    .join('---\n');
+  const documents =
+    (Array.isArray(entity) ? entity : [entity])
+      .map(e => YAML.stringify(e))
+      .join('---\n') || '# no entities\n';
   const put = await sandbox
     .git()
     .api(`/repos/team-payments/${repo.name}/contents/${file}`, {
@@ -1101,6 +1102,31 @@ describe('tenant escape: the catalog', () => {
         `/api/catalog/locations/${comma.location.id}`,
       );
       expect(byBob.status).toBe(403);
+      expect(await byBob.text()).toMatch(
+        /holds entities your teams do not own .*owned by group:default\/team-payments/,
+      );
+
+      // A location with no entity in the catalog: whose it is cannot be
+      // told, so not even the member who registered it may remove it.
+      const emptyTarget = await registerFromGit('alice', []);
+      const locations: Array<{ data: { id: string; target: string } }> =
+        JSON.parse((await get('alice', '/api/catalog/locations')).text);
+      const empty = locations.find(l => l.data.target === emptyTarget)!.data;
+      for (const who of ['bob', 'alice']) {
+        const res = await send(
+          who,
+          'DELETE',
+          `/api/catalog/locations/${empty.id}`,
+        );
+        expect(res.status).toBe(403);
+        expect(await res.text()).toMatch(/has no entities in the catalog/);
+      }
+      const byPat = await send(
+        'pat',
+        'DELETE',
+        `/api/catalog/locations/${empty.id}`,
+      );
+      expect(byPat.status).toBe(204);
 
       // No such location: not found, not a refusal.
       const missing = await send(

@@ -25,6 +25,9 @@ const MAX_FILTER_VALUE = 200;
 /** Entities per page when listing what a location produced. */
 const PAGE = 500;
 
+/** What the check reads of each entity. */
+const FIELDS = ['kind', 'metadata.namespace', 'metadata.name', 'spec.owner'];
+
 /**
  * What {@link createLocationGuard} needs: the catalog plugin's own services.
  * @internal
@@ -100,7 +103,15 @@ export function createLocationGuard(
     }
     const items = await entitiesFrom(origin, service);
     const owned = items.filter(e => e.kind.toLocaleLowerCase() !== 'location');
-    if (owned.length === 0) return;
+    if (owned.length === 0) {
+      // Nothing to check ownership by: a location whose entities are not
+      // in the catalog's index yet (just registered), or never made it
+      // (a broken target). Its owner cannot be told, so it is the
+      // platform team's.
+      throw new NotAllowedError(
+        `Location ${id} has no entities in the catalog to tell whose it is; ask the platform team to unregister it, or try again once its entities show in the catalog`,
+      );
+    }
     const decisions = await permissions.authorize(
       owned.map(e => ({
         permission: catalogEntityDeletePermission,
@@ -135,18 +146,13 @@ export function createLocationGuard(
       const page: Awaited<ReturnType<CatalogService['queryEntities']>> =
         await catalog.queryEntities(
           cursor
-            ? { cursor, limit: PAGE }
+            ? { cursor, fields: FIELDS, limit: PAGE }
             : {
                 query: {
                   [`metadata.annotations.${ANNOTATION_ORIGIN_LOCATION}`]:
                     origin,
                 },
-                fields: [
-                  'kind',
-                  'metadata.namespace',
-                  'metadata.name',
-                  'spec.owner',
-                ],
+                fields: FIELDS,
                 limit: PAGE,
                 totalItems: 'exclude',
               },
