@@ -100,7 +100,13 @@ export function writeCached(file: string, token: CachedToken): void {
   ensureOwnDir(path.dirname(file));
   const temp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
   fs.writeFileSync(temp, JSON.stringify(token), { mode: 0o600, flag: 'wx' });
-  fs.renameSync(temp, file);
+  try {
+    fs.renameSync(temp, file);
+  } catch (error) {
+    // No token left behind under a name nothing reads or cleans up.
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 /** The cache's own files: tokens and the temporary files they are written through. */
