@@ -277,6 +277,14 @@ describe("the environment's OU from config", () => {
       expect(await accountsWithEmail(f.client, values.email)).toHaveLength(0);
       expect(await sqlite.get(values.email)).toBeUndefined();
     }
+    // An environment's OU tagged as another environment: an input error.
+    const mixed = { ...withOu('Workloads/Dev') };
+    const mixedRun = await run(f, action(f, { environmentOus }), mixed);
+    expect(mixedRun.error?.name).toBe('InputError');
+    expect(mixedRun.error?.message).toContain(
+      'ou "Workloads/Dev" is not the OU of environment "sandbox" (Sandbox)',
+    );
+    expect(await accountsWithEmail(f.client, mixed.email)).toHaveLength(0);
     // The environment's OU as the config writes it: the team's own.
     const own = { ...byEnvironment(f, 'sandbox'), ou: 'Sandbox' };
     const ownRun = await run(f, action(f, { environmentOus }), own);
@@ -341,7 +349,10 @@ describe("the environment's OU from config", () => {
 describe('dry run', () => {
   it('validates, resolves the OU, checks the address and creates nothing', async () => {
     const f = awsFixture(sb);
-    const values = input(f, { ou: 'Workloads/Dev' });
+    const values = input(f, {
+      ou: 'Workloads/Dev',
+      tags: { 'cost-centre': 'CC-1042', environment: 'dev' },
+    });
     const { outputs, error, lines } = await run(f, action(f), values, {
       isDryRun: true,
     });

@@ -189,6 +189,18 @@ function readCreateInput(
       'Name the environment: the environment input, or tags.environment',
     );
   }
+  if (
+    input.ou !== undefined &&
+    Object.values(environmentOus).includes(input.ou) &&
+    Object.hasOwn(environmentOus, environment) &&
+    environmentOus[environment] !== input.ou
+  ) {
+    // An environment's OU tagged as another environment: the account would
+    // live under one environment's guardrails and be billed as another's.
+    throw new InputError(
+      `ou "${input.ou}" is not the OU of environment "${environment}" (${environmentOus[environment]}); give one of them`,
+    );
+  }
   const tags = buildTags(tenant, {
     ...(input.tags as Record<string, string>),
     environment,
