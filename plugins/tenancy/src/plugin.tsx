@@ -4,6 +4,7 @@ import {
   createFrontendModule,
   createFrontendPlugin,
   discoveryApiRef,
+  ExtensionBoundary,
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
@@ -273,13 +274,15 @@ export const tenancyKubernetesTabModule = createFrontendModule({
     kubernetesPlugin
       .getExtension('entity-content:kubernetes/kubernetes')
       .override({
-        *factory(originalFactory) {
+        *factory(originalFactory, { node }) {
           for (const output of originalFactory()) {
             if (output.id === coreExtensionData.reactElement.id) {
               yield coreExtensionData.reactElement(
-                <GatedKubernetesContent>
-                  {output.value as JSX.Element}
-                </GatedKubernetesContent>,
+                <ExtensionBoundary node={node}>
+                  <GatedKubernetesContent>
+                    {output.value as JSX.Element}
+                  </GatedKubernetesContent>
+                </ExtensionBoundary>,
               );
             } else {
               yield output;

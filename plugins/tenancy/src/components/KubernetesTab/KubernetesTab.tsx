@@ -1,14 +1,12 @@
-import { EmptyState, Progress } from '@backstage/core-components';
+import { EmptyState, LinkButton, Progress } from '@backstage/core-components';
 import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   kubernetesClustersReadPermission,
   kubernetesResourcesReadPermission,
 } from '@backstage/plugin-kubernetes-common';
 import { usePermission } from '@backstage/plugin-permission-react';
-import Button from '@mui/material/Button';
 import { hasKubernetesWorkloads } from '@tenancy/plugin-tenancy-common';
 import { ReactNode } from 'react';
-import { Link as RouterLink } from 'react-router-dom';
 
 /**
  * Backstage's Kubernetes tab, for whoever may use it. The tab reads every
@@ -42,13 +40,9 @@ export function GatedKubernetesContent(props: { children: ReactNode }) {
       }`}
       action={
         health ? (
-          <Button
-            variant="contained"
-            component={RouterLink}
-            to={`${entityLink(entity)}/health`}
-          >
+          <LinkButton variant="contained" to={`${entityLink(entity)}/health`}>
             Open the Health tab
-          </Button>
+          </LinkButton>
         ) : undefined
       }
     />
