@@ -1,4 +1,4 @@
-import { EmptyState, LinkButton, Progress } from '@backstage/core-components';
+import { EmptyState, Link, Progress } from '@backstage/core-components';
 import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   kubernetesClustersReadPermission,
@@ -40,9 +40,7 @@ export function GatedKubernetesContent(props: { children: ReactNode }) {
       }`}
       action={
         health ? (
-          <LinkButton variant="contained" to={`${entityLink(entity)}/health`}>
-            Open the Health tab
-          </LinkButton>
+          <Link to={`${entityLink(entity)}/health`}>Open the Health tab</Link>
         ) : undefined
       }
     />
