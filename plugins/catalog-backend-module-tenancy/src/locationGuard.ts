@@ -164,58 +164,63 @@ export function createLocationGuard(
     return items;
   }
 
-  router.delete('/locations/:id', async (req, res, next) => {
-    const credentials = await memberCredentials(req);
-    if (!credentials) {
-      next();
-      return;
-    }
-    const { id } = req.params;
-    const event = await auditor.createEvent({
-      eventId: 'location-unregister',
-      severityLevel: 'medium',
-      request: req,
-      meta: { locationId: id },
-    });
-    try {
-      await checkOwnsAll(id, credentials);
+  /**
+   * A handler for a member's request on location `:id`: the ownership
+   * check, then `act`, audited as `eventId`; anyone else's request (the
+   * platform team's, a service's) and a request `act` did not answer go on
+   * to the catalog.
+   */
+  const checked =
+    (
+      eventId: string,
+      act: (id: string, res: express.Response) => Promise<void>,
+    ) =>
+    async (
+      req: express.Request,
+      res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      const credentials = await memberCredentials(req);
+      if (!credentials) {
+        next();
+        return;
+      }
+      const { id } = req.params;
+      const event = await auditor.createEvent({
+        eventId,
+        severityLevel: 'medium',
+        request: req,
+        meta: { locationId: id },
+      });
+      try {
+        await checkOwnsAll(id, credentials);
+        await act(id, res);
+        await event.success();
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+      if (!res.headersSent) next();
+    };
+
+  router.delete(
+    '/locations/:id',
+    checked('location-unregister', async (id, res) => {
       await catalog.removeLocationById(id, {
         credentials: await auth.getOwnServiceCredentials(),
       });
-      await event.success();
       res.status(204).end();
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  });
+    }),
+  );
 
-  router.put('/locations/:id', async (req, _res, next) => {
-    const credentials = await memberCredentials(req);
-    if (!credentials) {
-      next();
-      return;
-    }
-    const { id } = req.params;
-    const event = await auditor.createEvent({
-      eventId: 'location-update-check',
-      severityLevel: 'medium',
-      request: req,
-      meta: { locationId: id },
-    });
-    try {
-      await checkOwnsAll(id, credentials);
-      await event.success();
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-    // Retargeting replaces the entities checked above; what the new target
-    // holds is checked as any registration is. The catalog updates the
-    // location with the member's own credentials (catalog.location.create)
-    // and audits that itself; this event records only the check.
-    next();
-  });
+  // Retargeting replaces the entities checked; what the new target holds is
+  // checked as any registration is. The catalog updates the location with
+  // the member's own credentials (catalog.location.create) and audits that
+  // itself; this event records only the check.
+  router.put(
+    '/locations/:id',
+    checked('location-update-check', async () => {}),
+  );
 
   return router;
 }
