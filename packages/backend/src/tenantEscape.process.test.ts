@@ -932,6 +932,21 @@ describe('tenant escape: the catalog', () => {
     spec: { type: 'service', lifecycle: 'production', owner },
   });
 
+  /** `who` unregisters location `id` (the catalog's DELETE, answered whatever its status). */
+  const unregister = (who: string, id: string) =>
+    send(who, 'DELETE', `/api/catalog/locations/${id}`);
+
+  /** The registered location whose target is `target`. */
+  async function locationOf(target: string) {
+    const locations: Array<{ data: { id: string; target: string } }> =
+      JSON.parse((await get('alice', '/api/catalog/locations')).text);
+    return locations.find(l => l.data.target === target)!.data;
+  }
+
+  /** The refusal of a location with an entity the caller's teams do not own. */
+  const NOT_OWNED_BY_PAYMENTS =
+    /holds entities your teams do not own .*owned by group:default\/team-payments/;
+
   /**
    * Services registered by alice from one file of a new repository, each
    * `[name, owner]`; their paths and uids, and the location.
@@ -987,9 +1002,7 @@ describe('tenant escape: the catalog', () => {
         500,
       );
     }
-    const locations: Array<{ data: { id: string; target: string } }> =
-      JSON.parse((await get('alice', '/api/catalog/locations')).text);
-    const location = locations.find(l => l.data.target === target)!.data;
+    const location = await locationOf(target);
     expect(location.target).toBe(target);
     return { ...entities[0], entities, location };
   }
@@ -1002,15 +1015,9 @@ describe('tenant escape: the catalog', () => {
     "a team member cannot unregister, retarget or delete another team's service",
     async () => {
       const service = await aliceService();
-      const unregister = await send(
-        'bob',
-        'DELETE',
-        `/api/catalog/locations/${service.location.id}`,
-      );
-      expect(unregister.status).toBe(403);
-      expect(await unregister.text()).toMatch(
-        /holds entities your teams do not own .*owned by group:default\/team-payments/,
-      );
+      const refused = await unregister('bob', service.location.id);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toMatch(NOT_OWNED_BY_PAYMENTS);
       const retarget = await send(
         'bob',
         'PUT',
@@ -1040,11 +1047,7 @@ describe('tenant escape: the catalog', () => {
       expect(failedAudits('location-update-check')).toBeGreaterThanOrEqual(1);
 
       // Its own team unregisters it.
-      const own = await send(
-        'alice',
-        'DELETE',
-        `/api/catalog/locations/${service.location.id}`,
-      );
+      const own = await unregister('alice', service.location.id);
       expect(own.status).toBe(204);
       await eventually(
         `${service.path} to leave the catalog`,
@@ -1063,11 +1066,7 @@ describe('tenant escape: the catalog', () => {
         ['mixed', 'group:default/team-payments'],
         ['mixed', 'group:default/team-search'],
       ]);
-      const partly = await send(
-        'alice',
-        'DELETE',
-        `/api/catalog/locations/${mixed.location.id}`,
-      );
+      const partly = await unregister('alice', mixed.location.id);
       expect(partly.status).toBe(403);
       const message = await partly.text();
       expect(message).toContain(
@@ -1082,11 +1081,7 @@ describe('tenant escape: the catalog', () => {
         `${'deep/'.repeat(30)}catalog-info.yaml`,
       );
       expect(`url:${long.location.target}`.length).toBeGreaterThan(200);
-      const tooLong = await send(
-        'alice',
-        'DELETE',
-        `/api/catalog/locations/${long.location.id}`,
-      );
+      const tooLong = await unregister('alice', long.location.id);
       expect(tooLong.status).toBe(403);
       expect(await tooLong.text()).toMatch(/too long to check/);
 
@@ -1096,36 +1091,19 @@ describe('tenant escape: the catalog', () => {
         [['comma', 'group:default/team-payments']],
         'svc,v2/catalog-info.yaml',
       );
-      const byBob = await send(
-        'bob',
-        'DELETE',
-        `/api/catalog/locations/${comma.location.id}`,
-      );
+      const byBob = await unregister('bob', comma.location.id);
       expect(byBob.status).toBe(403);
-      expect(await byBob.text()).toMatch(
-        /holds entities your teams do not own .*owned by group:default\/team-payments/,
-      );
+      expect(await byBob.text()).toMatch(NOT_OWNED_BY_PAYMENTS);
 
       // A location with no entity in the catalog: whose it is cannot be
       // told, so not even the member who registered it may remove it.
-      const emptyTarget = await registerFromGit('alice', []);
-      const locations: Array<{ data: { id: string; target: string } }> =
-        JSON.parse((await get('alice', '/api/catalog/locations')).text);
-      const empty = locations.find(l => l.data.target === emptyTarget)!.data;
+      const empty = await locationOf(await registerFromGit('alice', []));
       for (const who of ['bob', 'alice']) {
-        const res = await send(
-          who,
-          'DELETE',
-          `/api/catalog/locations/${empty.id}`,
-        );
+        const res = await unregister(who, empty.id);
         expect(res.status).toBe(403);
         expect(await res.text()).toMatch(/has no entities in the catalog/);
       }
-      const byPat = await send(
-        'pat',
-        'DELETE',
-        `/api/catalog/locations/${empty.id}`,
-      );
+      const byPat = await unregister('pat', empty.id);
       expect(byPat.status).toBe(204);
 
       // No such location: not found, not a refusal.
@@ -1138,11 +1116,7 @@ describe('tenant escape: the catalog', () => {
 
       // The platform team unregisters them, through the catalog's own check.
       for (const { location, entities } of [mixed, long, comma]) {
-        const res = await send(
-          'pat',
-          'DELETE',
-          `/api/catalog/locations/${location.id}`,
-        );
+        const res = await unregister('pat', location.id);
         expect(res.status).toBe(204);
         await eventually(
           `${entities[0].path} to leave the catalog`,
