@@ -197,6 +197,56 @@ async function get(who: string, urlPath: string) {
   return { status: res.status, text: await res.text() };
 }
 
+/** `entity` (or several, one document each) as a YAML file. */
+function documentsOf(entity: JsonObject | JsonObject[]): string {
+  return (
+    (Array.isArray(entity) ? entity : [entity])
+      .map(e => YAML.stringify(e))
+      .join('---\n') || '# no entities\n'
+  );
+}
+
+/**
+ * `entity` (or several) in `file` of a new repository on the sandbox's
+ * Gitea; the file's URL, and a function that replaces its content.
+ */
+async function pushToGit(
+  entity: JsonObject | JsonObject[],
+  file = 'catalog-info.yaml',
+) {
+  const repo = await sandbox.createRepo('team-payments', { autoInit: true });
+  const contents = `/repos/team-payments/${repo.name}/contents/${file}`;
+  const put = await sandbox.git().api(contents, {
+    method: 'POST',
+    body: {
+      content: Buffer.from(documentsOf(entity)).toString('base64'),
+      message: 'catalog-info',
+      branch: 'main',
+    },
+  });
+  expect(put.status).toBe(201);
+  const replace = async (next: JsonObject | JsonObject[]) => {
+    const current = await sandbox.git().api(`${contents}?ref=main`);
+    const res = await sandbox.git().api(contents, {
+      method: 'PUT',
+      body: {
+        content: Buffer.from(documentsOf(next)).toString('base64'),
+        sha: current.json.sha,
+        message: 'catalog-info, edited',
+        branch: 'main',
+      },
+    });
+    expect(res.status).toBe(200);
+  };
+  return { target: `${repo.htmlUrl}/src/branch/main/${file}`, replace };
+}
+
+/** `who` registers `target` in the catalog (the catalog's answer, whatever its status). */
+const register = (who: string, target: string) =>
+  send(who, 'POST', '/api/catalog/locations', {
+    body: { type: 'url', target },
+  });
+
 /**
  * Registers `entity` (or several, one document each) in the catalog as
  * `who`, from `file` in a new repository on the sandbox's Gitea; returns
@@ -207,27 +257,9 @@ async function registerFromGit(
   entity: JsonObject | JsonObject[],
   file = 'catalog-info.yaml',
 ) {
-  const repo = await sandbox.createRepo('team-payments', { autoInit: true });
-  const documents =
-    (Array.isArray(entity) ? entity : [entity])
-      .map(e => YAML.stringify(e))
-      .join('---\n') || '# no entities\n';
-  const put = await sandbox
-    .git()
-    .api(`/repos/team-payments/${repo.name}/contents/${file}`, {
-      method: 'POST',
-      body: {
-        content: Buffer.from(documents).toString('base64'),
-        message: 'catalog-info',
-        branch: 'main',
-      },
-    });
-  expect(put.status).toBe(201);
-  const target = `${repo.htmlUrl}/src/branch/main/${file}`;
-  await portal.api(tokens[who], '/api/catalog/locations', {
-    method: 'POST',
-    body: { type: 'url', target },
-  });
+  const { target } = await pushToGit(entity, file);
+  const res = await register(who, target);
+  expect({ target, status: res.status }).toEqual({ target, status: 201 });
   return target;
 }
 
@@ -948,13 +980,18 @@ describe('tenant escape: the catalog', () => {
     /holds entities your teams do not own .*owned by group:default\/team-payments/;
 
   /**
-   * Services registered by alice from one file of a new repository, each
-   * `[name, owner]`; their paths and uids, and the location.
+   * Services registered by `who` (alice unless told) from one file of a
+   * new repository, each `[name, owner]`; their paths and uids, and the
+   * location.
    */
-  async function registered(services: Array<[string, string]>, file?: string) {
+  async function registered(
+    services: Array<[string, string]>,
+    file?: string,
+    who = 'alice',
+  ) {
     const names = services.map(([name]) => sandbox.uniqueName(name));
     const target = await registerFromGit(
-      'alice',
+      who,
       services.map(([, owner], i) => component(names[i], owner)),
       file,
     );
@@ -1062,10 +1099,15 @@ describe('tenant escape: the catalog', () => {
   attack(
     "a location that holds another team's entity, or whose target the catalog cannot index or filter, stays the platform team's",
     async () => {
-      const mixed = await registered([
-        ['mixed', 'group:default/team-payments'],
-        ['mixed', 'group:default/team-search'],
-      ]);
+      // Only the platform team registers entities for another team.
+      const mixed = await registered(
+        [
+          ['mixed', 'group:default/team-payments'],
+          ['mixed', 'group:default/team-search'],
+        ],
+        undefined,
+        'pat',
+      );
       const partly = await unregister('alice', mixed.location.id);
       expect(partly.status).toBe(403);
       const message = await partly.text();
@@ -1126,6 +1168,158 @@ describe('tenant escape: the catalog', () => {
           500,
         );
       }
+    },
+  );
+
+  attack(
+    "a team member cannot register entities in another team's name, at registration or by editing the file afterwards",
+    async () => {
+      const entityPath = (name: string) =>
+        `/api/catalog/entities/by-name/component/default/${name}`;
+      const registeredTargets = async () =>
+        JSON.parse((await get('pat', '/api/catalog/locations')).text).map(
+          (l: { data: { target: string } }) => l.data.target,
+        );
+
+      // A file naming team-payments, registered by bob (team-search).
+      const spoof = sandbox.uniqueName('spoof');
+      const file = await pushToGit([
+        component(sandbox.uniqueName('own'), 'group:default/team-search'),
+        component(spoof, 'team-payments'),
+      ]);
+      const refused = await register('bob', file.target);
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain(
+        `holds entities your teams do not own (component:default/${spoof} owned by team-payments)`,
+      );
+      expect(await registeredTargets()).not.toContain(file.target);
+      expect(failedAudits('location-register-check')).toBeGreaterThanOrEqual(1);
+      // Nor from a location of another type.
+      const asFile = await send('bob', 'POST', '/api/catalog/locations', {
+        body: { type: 'file', target: '/etc/hostname' },
+      });
+      expect(asFile.status).toBe(403);
+      expect(await asFile.text()).toMatch(/register url locations only/);
+
+      // bob's own service, registered, then edited to name team-payments:
+      // the catalog keeps the version it accepted and shows why.
+      const own = sandbox.uniqueName('edited');
+      const edited = await pushToGit(
+        component(own, 'group:default/team-search'),
+      );
+      expect((await register('bob', edited.target)).status).toBe(201);
+      await eventually(
+        `component:default/${own} in the catalog`,
+        async () =>
+          (await get('bob', entityPath(own))).status === 200 || undefined,
+        120_000,
+        1_000,
+      );
+      await edited.replace(component(own, 'group:default/team-payments'));
+      const refresh = await send('bob', 'POST', '/api/catalog/refresh', {
+        body: { entityRef: `component:default/${own}` },
+      });
+      expect(refresh.status).toBe(200);
+      const kept = await eventually(
+        `the edit of component:default/${own} to be refused`,
+        async () => {
+          const entity = JSON.parse((await get('bob', entityPath(own))).text);
+          return JSON.stringify(entity.status ?? {}).includes(
+            'only the platform team registers entities for other teams',
+          )
+            ? entity
+            : undefined;
+        },
+        120_000,
+        1_000,
+      );
+      expect(kept.spec.owner).toBe('group:default/team-search');
+      const ownedByPayments = JSON.parse(
+        (
+          await get(
+            'alice',
+            `/api/catalog/entities/by-query?filter=kind=component,metadata.name=${own},relations.ownedBy=group:default/team-payments`,
+          )
+        ).text,
+      );
+      expect(ownedByPayments.items).toEqual([]);
+
+      // The platform team registers for any team.
+      const forPayments = sandbox.uniqueName('forpayments');
+      const byPat = await pushToGit(
+        component(forPayments, 'group:default/team-payments'),
+      );
+      expect((await register('pat', byPat.target)).status).toBe(201);
+      const accepted = await eventually(
+        `component:default/${forPayments} in the catalog`,
+        async () => {
+          const res = await get('alice', entityPath(forPayments));
+          return res.status === 200 ? JSON.parse(res.text) : undefined;
+        },
+        120_000,
+        1_000,
+      );
+      expect(accepted.spec.owner).toBe('group:default/team-payments');
+
+      // Nor retarget his location to a file naming team-payments.
+      const location = await locationOf(edited.target);
+      const theirs = await pushToGit(
+        component(
+          sandbox.uniqueName('retarget'),
+          'group:default/team-payments',
+        ),
+      );
+      const retarget = await send(
+        'bob',
+        'PUT',
+        `/api/catalog/locations/${location.id}`,
+        { body: { type: 'url', target: theirs.target } },
+      );
+      expect(retarget.status).toBe(403);
+      expect(await retarget.text()).toContain(
+        'holds entities your teams do not own',
+      );
+      expect((await locationOf(edited.target)).id).toBe(location.id);
+
+      // White space around a target: the catalog reads the origin back
+      // trimmed, so it would escape the record.
+      const padded = await pushToGit(
+        component(sandbox.uniqueName('padded'), 'group:default/team-search'),
+      );
+      const withSpace = await register('bob', `${padded.target}\n`);
+      expect(withSpace.status).toBe(400);
+      expect(await withSpace.text()).toMatch(/white space/);
+
+      // bob unregisters his location; its record goes with it, so alice
+      // may register the file, which now names her team.
+      expect((await unregister('bob', location.id)).status).toBe(204);
+      expect(await registeredTargets()).not.toContain(edited.target);
+      await eventually(
+        `alice to register ${edited.target}`,
+        async () =>
+          (await register('alice', edited.target)).status === 201 || undefined,
+        15_000,
+        1_000,
+      );
+      const taken = await eventually(
+        `component:default/${own} owned by team-payments`,
+        async () => {
+          const res = await get('alice', entityPath(own));
+          const entity = res.status === 200 ? JSON.parse(res.text) : undefined;
+          return entity?.spec.owner === 'group:default/team-payments'
+            ? entity
+            : undefined;
+        },
+        120_000,
+        1_000,
+      );
+      expect(JSON.stringify(taken.status ?? {})).not.toContain(
+        'only the platform team registers entities for other teams',
+      );
+      expect(
+        (await unregister('alice', (await locationOf(edited.target)).id))
+          .status,
+      ).toBe(204);
     },
   );
 

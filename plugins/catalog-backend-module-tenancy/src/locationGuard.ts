@@ -4,20 +4,33 @@ import {
   BackstageCredentials,
   BackstageUserPrincipal,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
   ANNOTATION_ORIGIN_LOCATION,
   Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  isError,
+  NotAllowedError,
+  NotFoundError,
+  ResponseError,
+} from '@backstage/errors';
 import { catalogEntityDeletePermission } from '@backstage/plugin-catalog-common/alpha';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { tenancyPlatformAdminPermission } from '@tenancy/plugin-tenancy-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import {
+  MemberLocation,
+  MemberLocationStore,
+  notOwnedBy,
+} from './memberLocations';
 
 /** The longest value the catalog indexes for filters (buildEntitySearch). */
 const MAX_FILTER_VALUE = 200;
@@ -38,6 +51,9 @@ export interface LocationGuardOptions {
   permissions: PermissionsService;
   catalog: CatalogService;
   auditor: AuditorService;
+  userInfo: UserInfoService;
+  logger: LoggerService;
+  store: MemberLocationStore;
 }
 
 /**
@@ -61,7 +77,9 @@ export interface LocationGuardOptions {
 export function createLocationGuard(
   options: LocationGuardOptions,
 ): express.Router {
-  const { httpAuth, auth, permissions, catalog, auditor } = options;
+  const { httpAuth, auth, permissions, catalog, auditor, userInfo, logger } =
+    options;
+  const { store } = options;
   const router = Router();
 
   /**
@@ -165,6 +183,104 @@ export function createLocationGuard(
   }
 
   /**
+   * Throws unless every entity `location` produces (read now, as the
+   * catalog's dry run reads it; Locations aside) names one of the member's
+   * teams, or the member, as its owner. Returns the record that holds every
+   * later version of the file to those owners
+   * ({@link MemberLocationOwnerProcessor}), or undefined when the location
+   * exists already (the catalog's to refuse or refresh; its record stays as
+   * its registration left it).
+   */
+  async function checkRegistration(
+    location: { type: string; target: string },
+    credentials: BackstageCredentials<BackstageUserPrincipal>,
+  ): Promise<MemberLocation | undefined> {
+    if (location.type !== 'url') {
+      throw new NotAllowedError(
+        `Team members register url locations only; ask the platform team to register a ${location.type} location`,
+      );
+    }
+    // The catalog trims a target where it reads an origin location: one
+    // with white space around it would be recorded under another name.
+    if (location.target !== location.target.trim()) {
+      throw new InputError(
+        'The location target starts or ends with white space; register it without',
+      );
+    }
+    let dryRun: Awaited<ReturnType<CatalogService['addLocation']>>;
+    try {
+      // The user's own credentials: the catalog checks catalog.location.create.
+      dryRun = await catalog.addLocation(
+        { ...location, dryRun: true },
+        { credentials },
+      );
+    } catch (error) {
+      throw withCatalogMessage(error);
+    }
+    const { userEntityRef, ownershipEntityRefs } = await userInfo.getUserInfo(
+      credentials,
+    );
+    const refused = notOwnedBy(dryRun.entities, ownershipEntityRefs);
+    if (refused.length > 0) {
+      throw new NotAllowedError(
+        `${
+          location.target
+        } holds entities your teams do not own (${describeRefused(
+          refused,
+        )}); register only entities your teams own, or ask the platform team`,
+      );
+    }
+    if (dryRun.exists) return undefined;
+    return {
+      ref: `${location.type}:${location.target}`,
+      registeredBy: userEntityRef,
+      owners: ownershipEntityRefs,
+    };
+  }
+
+  /** Runs `fn` with the status once the catalog has answered; logs its failure. */
+  function afterAnswer(
+    res: express.Response,
+    what: string,
+    fn: (status: number) => Promise<void>,
+  ) {
+    res.on('finish', () => {
+      fn(res.statusCode).catch(error => {
+        logger.warn(`Could not ${what}: ${error}`);
+      });
+    });
+  }
+
+  /**
+   * Records a member's location before the catalog registers it (so that
+   * its first processing is already held to it), and puts the record back
+   * as it was when the catalog does not answer `ok`.
+   */
+  async function recordUnlessRefused(
+    res: express.Response,
+    record: MemberLocation,
+    ok: number,
+  ) {
+    const previous = await store.record(record);
+    afterAnswer(res, `restore the record of ${record.ref}`, async status => {
+      if (status === ok) return;
+      await (previous ? store.record(previous) : store.forget(record.ref));
+    });
+  }
+
+  /**
+   * Forgets the record of `ref` when no location has it: one a member's
+   * registration left, since unregistered, must not hold the platform
+   * team's (or a service's) registration to that member's teams.
+   */
+  async function forgetStale(ref: string) {
+    const service = { credentials: await auth.getOwnServiceCredentials() };
+    if (!(await catalog.getLocationByRef(ref, service))) {
+      await store.forget(ref);
+    }
+  }
+
+  /**
    * A handler for a member's request on location `:id`: the ownership
    * check, then `act`, audited as `eventId`; anyone else's request (the
    * platform team's, a service's) and a request `act` did not answer go on
@@ -173,7 +289,12 @@ export function createLocationGuard(
   const checked =
     (
       eventId: string,
-      act: (id: string, res: express.Response) => Promise<void>,
+      act: (
+        id: string,
+        req: express.Request,
+        res: express.Response,
+        credentials: BackstageCredentials<BackstageUserPrincipal>,
+      ) => Promise<void>,
     ) =>
     async (
       req: express.Request,
@@ -194,7 +315,7 @@ export function createLocationGuard(
       });
       try {
         await checkOwnsAll(id, credentials);
-        await act(id, res);
+        await act(id, req, res, credentials);
         await event.success();
       } catch (error) {
         await event.fail({ error: error as Error });
@@ -203,9 +324,63 @@ export function createLocationGuard(
       if (!res.headersSent) next();
     };
 
+  router.post('/locations', express.json(), async (req, res, next) => {
+    const location = locationInput(req.body);
+    // A dry run changes nothing; a malformed body is the catalog's to refuse.
+    if (isDryRun(req.query.dryRun) || !location) {
+      next();
+      return;
+    }
+    const credentials = await memberCredentials(req);
+    const ref = `${location.type}:${location.target}`;
+    if (!credentials) {
+      await forgetStale(ref);
+      next();
+      return;
+    }
+    const event = await auditor.createEvent({
+      eventId: 'location-register-check',
+      severityLevel: 'medium',
+      request: req,
+      meta: { location: ref },
+    });
+    let record: MemberLocation | undefined;
+    try {
+      record = await checkRegistration(location, credentials);
+      await event.success();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+    if (record) await recordUnlessRefused(res, record, 201);
+    next();
+  });
+
+  /** Location `:id`, or undefined (the catalog answers a missing or malformed ID). */
+  async function existing(req: express.Request) {
+    await httpAuth.credentials(req); // 401 before any lookup
+    const service = { credentials: await auth.getOwnServiceCredentials() };
+    return catalog
+      .getLocationById(req.params.id, service)
+      .catch(() => undefined);
+  }
+
+  // Whoever unregisters a location (here or in the catalog), its record
+  // goes with it: a later registration of the same target starts afresh.
+  router.delete('/locations/:id', async (req, res, next) => {
+    const location = await existing(req);
+    if (location) {
+      const ref = `${location.type}:${location.target}`;
+      afterAnswer(res, `forget the record of ${ref}`, async status => {
+        if (status === 204) await store.forget(ref);
+      });
+    }
+    next();
+  });
+
   router.delete(
     '/locations/:id',
-    checked('location-unregister', async (id, res) => {
+    checked('location-unregister', async (id, _req, res) => {
       await catalog.removeLocationById(id, {
         credentials: await auth.getOwnServiceCredentials(),
       });
@@ -213,16 +388,70 @@ export function createLocationGuard(
     }),
   );
 
+  // Whoever retargets a location, the old target's record goes once the
+  // catalog has done it; the platform team's new target starts afresh.
+  router.put('/locations/:id', express.json(), async (req, res, next) => {
+    const location = locationInput(req.body);
+    const old = await existing(req);
+    if (location && old) {
+      const from = `${old.type}:${old.target}`;
+      const to = `${location.type}:${location.target}`;
+      if (from !== to) {
+        afterAnswer(res, `forget the record of ${from}`, async status => {
+          if (status === 200) await store.forget(from);
+        });
+      }
+      if (!(await memberCredentials(req))) await forgetStale(to);
+    }
+    next();
+  });
+
   // Retargeting replaces the entities checked; what the new target holds is
   // checked as any registration is. The catalog updates the location with
   // the member's own credentials (catalog.location.create) and audits that
-  // itself; this event records only the check.
+  // itself; this event records only the checks.
   router.put(
     '/locations/:id',
-    checked('location-update-check', async () => {}),
+    checked('location-update-check', async (_id, req, res, credentials) => {
+      const location = locationInput(req.body);
+      const record =
+        location && (await checkRegistration(location, credentials));
+      if (record) await recordUnlessRefused(res, record, 200);
+    }),
   );
 
   return router;
+}
+
+/** A location in a request body, or undefined when it is not one. */
+function locationInput(
+  body: unknown,
+): { type: string; target: string } | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { type, target } = body as Record<string, unknown>;
+  return typeof type === 'string' && typeof target === 'string'
+    ? { type, target }
+    : undefined;
+}
+
+/**
+ * A catalog error answered over HTTP (a `ResponseError`, whose message is
+ * only the status) as the catalog's own error and message.
+ */
+function withCatalogMessage(error: unknown): unknown {
+  if (!isError(error) || error.name !== 'ResponseError') return error;
+  const { statusCode, body } = error as unknown as ResponseError;
+  const message = body?.error?.message;
+  if (!message) return error;
+  if (statusCode === 400) return new InputError(message);
+  if (statusCode === 403) return new NotAllowedError(message);
+  if (statusCode === 404) return new NotFoundError(message);
+  return error;
+}
+
+/** The catalog's reading of `?dryRun=` (the `yn` package's true values). */
+function isDryRun(value: unknown): boolean {
+  return /^(?:y|yes|true|1|on)$/i.test(String(value).trim());
 }
 
 /** Up to three refused entities and their owners, then how many more. */
