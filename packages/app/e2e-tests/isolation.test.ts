@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { screenshot, signInAsGuest } from './helpers';
+import { connectSandbox, SandboxFixtures } from '@tenancy/sandbox';
+import YAML from 'yaml';
+import { personaToken, screenshot, signInAsGuest } from './helpers';
 
 /**
  * The portal as an ordinary team member sees it (issue #13, acceptance 4):
@@ -11,6 +13,14 @@ import { screenshot, signInAsGuest } from './helpers';
  */
 
 const CLUSTERS = ['sandbox-a', 'sandbox-b', 'sandbox-c'];
+
+let sandbox: SandboxFixtures;
+test.beforeAll(() => {
+  sandbox = connectSandbox();
+});
+test.afterAll(async () => {
+  await sandbox.cleanup();
+});
 
 test.beforeEach(async ({ page }) => {
   await signInAsGuest(page);
@@ -110,4 +120,63 @@ test("Unregister entity is offered on the team's own service and greyed out on a
   await screenshot(page, 'isolation-unregister-own');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
+});
+
+test('Register existing component refuses a file that names another team as owner, and registers nothing', async ({
+  page,
+  request,
+}) => {
+  const name = sandbox.uniqueName('not-ours');
+  const repo = await sandbox.createRepo('team-payments', { autoInit: true });
+  const put = await sandbox
+    .git()
+    .api(`/repos/team-payments/${repo.name}/contents/catalog-info.yaml`, {
+      method: 'POST',
+      body: {
+        content: Buffer.from(
+          YAML.stringify({
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: { name },
+            spec: {
+              type: 'service',
+              lifecycle: 'production',
+              owner: 'group:default/team-search',
+            },
+          }),
+        ).toString('base64'),
+        message: 'catalog-info',
+        branch: 'main',
+      },
+    });
+  expect(put.status).toBe(201);
+  const target = `${repo.htmlUrl}/src/branch/main/catalog-info.yaml`;
+
+  await page.goto('/catalog-import');
+  await page.getByRole('textbox', { name: 'URL' }).fill(target);
+  await page.getByRole('button', { name: 'Analyze' }).click();
+  // The dry run shows what the file holds ...
+  await expect(page.getByText(name, { exact: true })).toBeVisible();
+  const registering = page.waitForResponse(
+    r =>
+      r.request().method() === 'POST' &&
+      r.url().endsWith('/api/catalog/locations'),
+  );
+  await page.getByRole('button', { name: 'Import' }).click();
+  // ... and registering it is refused, the page saying why.
+  expect((await registering).status()).toBe(403);
+  await expect(
+    page.getByText(
+      `holds entities your teams do not own (component:default/${name} owned by group:default/team-search); register only entities your teams own, or ask the platform team`,
+      { exact: false },
+    ),
+  ).toBeVisible();
+  await screenshot(page, 'isolation-register-other-team');
+  const token = await personaToken(request, 'pat');
+  const locations: Array<{ data: { target: string } }> = await (
+    await request.get('/api/catalog/locations', {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json();
+  expect(locations.map(l => l.data.target)).not.toContain(target);
 });
