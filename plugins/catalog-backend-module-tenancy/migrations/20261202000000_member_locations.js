@@ -37,6 +37,12 @@ exports.up = async function up(knex) {
       .bigInteger('registered_at')
       .notNullable()
       .comment('Milliseconds since the epoch');
+    table
+      .string('token', 36)
+      .notNullable()
+      .comment(
+        'Written by each registration, so that undoing a refused one leaves a later one alone',
+      );
   });
 };
 

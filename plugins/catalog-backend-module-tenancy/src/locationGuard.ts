@@ -35,6 +35,12 @@ import {
 /** The longest value the catalog indexes for filters (buildEntitySearch). */
 const MAX_FILTER_VALUE = 200;
 
+/**
+ * How long a member's record of a location that does not exist is kept:
+ * far longer than registering takes (see forgetOrphan).
+ */
+const ORPHAN_MS = 10 * 60_000;
+
 /** Entities per page when listing what a location produced. */
 const PAGE = 500;
 
@@ -253,31 +259,43 @@ export function createLocationGuard(
 
   /**
    * Records a member's location before the catalog registers it (so that
-   * its first processing is already held to it), and puts the record back
-   * as it was when the catalog does not answer `ok`.
+   * its first processing is already held to it), and undoes that when the
+   * catalog does not answer `ok` — unless another request has written the
+   * record since.
    */
   async function recordUnlessRefused(
     res: express.Response,
     record: MemberLocation,
     ok: number,
   ) {
-    const previous = await store.record(record);
-    afterAnswer(res, `restore the record of ${record.ref}`, async status => {
-      if (status === ok) return;
-      await (previous ? store.record(previous) : store.forget(record.ref));
+    const recorded = await store.record(record);
+    afterAnswer(res, `undo the record of ${record.ref}`, async status => {
+      if (status !== ok) await store.undo(record.ref, recorded);
     });
   }
 
   /**
-   * Forgets the record of `ref` when no location has it: one a member's
-   * registration left, since unregistered, must not hold the platform
-   * team's (or a service's) registration to that member's teams.
+   * Forgets a record of `ref` that no location has and that is older than
+   * any registration takes: one whose request never answered (its client
+   * went away), which would otherwise hold the next registration of that
+   * target to another member's teams. A younger record may belong to a
+   * registration under way, so it stays.
    */
-  async function forgetStale(ref: string) {
+  async function forgetOrphan(ref: string) {
     const service = { credentials: await auth.getOwnServiceCredentials() };
     if (!(await catalog.getLocationByRef(ref, service))) {
-      await store.forget(ref);
+      await store.forgetOlderThan(ref, ORPHAN_MS);
     }
+  }
+
+  /**
+   * Once the catalog has registered `ref` for the platform team or a
+   * service (`ok`), any member's record of it goes: the location is theirs.
+   */
+  function forgetWhenDone(res: express.Response, ref: string, ok: number) {
+    afterAnswer(res, `forget the record of ${ref}`, async status => {
+      if (status === ok) await store.forget(ref);
+    });
   }
 
   /**
@@ -334,10 +352,11 @@ export function createLocationGuard(
     const credentials = await memberCredentials(req);
     const ref = `${location.type}:${location.target}`;
     if (!credentials) {
-      await forgetStale(ref);
+      forgetWhenDone(res, ref, 201);
       next();
       return;
     }
+    await forgetOrphan(ref);
     const event = await auditor.createEvent({
       eventId: 'location-register-check',
       severityLevel: 'medium',
@@ -401,7 +420,7 @@ export function createLocationGuard(
           if (status === 200) await store.forget(from);
         });
       }
-      if (!(await memberCredentials(req))) await forgetStale(to);
+      if (!(await memberCredentials(req))) forgetWhenDone(res, to, 200);
     }
     next();
   });
@@ -414,6 +433,7 @@ export function createLocationGuard(
     '/locations/:id',
     checked('location-update-check', async (_id, req, res, credentials) => {
       const location = locationInput(req.body);
+      if (location) await forgetOrphan(`${location.type}:${location.target}`);
       const record =
         location && (await checkRegistration(location, credentials));
       if (record) await recordUnlessRefused(res, record, 200);

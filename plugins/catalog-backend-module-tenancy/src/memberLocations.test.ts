@@ -122,6 +122,47 @@ describe.each(databaseIds())('MemberLocationStore on %s', databaseId => {
     expect(await store.get(long)).toBeDefined();
   });
 
+  it("undoes a refused registration's record, but never a later registration's", async () => {
+    const ref = `url:${TARGET}`;
+    const CAROL = {
+      registeredBy: 'user:default/carol',
+      owners: ['group:default/team-x'],
+    };
+    // Nothing before: undone, nothing is left.
+    const first = await store.record({ ref, ...BOB });
+    await store.undo(ref, first);
+    expect(await store.get(ref)).toBeUndefined();
+
+    // bob's record before: undone, it is back.
+    await store.record({ ref, ...BOB });
+    const carol = await store.record({ ref, ...CAROL });
+    await store.undo(ref, carol);
+    expect(await store.get(ref)).toMatchObject({
+      registeredBy: 'user:default/bob',
+    });
+
+    // Two at once: the first one's refusal leaves the second's record.
+    await store.forget(ref);
+    const one = await store.record({ ref, ...CAROL });
+    await store.record({ ref, ...BOB });
+    await store.undo(ref, one);
+    expect(await store.get(ref)).toMatchObject({
+      registeredBy: 'user:default/bob',
+    });
+  });
+
+  it('forgets a record only once it is older than asked', async () => {
+    const ref = `url:${TARGET}`;
+    await store.record({ ref, ...BOB });
+    await store.forgetOlderThan(ref, 60_000);
+    expect(await store.get(ref)).toBeDefined();
+    await knex('tenancy_member_locations').update({
+      registered_at: Date.now() - 120_000,
+    });
+    await store.forgetOlderThan(ref, 60_000);
+    expect(await store.get(ref)).toBeUndefined();
+  });
+
   describe('MemberLocationOwnerProcessor', () => {
     const origin = { type: 'url', target: TARGET };
     const run = (

@@ -14,7 +14,7 @@ import {
   CatalogProcessorEmit,
   LocationSpec,
 } from '@backstage/plugin-catalog-node';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 
 const TABLE = 'tenancy_member_locations';
@@ -33,12 +33,24 @@ export interface MemberLocation {
   owners: string[];
 }
 
-interface Row {
+/** A row of the table. @internal */
+export interface Row {
   location_key: string;
   location_ref: string;
   registered_by: string;
   owners: string;
   registered_at: number | string;
+  token: string;
+}
+
+/**
+ * What {@link MemberLocationStore.record} wrote and replaced: undoing it
+ * touches the row only while it is still this one.
+ * @internal
+ */
+export interface RecordedLocation {
+  token: string;
+  previous?: Row;
 }
 
 const keyOf = (ref: string) => createHash('sha256').update(ref).digest('hex');
@@ -70,27 +82,55 @@ export class MemberLocationStore {
 
   /**
    * Records (or replaces) who registered `ref` and the owners allowed;
-   * returns the record it replaced.
+   * returns what {@link MemberLocationStore.undo} needs.
    */
-  async record(location: MemberLocation): Promise<MemberLocation | undefined> {
-    const previous = await this.get(location.ref);
+  async record(location: MemberLocation): Promise<RecordedLocation> {
+    const location_key = keyOf(location.ref);
+    const previous = await this.knex<Row>(TABLE)
+      .where({ location_key })
+      .first();
+    const token = randomUUID();
     await this.knex<Row>(TABLE)
       .insert({
-        location_key: keyOf(location.ref),
+        location_key,
         location_ref: location.ref,
         registered_by: location.registeredBy,
         owners: JSON.stringify(location.owners.map(o => o.toLowerCase())),
         registered_at: Date.now(),
+        token,
       })
       .onConflict('location_key')
       .merge();
-    return previous;
+    return { token, previous };
+  }
+
+  /**
+   * Puts the row of `ref` back as it was before `recorded` (or removes it),
+   * unless another request has written it since.
+   */
+  async undo(ref: string, recorded: RecordedLocation): Promise<void> {
+    const mine = this.knex<Row>(TABLE).where({
+      location_key: keyOf(ref),
+      token: recorded.token,
+    });
+    await (recorded.previous ? mine.update(recorded.previous) : mine.delete());
   }
 
   /** Forgets `ref`: a location no longer registered, or the platform team's. */
   async forget(ref: string): Promise<void> {
     await this.knex<Row>(TABLE)
       .where({ location_key: keyOf(ref) })
+      .delete();
+  }
+
+  /**
+   * Forgets `ref` when it was recorded more than `ageMs` ago: a record whose
+   * registration never answered (the client went away) and has no location.
+   */
+  async forgetOlderThan(ref: string, ageMs: number): Promise<void> {
+    await this.knex<Row>(TABLE)
+      .where({ location_key: keyOf(ref) })
+      .where('registered_at', '<', Date.now() - ageMs)
       .delete();
   }
 
