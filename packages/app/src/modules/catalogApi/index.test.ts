@@ -10,7 +10,9 @@ function answer(
   return ResponseError.fromResponse(
     new Response(body, {
       status,
-      statusText: status === 403 ? 'Forbidden' : 'Bad Request',
+      statusText: { 400: 'Bad Request', 403: 'Forbidden', 502: 'Bad Gateway' }[
+        status
+      ],
       headers: { 'content-type': contentType },
     }) as any,
   );
@@ -35,11 +37,11 @@ describe('withServerMessage', () => {
     expect(explained.statusCode).toBe(403);
   });
 
-  it("gives an answer that is not the server's JSON error what it said, and leaves other errors as they are", async () => {
-    const plain = await answer(400, 'not json', 'text/plain');
-    expect(plain.message).toBe('Request failed with 400 Bad Request');
-    expect((withServerMessage(plain) as Error).message).toBe(
-      'Request failed with status 400 Bad Request, not json',
+  it("leaves an answer that is not JSON (a proxy's page), and any other error, as they are", async () => {
+    const page = await answer(502, '<html>Bad gateway</html>', 'text/html');
+    expect(page.message).toBe('Request failed with 502 Bad Gateway');
+    expect((withServerMessage(page) as Error).message).toBe(
+      'Request failed with 502 Bad Gateway',
     );
     const other = new Error('offline');
     expect(withServerMessage(other)).toBe(other);

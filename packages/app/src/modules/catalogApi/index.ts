@@ -10,14 +10,18 @@ import { catalogApiRef } from '@backstage/plugin-catalog-react';
 
 /**
  * `error` with the server's own message when it is a `ResponseError` (whose
- * message is only "Request failed with 403 Forbidden"), so that pages which
- * show an error's message say why.
+ * message is only "Request failed with 403 Forbidden") for a JSON error
+ * answer, so that pages which show an error's message say why. Any other
+ * answer (a proxy's HTML page) keeps the short message.
  */
 export function withServerMessage(error: unknown): unknown {
-  if (isError(error) && error.name === 'ResponseError') {
-    const message = (error as unknown as ResponseError).body?.error?.message;
-    if (message) error.message = message;
-  }
+  if (!isError(error) || error.name !== 'ResponseError') return error;
+  const { body, response } = error as unknown as ResponseError;
+  const json = response?.headers
+    ?.get('content-type')
+    ?.includes('application/json');
+  const message = body?.error?.message;
+  if (json && message) error.message = message;
   return error;
 }
 
